@@ -1,0 +1,14 @@
+-- Server-side sessions. The cookie carries a random 256-bit id; this table
+-- only ever sees its SHA-256, so reading the table does not let anyone
+-- impersonate a visitor.
+CREATE TABLE sessions (
+    id_hash             TEXT    PRIMARY KEY, -- hex SHA-256 of the cookie's id
+    data                TEXT    NOT NULL,             -- JSON object: key -> value
+    version             BIGINT  NOT NULL,             -- bumped by every write (optimistic concurrency)
+    created_at          BIGINT  NOT NULL,             -- unix milliseconds
+    expires_at          BIGINT  NOT NULL,             -- min(last activity + idle timeout, absolute deadline)
+    absolute_expires_at BIGINT  NOT NULL              -- created_at + absolute timeout
+);
+
+-- The purge walks expired rows in small batches through this index.
+CREATE INDEX sessions_expires_at ON sessions (expires_at);

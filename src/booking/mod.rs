@@ -1,0 +1,3 @@
+//! Bookings: configuration, availability and the booking store.
+
+pub mod config;

@@ -1,0 +1,166 @@
+//! The database: one `sqlx` pool on SQLite or PostgreSQL, chosen at launch by
+//! the scheme of `databases.slotwise.url`, plus the embedded migrations.
+//!
+//! Every query in Slotwise is written once, in SQL both backends accept
+//! (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `BIGINT` unix-millisecond
+//! times). What genuinely differs — the migrations' DDL and the per-connection
+//! SQLite pragmas — lives here and nowhere else.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use rocket::fairing::{AdHoc, Fairing};
+use rocket::figment::Figment;
+use rocket_db_pools::{Database, Pool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Executor};
+
+/// Which SQL engine a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server, shareable by several app instances.
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the backend from a database URL's scheme.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
+/// The pool behind [`Db`]: an `AnyPool` and the backend it talks to.
+pub struct DbPool {
+    /// The connection pool; pass `&db.pool` to `sqlx` queries.
+    pub pool: AnyPool,
+    /// Its backend.
+    pub backend: Backend,
+}
+
+/// The Slotwise database, configured under `databases.slotwise`.
+#[derive(Database)]
+#[database("slotwise")]
+pub struct Db(DbPool);
+
+/// Why the pool could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DbInitError {
+    /// `databases.slotwise` is missing or malformed.
+    #[error("databases.slotwise: {0}")]
+    Config(#[from] rocket::figment::Error),
+    /// The URL names no supported backend.
+    #[error("databases.slotwise.url: `{0}` is neither a sqlite:// nor a postgres:// URL")]
+    Scheme(String),
+    /// The server or file could not be opened.
+    #[error("databases.slotwise.url: cannot connect: {0}")]
+    Connect(#[from] sqlx::Error),
+}
+
+#[rocket::async_trait]
+impl Pool for DbPool {
+    type Connection = PoolConnection<Any>;
+    type Error = DbInitError;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let config: rocket_db_pools::Config = figment.extract()?;
+        connect(&config.url, config.max_connections as u32, config.connect_timeout).await
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Opens a pool on `url` (used by the app and by the CLI).
+pub async fn connect(url: &str, max_connections: u32, timeout_secs: u64) -> Result<DbPool, DbInitError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::from_url(url).ok_or_else(|| DbInitError::Scheme(url.to_string()))?;
+    let mut options = AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(timeout_secs.max(1)));
+    if backend == Backend::Sqlite {
+        // NOTE: WAL lets readers run beside the one writer; `synchronous=NORMAL`
+        // is durable in WAL mode up to the last checkpointed commit and saves
+        // an fsync per write; the busy timeout queues writers instead of
+        // failing them with SQLITE_BUSY.
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = options.connect(url).await?;
+    Ok(DbPool { pool, backend })
+}
+
+/// Applies the embedded migrations of the pool's backend.
+pub async fn migrate(db: &DbPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let source = match db.backend {
+        Backend::Sqlite => Embedded(SQLITE_MIGRATIONS),
+        Backend::Postgres => Embedded(POSTGRES_MIGRATIONS),
+    };
+    Migrator::new(source).await?.run(&db.pool).await
+}
+
+/// The database stage: the pool, then its migrations.
+pub fn stage() -> impl Fairing {
+    AdHoc::on_ignite("Database", |rocket| async {
+        rocket.attach(Db::init()).attach(AdHoc::try_on_ignite("Migrations", |rocket| async {
+            let Some(db) = Db::fetch(&rocket) else { return Err(rocket) };
+            match migrate(db).await {
+                Ok(()) => Ok(rocket),
+                Err(e) => {
+                    rocket::error!("database migrations failed: {e}");
+                    Err(rocket)
+                }
+            }
+        }))
+    })
+}
+
+type Embedded_ = &'static [(i64, &'static str, &'static str)];
+
+/// Migrations compiled into the binary, per backend.
+#[derive(Debug)]
+struct Embedded(Embedded_);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> futures_core::future::BoxFuture<'s, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, name, sql)| {
+                    Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql))
+                })
+                .collect())
+        })
+    }
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal $name:literal),* $(,)?) => {
+        &[$(($version, $name, include_str!(concat!("../migrations/", $dir, "/", $version, "_", $name, ".sql")))),*]
+    };
+}
+
+const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings");
+const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings");

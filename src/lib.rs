@@ -1,0 +1,51 @@
+//! Slotwise: a self-hosted appointment booking wizard on Rocket, built on a
+//! server-side, database-backed session.
+//!
+//! [`build`] assembles the app from a figment so tests can give each instance
+//! its own database and mail sink; `main.rs` only parses the command line.
+
+/// Booking rules: configuration, availability, the booking store.
+pub mod booking;
+/// The `slotwise` subcommands for staff.
+pub mod cli;
+/// Typed, validated `Rocket.toml` sections.
+pub mod config;
+/// The SQLite/PostgreSQL pool and the embedded migrations.
+pub mod db;
+/// Fluent catalogs and language negotiation.
+pub mod i18n;
+/// Outgoing mail over lettre.
+pub mod mail;
+/// The visitor's language and theme (`POST /prefs`).
+pub mod prefs;
+/// Keys derived from Rocket's `secret_key`.
+pub mod secrets;
+/// The database-backed session, its guard and CSRF.
+pub mod session;
+/// The shell of every page: headers, error pages, landing, health.
+pub mod web;
+/// The booking wizard's steps.
+pub mod wizard;
+
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+use rocket_dyn_templates::Template;
+
+/// The app configured from `Rocket.toml` and `ROCKET_*` variables.
+pub fn rocket() -> Rocket<Build> {
+    build(rocket::Config::figment())
+}
+
+/// The app configured from `figment`. Stages attach in this order:
+/// config → database + migrations → templates → session → features.
+pub fn build(figment: Figment) -> Rocket<Build> {
+    rocket::custom(figment)
+        .attach(config::stage())
+        .attach(db::stage())
+        .attach(Template::custom(|engines| {
+            engines.tera.register_function("fluent", i18n::tera_function());
+        }))
+        .attach(session::stage())
+        .attach(web::stage())
+        .mount("/", prefs::routes())
+}

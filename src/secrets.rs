@@ -1,0 +1,56 @@
+//! Keys derived from Rocket's `secret_key`: one master, then one HMAC key per
+//! purpose, so a token minted for one use can never pass as another.
+
+use hmac::{Hmac, Mac};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use rocket::figment::Figment;
+use sha2::{Digest, Sha256};
+
+use crate::config::ConfigError;
+
+/// The app's keyed-hash material; in managed state.
+pub struct Secrets {
+    master: [u8; 32],
+}
+
+impl Secrets {
+    /// Derives the master from `secret_key`. Outside the debug profile a
+    /// missing key stops the launch; in debug a random one is used (sessions
+    /// then end when the app restarts).
+    pub fn from_figment(figment: &Figment) -> Result<Secrets, ConfigError> {
+        let provided: Option<Vec<u8>> = figment
+            .extract_inner::<String>("secret_key")
+            .map(String::into_bytes)
+            .or_else(|_| figment.extract_inner::<Vec<u8>>("secret_key"))
+            .ok()
+            .filter(|k| !k.is_empty());
+        let master = match provided {
+            Some(key) => Sha256::new().chain_update(b"slotwise master v1\0").chain_update(&key).finalize().into(),
+            None if figment.profile() == rocket::Config::DEBUG_PROFILE => {
+                let mut key = [0u8; 32];
+                OsRng.fill_bytes(&mut key);
+                key
+            }
+            None => {
+                return Err(ConfigError::new(
+                    "secret_key",
+                    "must be set outside the debug profile (generate one with `openssl rand -base64 32`)",
+                ))
+            }
+        };
+        Ok(Secrets { master })
+    }
+
+    /// HMAC-SHA256 of `parts` under the key for `purpose`.
+    pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.master).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}

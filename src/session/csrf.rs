@@ -1,0 +1,129 @@
+//! Cross-site request forgery defence for every POST.
+//!
+//! [`CsrfForm`] is the data guard every state-changing route takes instead of
+//! `Form`: it refuses cross-site requests (by `Sec-Fetch-Site` and `Origin`),
+//! caps the body at the `form` limit (`413` beyond), checks `csrf_token`
+//! against the session's token in constant time — or, for a visitor without a
+//! session, against a signed short-lived [`AnonToken`] — and only then parses
+//! the form. A route that takes a `CsrfForm` cannot forget the check.
+
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::form::{Contextual, Form, FromForm};
+use rocket::http::Status;
+use rocket::request::Request;
+use subtle::ConstantTimeEq;
+
+use super::{now_ms, Session};
+use crate::config::Settings;
+use crate::secrets::Secrets;
+
+/// Lifetime of a token bound to no session.
+const ANON_TOKEN_SECS: i64 = 2 * 3600;
+
+/// A CSRF token for pages shown to a visitor who has no session yet:
+/// `expiry.mac`, signed with the app secret, bound to no session.
+pub struct AnonToken;
+
+impl AnonToken {
+    /// Mints a token valid for two hours.
+    pub fn issue(secrets: &Secrets) -> String {
+        let expires = now_ms() / 1000 + ANON_TOKEN_SECS;
+        let mac = secrets.mac("anon-csrf", &[expires.to_string().as_bytes()]);
+        format!("{expires}.{}", hex::encode(&mac[..16]))
+    }
+
+    /// Whether `token` was minted by this app and has not expired.
+    pub fn verify(secrets: &Secrets, token: &str) -> bool {
+        let Some((expires, mac)) = token.split_once('.') else { return false };
+        let Ok(expiry) = expires.parse::<i64>() else { return false };
+        if expiry < now_ms() / 1000 || expiry > now_ms() / 1000 + ANON_TOKEN_SECS {
+            return false;
+        }
+        let expected = hex::encode(&secrets.mac("anon-csrf", &[expires.as_bytes()])[..16]);
+        bool::from(expected.as_bytes().ct_eq(mac.as_bytes()))
+    }
+}
+
+/// Why a POST was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CsrfError {
+    /// `Sec-Fetch-Site: cross-site` or a foreign `Origin`.
+    #[error("cross-site request")]
+    CrossSite,
+    /// Missing or wrong `csrf_token`.
+    #[error("missing or wrong csrf_token")]
+    BadToken,
+    /// The body exceeds the `form` limit.
+    #[error("form too large")]
+    TooLarge,
+    /// The body could not be read or is not a form.
+    #[error("unreadable form: {0}")]
+    Unreadable(String),
+}
+
+/// A form whose request passed the CSRF checks; holds Rocket's
+/// [`Contextual`] so invalid input can be re-rendered with its errors.
+pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
+
+#[derive(FromForm)]
+struct TokenField<'r> {
+    csrf_token: Option<&'r str>,
+}
+
+/// The body, kept for the request so the parsed form may borrow from it.
+struct Body(String);
+
+/// Whether the request comes from one of the app's own pages.
+pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
+    let headers = req.headers();
+    if headers.get_one("Sec-Fetch-Site").is_some_and(|s| s.trim().eq_ignore_ascii_case("cross-site")) {
+        return false;
+    }
+    let Some(origin) = headers.get_one("Origin") else { return true };
+    let origin = origin.trim().to_ascii_lowercase();
+    let Some((_, authority)) = origin.split_once("://") else { return false };
+    if headers.get_one("Host").is_some_and(|host| host.trim().eq_ignore_ascii_case(authority)) {
+        return true;
+    }
+    settings.public_origin().as_deref() == Some(origin.as_str())
+}
+
+#[rocket::async_trait]
+impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<'r, T> {
+    type Error = CsrfError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        use rocket::outcome::Outcome::{Error, Success};
+        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>()) else {
+            return Error((Status::InternalServerError, CsrfError::Unreadable("app not configured".into())));
+        };
+        if !same_origin(req, settings) {
+            return Error((Status::Forbidden, CsrfError::CrossSite));
+        }
+        let limit = req.limits().get("form").unwrap_or(32.kibibytes());
+        let body = match data.open(limit).into_string().await {
+            Ok(body) if body.is_complete() => body.into_inner(),
+            Ok(_) => return Error((Status::PayloadTooLarge, CsrfError::TooLarge)),
+            Err(e) => return Error((Status::BadRequest, CsrfError::Unreadable(e.to_string()))),
+        };
+        let body: &'r str = &req.local_cache(|| Body(body)).0;
+
+        let token = Form::<TokenField<'r>>::parse(body).ok().and_then(|f| f.csrf_token).unwrap_or_default();
+        let session = match req.guard::<Session<'r>>().await {
+            rocket::outcome::Outcome::Success(session) => session,
+            rocket::outcome::Outcome::Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
+            rocket::outcome::Outcome::Forward(status) => return Error((status, CsrfError::BadToken)),
+        };
+        let valid = match session.csrf_token() {
+            Some(expected) => bool::from(expected.as_bytes().ct_eq(token.as_bytes())),
+            None => AnonToken::verify(secrets, token),
+        };
+        if !valid {
+            return Error((Status::Forbidden, CsrfError::BadToken));
+        }
+        match Form::<Contextual<'r, T>>::parse(body) {
+            Ok(form) => Success(CsrfForm(form)),
+            Err(e) => Error((Status::UnprocessableEntity, CsrfError::Unreadable(e.to_string()))),
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The server-side session, Django's `request.session` for Rocket.
+//!
+//! Owns: the session cookie, the `sessions` table, the per-session CSRF token,
+//! expiry and purging. Must not know what other modules store in it: the
+//! wizard, the preferences and the code step each keep their own keys.
+//!
+//! # Life cycle
+//! 1. The [`Session`] request guard loads the row named by the cookie, once
+//!    per request however many guards ask (request-local cache). No cookie,
+//!    a tampered or junk cookie, an unknown id or an expired row all give an
+//!    empty session; none of them is an error.
+//! 2. Handlers read and change it with [`Session::get`], [`Session::insert`],
+//!    [`Session::remove`], [`Session::flush`] and [`Session::cycle_id`].
+//!    A session that is never written stores nothing and sets no cookie.
+//! 3. After the handler, the [`stage`] fairing saves what changed: nothing if
+//!    nothing did (but a throttled refresh of the idle deadline); otherwise the
+//!    per-key changes of this request, applied onto the stored row with a
+//!    version check and re-applied onto a fresh copy when another request of
+//!    the same visitor wrote in between. Two concurrent requests that change
+//!    different keys therefore both keep their change, and a session that was
+//!    flushed or cycled meanwhile (its row gone) is never resurrected.
+
+mod csrf;
+mod guard;
+mod id;
+mod store;
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use rocket::http::{Cookie, CookieJar, SameSite};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use csrf::{AnonToken, CsrfForm};
+pub use guard::{clear_expired, stage};
+pub use id::SessionId;
+
+use crate::config::SessionConfig;
+
+/// Session key of the CSRF token; keys starting with `_` belong to this module.
+const CSRF_KEY: &str = "_csrf";
+
+/// What was stored for this session when the request began.
+#[derive(Debug, Clone)]
+struct Loaded {
+    key: String,
+    version: i64,
+    expires_at: i64,
+    absolute_expires_at: i64,
+}
+
+/// One request's view of a session; shared by every guard of the request.
+#[derive(Debug)]
+pub struct SessionState {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The stored row this request started from, if there was a live one.
+    loaded: Option<Loaded>,
+    /// Current values.
+    data: Map<String, Value>,
+    /// This request's changes by key: `Some` set, `None` removed.
+    changes: BTreeMap<String, Option<Value>>,
+    /// The id to store under at save time, when it is not the loaded one.
+    new_id: Option<SessionId>,
+    /// The loaded row must be deleted, not updated.
+    flushed: bool,
+}
+
+impl Inner {
+    /// A session exists (or will, once saved) for this visitor.
+    fn exists(&self) -> bool {
+        (self.loaded.is_some() && !self.flushed) || self.new_id.is_some()
+    }
+}
+
+/// The request guard and handle for the visitor's session.
+///
+/// Cheap to copy; every copy in one request sees the same state.
+#[derive(Clone, Copy)]
+pub struct Session<'r> {
+    state: &'r SessionState,
+    cookies: &'r CookieJar<'r>,
+    config: &'r SessionConfig,
+}
+
+/// Errors of the session API.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// A value could not be turned into JSON.
+    #[error("session value does not serialize: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// The database failed.
+    #[error("session store: {0}")]
+    Store(#[from] sqlx::Error),
+}
+
+impl<'r> Session<'r> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // NOTE: nothing panics while holding the lock, but a poisoned lock
+        // still holds consistent data: take it rather than fail the request.
+        self.state.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The value stored under `key`, if any and if it has type `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let inner = self.lock();
+        inner.data.get(key).and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// Stores `value` under `key`; creates the session (and its cookie) on
+    /// first use. Writing the value already stored changes nothing.
+    pub fn insert<T: Serialize>(&self, key: &str, value: &T) -> Result<(), SessionError> {
+        let value = serde_json::to_value(value)?;
+        let mut inner = self.lock();
+        if inner.data.get(key) == Some(&value) {
+            return Ok(());
+        }
+        self.ensure_exists(&mut inner);
+        inner.data.insert(key.to_string(), value.clone());
+        inner.changes.insert(key.to_string(), Some(value));
+        Ok(())
+    }
+
+    /// Removes `key`; a no-op when it is absent.
+    pub fn remove(&self, key: &str) {
+        let mut inner = self.lock();
+        if inner.data.remove(key).is_some() {
+            inner.changes.insert(key.to_string(), None);
+        }
+    }
+
+    /// Empties the session and gives it a new id; the old id dies at once.
+    /// Nothing is stored again until something is inserted.
+    pub fn flush(&self) {
+        let mut inner = self.lock();
+        inner.flushed = inner.loaded.is_some();
+        inner.data.clear();
+        inner.changes.clear();
+        inner.new_id = None;
+        self.cookies.remove_private(Cookie::from(self.config.cookie_name.clone()));
+    }
+
+    /// Keeps the data under a new id; the old id stops working at once.
+    /// Call it before granting privilege (against session fixation).
+    pub fn cycle_id(&self) {
+        let mut inner = self.lock();
+        if inner.exists() {
+            let id = SessionId::generate();
+            self.set_cookie(&id);
+            inner.new_id = Some(id);
+        }
+    }
+
+    /// Whether a session exists for this visitor (stored, or created now).
+    pub fn exists(&self) -> bool {
+        self.lock().exists()
+    }
+
+    /// The session's CSRF token, or `None` while the visitor has no session
+    /// (pages then carry an [`AnonToken`]).
+    pub fn csrf_token(&self) -> Option<String> {
+        self.get(CSRF_KEY)
+    }
+
+    fn ensure_exists(&self, inner: &mut Inner) {
+        if inner.exists() {
+            return;
+        }
+        let id = SessionId::generate();
+        self.set_cookie(&id);
+        inner.new_id = Some(id);
+        let token = Value::String(SessionId::generate().encode());
+        inner.data.insert(CSRF_KEY.into(), token.clone());
+        inner.changes.insert(CSRF_KEY.into(), Some(token));
+    }
+
+    fn set_cookie(&self, id: &SessionId) {
+        // NOTE: an explicit session expiration stops Rocket from adding its
+        // default one-week `Expires`: the cookie ends with the browser and
+        // the server enforces both timeouts.
+        let cookie = Cookie::build((self.config.cookie_name.clone(), id.encode()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.config.secure)
+            .expires(None::<rocket::time::OffsetDateTime>);
+        self.cookies.add_private(cookie);
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+

@@ -1,0 +1,109 @@
+//! SQL for sessions. Rows are keyed by the id's hash and carry a version that
+//! every write bumps, so a save can tell whether someone wrote in between.
+
+use sqlx::AnyPool;
+use sqlx::Row;
+
+/// One stored session.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The JSON object of values.
+    pub data: String,
+    /// Bumped by each write.
+    pub version: i64,
+    /// Unix ms: end of the session's life unless refreshed by activity.
+    pub expires_at: i64,
+    /// Unix ms: end of the session's life, whatever happens.
+    pub absolute_expires_at: i64,
+}
+
+/// Loads the live session stored under `key`, if any.
+pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Record>> {
+    let row = sqlx::query(
+        "SELECT data, version, expires_at, absolute_expires_at FROM sessions \
+         WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(key)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(Record {
+            data: r.try_get(0)?,
+            version: r.try_get(1)?,
+            expires_at: r.try_get(2)?,
+            absolute_expires_at: r.try_get(3)?,
+        })
+    })
+    .transpose()
+}
+
+/// Stores a new session.
+pub async fn insert(pool: &AnyPool, key: &str, data: &str, now: i64, expires_at: i64, absolute: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
+         VALUES ($1, $2, 1, $3, $4, $5)",
+    )
+    .bind(key)
+    .bind(data)
+    .bind(now)
+    .bind(expires_at)
+    .bind(absolute)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Writes `data` (and possibly a new key) if the row still has `version`.
+/// Returns false when another request wrote first or the row is gone.
+pub async fn update_if_version(
+    pool: &AnyPool,
+    key: &str,
+    new_key: &str,
+    data: &str,
+    version: i64,
+    expires_at: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET id_hash = $1, data = $2, version = version + 1, expires_at = $3 \
+         WHERE id_hash = $4 AND version = $5",
+    )
+    .bind(new_key)
+    .bind(data)
+    .bind(expires_at)
+    .bind(key)
+    .bind(version)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pushes the idle deadline of a live session forward.
+pub async fn touch(pool: &AnyPool, key: &str, expires_at: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at > $3 AND expires_at < $1")
+        .bind(expires_at)
+        .bind(key)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes one session.
+pub async fn delete(pool: &AnyPool, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(key).execute(pool).await?;
+    Ok(())
+}
+
+/// Deletes up to `batch` expired sessions; returns how many went.
+pub async fn purge_batch(pool: &AnyPool, now: i64, batch: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE id_hash IN \
+         (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+    )
+    .bind(now)
+    .bind(batch)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

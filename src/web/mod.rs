@@ -1,0 +1,75 @@
+//! The web shell every page shares: the [`Page`] guard that gathers what the
+//! base template needs, security headers, the app's own error pages, the
+//! landing page, `/healthz` and the stylesheet.
+//!
+//! Must not hold feature logic: steps, codes and bookings live in their own
+//! modules and only render through [`Page`].
+
+mod errors;
+mod page;
+mod security;
+
+use rocket::fairing::AdHoc;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::Responder;
+use rocket_dyn_templates::{context, Template};
+
+pub use errors::error_page;
+pub use page::{language, Page, Theme};
+
+/// Session keys of the preferences.
+pub mod page_keys {
+    /// The chosen language.
+    pub const LANG: &str = super::page::LANG_KEY;
+    /// The chosen theme.
+    pub const THEME: &str = super::page::THEME_KEY;
+}
+
+use crate::db::Db;
+
+/// `GET /`: the landing page. Reads the session (for preferences) but never
+/// creates one.
+#[rocket::get("/")]
+fn landing(page: Page<'_>) -> Template {
+    Template::render("landing", context! { page: page.view() })
+}
+
+/// `GET /healthz`: `200` when the database answers.
+#[rocket::get("/healthz")]
+async fn healthz(db: &Db) -> (Status, &'static str) {
+    match sqlx::query("SELECT 1").execute(&db.pool).await {
+        Ok(_) => (Status::Ok, "ok"),
+        Err(e) => {
+            rocket::error!("health check: {e}");
+            (Status::ServiceUnavailable, "database unavailable")
+        }
+    }
+}
+
+/// A static asset with a long cache lifetime.
+#[derive(Responder)]
+struct Asset {
+    body: &'static str,
+    content_type: ContentType,
+    cache: Header<'static>,
+}
+
+/// `GET /static/app.css`, compiled into the binary.
+#[rocket::get("/static/app.css")]
+fn stylesheet() -> Asset {
+    Asset {
+        body: include_str!("../../static/app.css"),
+        content_type: ContentType::CSS,
+        cache: Header::new("Cache-Control", "public, max-age=3600"),
+    }
+}
+
+/// Mounts the shell's routes, catchers and headers.
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Web shell", |rocket| async {
+        rocket
+            .attach(security::stage())
+            .mount("/", rocket::routes![landing, healthz, stylesheet])
+            .register("/", rocket::catchers![errors::default_catcher])
+    })
+}

@@ -1,0 +1,140 @@
+//! [`Page`]: the request guard behind every HTML page. It proves the session
+//! was loaded and settles the visitor's language, theme and CSRF token.
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+use crate::secrets::Secrets;
+use crate::session::{AnonToken, Session};
+
+/// The visitor's colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Light colours.
+    Light,
+    /// Dark colours.
+    Dark,
+    /// Follows the browser's `prefers-color-scheme`.
+    #[default]
+    Auto,
+}
+
+impl Theme {
+    /// Every theme, in switcher order.
+    pub const ALL: [Theme; 3] = [Theme::Light, Theme::Dark, Theme::Auto];
+
+    /// Parses `light`, `dark` or `auto`.
+    pub fn parse(value: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+
+    /// The form and `data-theme` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// Session keys of the preferences.
+pub const LANG_KEY: &str = "lang";
+/// See [`LANG_KEY`].
+pub const THEME_KEY: &str = "theme";
+
+/// What the base template needs, settled once per request.
+pub struct Page<'r> {
+    /// The visitor's session.
+    pub session: Session<'r>,
+    /// Language tag for `<html lang>` and the catalogs.
+    pub lang: String,
+    /// Theme for `<html data-theme>`.
+    pub theme: Theme,
+    /// Token for the forms of this page.
+    pub csrf_token: String,
+    /// This page's path and query, where the switchers come back to.
+    pub path: String,
+    settings: &'r Settings,
+}
+
+/// The page as the templates see it (`page.lang`, `page.session.theme`, …).
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    lang: &'a str,
+    theme: &'static str,
+    csrf_token: &'a str,
+    path: &'a str,
+    languages: &'a [String],
+    themes: [&'static str; 3],
+    /// The session's public data, like Django's `request.session` in templates.
+    session: PublicSession,
+}
+
+/// The session data templates may read.
+#[derive(Serialize)]
+pub struct PublicSession {
+    /// Chosen language, if the visitor chose one.
+    lang: Option<String>,
+    /// Chosen theme, if the visitor chose one.
+    theme: Option<String>,
+    /// The wizard's current step, if a booking is under way.
+    step: Option<String>,
+}
+
+impl<'r> Page<'r> {
+    /// The template view of this page.
+    pub fn view(&self) -> PageView<'_> {
+        PageView {
+            lang: &self.lang,
+            theme: self.theme.as_str(),
+            csrf_token: &self.csrf_token,
+            path: &self.path,
+            languages: &self.settings.i18n.languages,
+            themes: Theme::ALL.map(Theme::as_str),
+            session: PublicSession {
+                lang: self.session.get(LANG_KEY),
+                theme: self.session.get(THEME_KEY),
+                step: self.session.get(crate::wizard::STEP_KEY),
+            },
+        }
+    }
+
+    /// The settings, for handlers that take a page anyway.
+    pub fn settings(&self) -> &'r Settings {
+        self.settings
+    }
+}
+
+/// The visitor's language: their choice, else `Accept-Language`, else the
+/// default.
+pub fn language(req: &Request<'_>, session: Option<&Session<'_>>, settings: &Settings) -> String {
+    session
+        .and_then(|s| s.get::<String>(LANG_KEY))
+        .filter(|l| settings.i18n.languages.contains(l))
+        .unwrap_or_else(|| crate::i18n::negotiate(req.headers().get_one("Accept-Language"), &settings.i18n))
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page<'r> {
+    type Error = &'static str;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let session = match req.guard::<Session<'r>>().await {
+            Outcome::Success(s) => s,
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(s) => return Outcome::Forward(s),
+        };
+        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>()) else {
+            return Outcome::Error((Status::InternalServerError, "app not configured"));
+        };
+        let lang = language(req, Some(&session), settings);
+        let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
+        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets));
+        let path = req.uri().to_string();
+        Outcome::Success(Page { session, lang, theme, csrf_token, path, settings })
+    }
+}
