@@ -13,9 +13,7 @@ pub async fn open(figment: &Figment) -> Result<DbPool, String> {
         .merge(rocket::figment::providers::Serialized::default("connect_timeout", 5))
         .extract()
         .map_err(|e| format!("databases.slotwise: {e}"))?;
-    db::connect(&config.url, config.max_connections as u32, config.connect_timeout)
-        .await
-        .map_err(|e| e.to_string())
+    db::connect(&config.url, config.max_connections as u32, config.connect_timeout).await.map_err(|e| e.to_string())
 }
 
 /// `slotwise migrate`: applies pending migrations.

@@ -13,9 +13,9 @@ use rocket::fairing::{AdHoc, Fairing};
 use rocket::figment::Figment;
 use rocket_db_pools::{Database, Pool};
 use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
+use sqlx::AnyPool;
 use sqlx::{Any, Executor};
 
 /// Which SQL engine a pool talks to.

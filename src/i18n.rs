@@ -30,10 +30,7 @@ pub fn validate(config: &I18nConfig) -> Result<(), ConfigError> {
         return Err(ConfigError::new("i18n.languages", "list at least one language"));
     }
     for lang in &config.languages {
-        let known = lang
-            .parse::<LanguageIdentifier>()
-            .ok()
-            .is_some_and(|id| LOCALES.locales().any(|l| *l == id));
+        let known = lang.parse::<LanguageIdentifier>().ok().is_some_and(|id| LOCALES.locales().any(|l| *l == id));
         if !known {
             return Err(ConfigError::new("i18n.languages", format!("no catalog for `{lang}` in locales/")));
         }

@@ -117,10 +117,9 @@ fn parse_time(value: &str, allow_24: bool) -> Option<u32> {
 impl BookingConfig {
     /// Checks every key and prepares the parsed zone and week.
     pub fn prepare(&mut self) -> Result<(), ConfigError> {
-        let tz: Tz = self
-            .timezone
-            .parse()
-            .map_err(|_| ConfigError::new("booking.timezone", format!("`{}` is not an IANA time zone", self.timezone)))?;
+        let tz: Tz = self.timezone.parse().map_err(|_| {
+            ConfigError::new("booking.timezone", format!("`{}` is not an IANA time zone", self.timezone))
+        })?;
         self.tz = Some(tz);
         for (key, value) in [
             ("booking.horizon_days", self.horizon_days),
@@ -220,7 +219,10 @@ mod tests {
     fn parses_hours_including_midnight_end() {
         let mut c = config(&[("mon", &["13:00-17:00", "09:00-12:00"]), ("sat", &["20:00-24:00"])]);
         c.prepare().unwrap();
-        assert_eq!(c.ranges(Weekday::Mon), &[OpeningRange { start: 540, end: 720 }, OpeningRange { start: 780, end: 1020 }]);
+        assert_eq!(
+            c.ranges(Weekday::Mon),
+            &[OpeningRange { start: 540, end: 720 }, OpeningRange { start: 780, end: 1020 }]
+        );
         assert_eq!(c.ranges(Weekday::Sat), &[OpeningRange { start: 1200, end: 1440 }]);
         assert!(c.ranges(Weekday::Sun).is_empty());
     }

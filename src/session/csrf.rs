@@ -94,7 +94,8 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<'r, T> {
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         use rocket::outcome::Outcome::{Error, Success};
-        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>()) else {
+        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>())
+        else {
             return Error((Status::InternalServerError, CsrfError::Unreadable("app not configured".into())));
         };
         if !same_origin(req, settings) {

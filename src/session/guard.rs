@@ -32,10 +32,7 @@ enum Slot {
 impl SessionState {
     async fn load(req: &Request<'_>, config: &SessionConfig, pool: &AnyPool) -> Result<SessionState, sqlx::Error> {
         let mut inner = Inner::default();
-        let id = req
-            .cookies()
-            .get_private(&config.cookie_name)
-            .and_then(|cookie| SessionId::parse(cookie.value()));
+        let id = req.cookies().get_private(&config.cookie_name).and_then(|cookie| SessionId::parse(cookie.value()));
         if let Some(id) = id {
             let key = id.storage_key();
             if let Some(record) = store::load(pool, &key, now_ms()).await? {
@@ -78,7 +75,9 @@ impl<'r> FromRequest<'r> for Session<'r> {
             })
             .await;
         match slot {
-            Slot::Ready(state) => Outcome::Success(Session { state, cookies: req.cookies(), config: &settings.session }),
+            Slot::Ready(state) => {
+                Outcome::Success(Session { state, cookies: req.cookies(), config: &settings.session })
+            }
             _ => Outcome::Error((Status::ServiceUnavailable, "session store unavailable")),
         }
     }
@@ -106,7 +105,8 @@ async fn save(state: &SessionState, config: &SessionConfig, pool: &AnyPool) -> R
             if !data.is_empty() {
                 let json = serde_json::to_string(&data)?;
                 let deadline = now.saturating_add(absolute);
-                store::insert(pool, &id.storage_key(), &json, now, now.saturating_add(idle).min(deadline), deadline).await?;
+                store::insert(pool, &id.storage_key(), &json, now, now.saturating_add(idle).min(deadline), deadline)
+                    .await?;
             }
         }
         (Some(old), new_id) if new_id.is_some() || !changes.is_empty() => {

@@ -197,4 +197,3 @@ impl<'r> Session<'r> {
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
-

@@ -39,7 +39,14 @@ pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Re
 }
 
 /// Stores a new session.
-pub async fn insert(pool: &AnyPool, key: &str, data: &str, now: i64, expires_at: i64, absolute: i64) -> sqlx::Result<()> {
+pub async fn insert(
+    pool: &AnyPool,
+    key: &str,
+    data: &str,
+    now: i64,
+    expires_at: i64,
+    absolute: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO sessions (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
          VALUES ($1, $2, 1, $3, $4, $5)",

@@ -128,7 +128,8 @@ impl<'r> FromRequest<'r> for Page<'r> {
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
-        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>()) else {
+        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>())
+        else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         let lang = language(req, Some(&session), settings);

@@ -32,11 +32,8 @@ pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Security headers", |rocket| async {
         // NOTE: not `no-referrer`: under it browsers send `Origin: null` with
         // the app's own forms, which the CSRF check must refuse.
-        let shield = Shield::default()
-            .enable(NoSniff::Enable)
-            .enable(Frame::Deny)
-            .enable(Referrer::StrictOriginWhenCrossOrigin);
+        let shield =
+            Shield::default().enable(NoSniff::Enable).enable(Frame::Deny).enable(Referrer::StrictOriginWhenCrossOrigin);
         rocket.attach(shield).attach(PageHeaders)
     })
 }
-
