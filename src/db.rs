@@ -164,3 +164,14 @@ macro_rules! migrations {
 
 const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings");
 const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings");
+
+/// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
+///
+/// NOTE: sqlx 0.7's `Any` driver decodes SQLite integers by their runtime
+/// storage class as 32-bit, truncating millisecond timestamps. Selecting
+/// them as text and parsing here is exact on both backends.
+pub fn big_int(row: &sqlx::any::AnyRow, index: usize) -> sqlx::Result<i64> {
+    use sqlx::Row;
+    let text: String = row.try_get(index)?;
+    text.trim().parse().map_err(|e| sqlx::Error::ColumnDecode { index: index.to_string(), source: Box::new(e) })
+}

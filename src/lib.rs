@@ -4,6 +4,10 @@
 //! [`build`] assembles the app from a figment so tests can give each instance
 //! its own database and mail sink; `main.rs` only parses the command line.
 
+// NOTE: handlers return `Result<_, (Status, Template)>` and figment errors are
+// large by design; boxing them buys nothing on a request path.
+#![allow(clippy::result_large_err)]
+
 /// Booking rules: configuration, availability, the booking store.
 pub mod booking;
 /// The `slotwise` subcommands for staff.
@@ -46,6 +50,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
             engines.tera.register_function("fluent", i18n::tera_function());
         }))
         .attach(session::stage())
+        .attach(mail::stage())
         .attach(web::stage())
         .mount("/", prefs::routes())
 }

@@ -14,10 +14,10 @@ use crate::web::{error_page, Page, Theme};
 
 /// The switchers' form.
 #[derive(FromForm)]
-pub struct PrefsForm<'r> {
-    lang: Option<&'r str>,
-    theme: Option<&'r str>,
-    next: Option<&'r str>,
+pub struct PrefsForm {
+    lang: Option<String>,
+    theme: Option<String>,
+    next: Option<String>,
 }
 
 /// `next` when it is a path on this site (query allowed), else `None`:
@@ -32,15 +32,15 @@ pub fn local_path(next: &str) -> Option<&str> {
 /// `POST /prefs`: stores `lang` and/or `theme`, then `303` back to `next`.
 #[rocket::post("/prefs", data = "<form>")]
 fn set_prefs(
-    form: CsrfForm<'_, PrefsForm<'_>>,
+    form: CsrfForm<PrefsForm>,
     page: Page<'_>,
     session: Session<'_>,
     settings: &State<Settings>,
 ) -> Result<Redirect, (Status, Template)> {
     let unprocessable = |page: &Page<'_>| error_page(Status::UnprocessableEntity, &page.lang, page.theme, None);
-    let Some(prefs) = form.0.value else { return Err(unprocessable(&page)) };
-    let lang = prefs.lang.filter(|l| !l.is_empty());
-    let theme = prefs.theme.filter(|t| !t.is_empty());
+    let Some(prefs) = form.value else { return Err(unprocessable(&page)) };
+    let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
+    let theme = prefs.theme.as_deref().filter(|t| !t.is_empty());
     if lang.is_some_and(|l| !settings.i18n.languages.iter().any(|known| known == l)) {
         return Err(unprocessable(&page));
     }
@@ -57,7 +57,7 @@ fn set_prefs(
         rocket::error!("prefs: {e}");
         return Err(error_page(Status::InternalServerError, &page.lang, page.theme, None));
     }
-    let next = prefs.next.and_then(local_path).unwrap_or("/").to_string();
+    let next = prefs.next.as_deref().and_then(local_path).unwrap_or("/").to_string();
     Ok(Redirect::to(next))
 }
 
@@ -74,6 +74,7 @@ mod tests {
     fn only_local_paths_are_accepted() {
         assert_eq!(local_path("/book/slot?date=2026-11-23"), Some("/book/slot?date=2026-11-23"));
         assert_eq!(local_path("/"), Some("/"));
+        assert_eq!(local_path("/?from=prefs"), Some("/?from=prefs"));
         for bad in [
             "//evil.test/",
             "https://evil.test/",

@@ -1,3 +1,4 @@
 //! Bookings: configuration, availability and the booking store.
 
+pub mod availability;
 pub mod config;

@@ -6,10 +6,13 @@
 //! against the session's token in constant time — or, for a visitor without a
 //! session, against a signed short-lived [`AnonToken`] — and only then parses
 //! the form. A route that takes a `CsrfForm` cannot forget the check.
+//! Form types own their fields (`String`, not `&str`).
 
 use rocket::data::{self, Data, FromData, ToByteUnit};
-use rocket::form::{Contextual, Form, FromForm};
-use rocket::http::Status;
+use std::collections::BTreeMap;
+
+use rocket::form::{Errors, Form, FromForm};
+use rocket::http::{RawStr, Status};
 use rocket::request::Request;
 use subtle::ConstantTimeEq;
 
@@ -61,17 +64,36 @@ pub enum CsrfError {
     Unreadable(String),
 }
 
-/// A form whose request passed the CSRF checks; holds Rocket's
-/// [`Contextual`] so invalid input can be re-rendered with its errors.
-pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
-
-#[derive(FromForm)]
-struct TokenField<'r> {
-    csrf_token: Option<&'r str>,
+/// A form whose request passed the CSRF checks: the parsed value when the
+/// input is valid, else Rocket's errors, plus the raw fields so an invalid
+/// form can be re-rendered with what the visitor typed.
+pub struct CsrfForm<T> {
+    /// The parsed form, when every field is valid.
+    pub value: Option<T>,
+    /// The errors of the invalid fields.
+    pub errors: Errors<'static>,
+    /// Every submitted field, percent-decoded (the last value wins).
+    pub raw: BTreeMap<String, String>,
 }
 
-/// The body, kept for the request so the parsed form may borrow from it.
-struct Body(String);
+impl<T> CsrfForm<T> {
+    /// The raw value of field `name`, or "".
+    pub fn raw(&self, name: &str) -> &str {
+        self.raw.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Splits and percent-decodes an `application/x-www-form-urlencoded` body.
+fn decode_fields(body: &str) -> BTreeMap<String, String> {
+    let decode = |s: &str| RawStr::new(&s.replace('+', " ")).url_decode_lossy().into_owned();
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
 
 /// Whether the request comes from one of the app's own pages.
 pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
@@ -89,7 +111,7 @@ pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
 }
 
 #[rocket::async_trait]
-impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<'r, T> {
+impl<'r, T: for<'a> FromForm<'a> + Send + 'static> FromData<'r> for CsrfForm<T> {
     type Error = CsrfError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
@@ -107,9 +129,8 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<'r, T> {
             Ok(_) => return Error((Status::PayloadTooLarge, CsrfError::TooLarge)),
             Err(e) => return Error((Status::BadRequest, CsrfError::Unreadable(e.to_string()))),
         };
-        let body: &'r str = &req.local_cache(|| Body(body)).0;
-
-        let token = Form::<TokenField<'r>>::parse(body).ok().and_then(|f| f.csrf_token).unwrap_or_default();
+        let raw = decode_fields(&body);
+        let token = raw.get("csrf_token").map(String::as_str).unwrap_or_default();
         let session = match req.guard::<Session<'r>>().await {
             rocket::outcome::Outcome::Success(session) => session,
             rocket::outcome::Outcome::Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
@@ -122,9 +143,9 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<'r, T> {
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }
-        match Form::<Contextual<'r, T>>::parse(body) {
-            Ok(form) => Success(CsrfForm(form)),
-            Err(e) => Error((Status::UnprocessableEntity, CsrfError::Unreadable(e.to_string()))),
+        match Form::<T>::parse_encoded(RawStr::new(&body)) {
+            Ok(value) => Success(CsrfForm { value: Some(value), errors: Errors::new(), raw }),
+            Err(errors) => Success(CsrfForm { value: None, errors, raw }),
         }
     }
 }

@@ -4,6 +4,8 @@
 use sqlx::AnyPool;
 use sqlx::Row;
 
+use crate::db::big_int;
+
 /// One stored session.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -20,7 +22,7 @@ pub struct Record {
 /// Loads the live session stored under `key`, if any.
 pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Record>> {
     let row = sqlx::query(
-        "SELECT data, version, expires_at, absolute_expires_at FROM sessions \
+        "SELECT data, CAST(version AS TEXT), CAST(expires_at AS TEXT), CAST(absolute_expires_at AS TEXT) FROM sessions \
          WHERE id_hash = $1 AND expires_at > $2",
     )
     .bind(key)
@@ -30,9 +32,9 @@ pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Re
     row.map(|r| {
         Ok(Record {
             data: r.try_get(0)?,
-            version: r.try_get(1)?,
-            expires_at: r.try_get(2)?,
-            absolute_expires_at: r.try_get(3)?,
+            version: big_int(&r, 1)?,
+            expires_at: big_int(&r, 2)?,
+            absolute_expires_at: big_int(&r, 3)?,
         })
     })
     .transpose()
