@@ -31,8 +31,40 @@ pub async fn clear_sessions(figment: &Figment) -> Result<String, String> {
     Ok(format!("removed {n} expired session{}", if n == 1 { "" } else { "s" }))
 }
 
-/// `slotwise bookings [--date]`: a table of bookings.
+/// `slotwise bookings [--date]`: a table of bookings (from today, or of one
+/// local day), in the practice's time zone.
 pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Result<String, String> {
-    let _ = (figment, date);
-    Err("bookings: not available yet".into())
+    use chrono::{Duration, TimeZone, Utc};
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let tz = settings.booking.tz();
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    let first = date.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let last = if date.is_some() { first } else { first + Duration::days(i64::from(settings.booking.horizon_days)) };
+    let start_of = |d: chrono::NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().map(|t| t.with_timezone(&Utc))
+    };
+    let (Some(from), Some(to)) = (start_of(first), start_of(last + Duration::days(1))) else {
+        return Err("that date does not exist in the configured time zone".into());
+    };
+    let rows = crate::booking::store::list(&db.pool, from, to).await.map_err(|e| e.to_string())?;
+    let mut out = format!(
+        "{:<10} {:<11} {:<5} {:<20} {:<30} {:<28} {}\n",
+        "REFERENCE", "DATE", "TIME", "SERVICE", "NAME", "EMAIL", "STATUS"
+    );
+    for b in &rows {
+        let local = b.starts_at.with_timezone(&tz);
+        out.push_str(&format!(
+            "{:<10} {:<11} {:<5} {:<20} {:<30} {:<28} {}\n",
+            b.reference,
+            local.format("%Y-%m-%d"),
+            local.format("%H:%M"),
+            b.service_id,
+            b.name.chars().take(30).collect::<String>(),
+            b.email.chars().take(28).collect::<String>(),
+            if b.cancelled { "cancelled" } else { "booked" }
+        ));
+    }
+    out.push_str(&format!("{} booking{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    Ok(out)
 }

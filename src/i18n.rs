@@ -80,3 +80,24 @@ pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> S
 pub fn tera_function() -> impl rocket_dyn_templates::tera::Function {
     fluent_templates::FluentLoader::new(&*LOCALES).with_default_lang(fluent_templates::langid!("en"))
 }
+
+/// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".
+pub fn format_date(lang: &str, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    t_args(
+        lang,
+        "date-format",
+        &[
+            ("weekday", FluentValue::from(t(lang, &format!("weekday-{}", date.weekday().number_from_monday())))),
+            ("day", FluentValue::from(date.day().to_string())),
+            ("month", FluentValue::from(t(lang, &format!("month-{}", date.month())))),
+            ("year", FluentValue::from(date.year().to_string())),
+        ],
+    )
+}
+
+/// A moment in `tz` like "Mon 23 Nov 2026, 09:30 CET".
+pub fn format_datetime(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&tz);
+    format!("{}, {}", format_date(lang, local.date_naive()), local.format("%H:%M %Z"))
+}

@@ -20,6 +20,8 @@ pub mod db;
 pub mod i18n;
 /// Outgoing mail over lettre.
 pub mod mail;
+/// Emailed one-time codes.
+pub mod otp;
 /// The visitor's language and theme (`POST /prefs`).
 pub mod prefs;
 /// Keys derived from Rocket's `secret_key`.
@@ -53,4 +55,6 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(mail::stage())
         .attach(web::stage())
         .mount("/", prefs::routes())
+        .mount("/", wizard::routes())
+        .mount("/", booking::routes::routes())
 }

@@ -30,3 +30,109 @@ error-title-429 = Zu viele Versuche
 error-text-429 = Bitte warten Sie einen Moment, bevor Sie es erneut versuchen.
 error-title-500 = Etwas ist schiefgegangen
 error-text-500 = Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.
+
+# Dates
+date-format = { $weekday }, { $day }. { $month } { $year }
+weekday-1 = Mo.
+weekday-2 = Di.
+weekday-3 = Mi.
+weekday-4 = Do.
+weekday-5 = Fr.
+weekday-6 = Sa.
+weekday-7 = So.
+month-1 = Jan.
+month-2 = Feb.
+month-3 = März
+month-4 = Apr.
+month-5 = Mai
+month-6 = Juni
+month-7 = Juli
+month-8 = Aug.
+month-9 = Sept.
+month-10 = Okt.
+month-11 = Nov.
+month-12 = Dez.
+
+# Wizard
+steps-label = Buchungsschritte
+step-of = Schritt { $number } von { $count }
+step-service = Leistung
+step-slot = Termin
+step-details = Ihre Angaben
+step-verify = E-Mail-Code
+step-confirm = Bestätigen
+errors-title = Bitte korrigieren Sie Folgendes
+wizard-continue = Weiter
+wizard-cancel = Buchung abbrechen
+service-title = Welche Leistung möchten Sie buchen?
+service-legend = Leistung
+service-duration = { $minutes } Minuten
+slot-title = Wählen Sie einen Termin
+slot-legend = Freie Termine
+slot-zone = Zeiten in { $zone }
+slot-none-day = An diesem Tag ist nichts frei.
+slot-earlier = ← Frühere Tage
+slot-later = Spätere Tage →
+details-title = Ihre Kontaktdaten
+details-name = Name
+details-email = E-Mail-Adresse
+details-phone = Telefon
+details-notes = Anmerkungen
+details-optional = optional
+details-code-hint = Wir schicken Ihnen einen Code, um Ihre Adresse zu bestätigen.
+verify-title = Prüfen Sie Ihre E-Mails
+verify-sent = Wir haben einen Code an { $email } geschickt. Geben Sie ihn unten ein.
+verify-code = Code
+verify-submit = Bestätigen
+verify-resend = Neuen Code senden
+verify-change-email = Andere Adresse verwenden
+confirm-title = Prüfen und bestätigen
+confirm-service = Leistung
+confirm-when = Datum und Uhrzeit
+confirm-change = ändern
+confirm-change-details = Angaben ändern
+confirm-submit = Termin verbindlich buchen
+done-title = Ihr Termin ist gebucht
+done-reference = Ihre Buchungsnummer:
+done-email = Wir haben Ihnen eine Bestätigung mit Kalenderdatei per E-Mail geschickt.
+booking-title = Ihre Buchung
+booking-reference = Buchungsnummer
+booking-cancel = Diesen Termin absagen
+booking-cancelled = Dieser Termin wurde abgesagt.
+
+# Validation
+err-required = Bitte füllen Sie dieses Feld aus.
+err-name-too-long = Bitte höchstens 100 Zeichen.
+err-email-too-long = Bitte höchstens 254 Zeichen.
+err-email-invalid = Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.
+err-phone-too-long = Bitte höchstens 32 Zeichen.
+err-phone-invalid = Bitte nur Ziffern, Leerzeichen und + - ( ) / . verwenden.
+err-notes-too-long = Bitte höchstens 1000 Zeichen.
+err-service = Bitte wählen Sie eine der Leistungen.
+err-slot-invalid = Bitte wählen Sie einen der angezeigten Termine.
+err-slot-unavailable = Dieser Termin ist leider nicht verfügbar. Bitte wählen Sie einen anderen.
+err-slot-taken = Dieser Termin wurde gerade von jemand anderem gebucht. Bitte wählen Sie einen anderen; Ihre übrigen Angaben bleiben erhalten.
+err-code-wrong = Dieser Code stimmt nicht. { $tries ->
+    [one] Sie haben noch einen Versuch.
+   *[other] Sie haben noch { $tries } Versuche.
+}
+err-code-exhausted = Zu viele falsche Codes. Bitte fordern Sie einen neuen Code an.
+err-code-expired = Dieser Code ist abgelaufen. Bitte fordern Sie einen neuen Code an.
+err-code-none = Für diese Adresse gibt es keinen gültigen Code. Bitte fordern Sie einen neuen Code an.
+err-cooldown = Bitte warten Sie { $seconds } Sekunden, bevor Sie einen weiteren Code anfordern.
+err-max-sends = Sie haben zu viele Codes angefordert. Bitte versuchen Sie es später erneut.
+err-mail-failed = Wir konnten die E-Mail gerade nicht senden. Bitte versuchen Sie es gleich noch einmal.
+
+# Emails
+mail-code-subject = Ihr Slotwise-Code
+mail-code-intro = Ihr Code zur Bestätigung Ihrer E-Mail-Adresse:
+mail-code-validity = Er ist { $minutes } Minuten gültig.
+mail-code-booking = Sie buchen: { $service }, { $when }.
+mail-code-ignore = Wenn Sie diesen Code nicht angefordert haben, können Sie diese E-Mail ignorieren.
+mail-confirm-subject = Buchung bestätigt: { $reference }
+mail-confirm-intro = Ihr Termin ist gebucht.
+mail-confirm-reference = Buchungsnummer: { $reference }
+mail-confirm-what = { $service }, { $when }
+mail-confirm-cancel = Buchung ansehen oder absagen: { $url }
+mail-cancel-subject = Buchung abgesagt: { $reference }
+mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.

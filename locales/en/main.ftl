@@ -30,3 +30,109 @@ error-title-429 = Too many attempts
 error-text-429 = Please wait a moment before trying again.
 error-title-500 = Something went wrong
 error-text-500 = Sorry, we could not complete this. Please try again in a moment.
+
+# Dates
+date-format = { $weekday } { $day } { $month } { $year }
+weekday-1 = Mon
+weekday-2 = Tue
+weekday-3 = Wed
+weekday-4 = Thu
+weekday-5 = Fri
+weekday-6 = Sat
+weekday-7 = Sun
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec
+
+# Wizard
+steps-label = Booking steps
+step-of = Step { $number } of { $count }
+step-service = Service
+step-slot = Time
+step-details = Your details
+step-verify = Email code
+step-confirm = Confirm
+errors-title = Please correct the following
+wizard-continue = Continue
+wizard-cancel = Cancel this booking
+service-title = Which service would you like?
+service-legend = Service
+service-duration = { $minutes } minutes
+slot-title = Choose a time
+slot-legend = Available times
+slot-zone = Times in { $zone }
+slot-none-day = No free times on this day.
+slot-earlier = ← Earlier days
+slot-later = Later days →
+details-title = Your contact details
+details-name = Name
+details-email = Email address
+details-phone = Phone
+details-notes = Notes
+details-optional = optional
+details-code-hint = We will email you a code to confirm your address.
+verify-title = Check your email
+verify-sent = We sent a code to { $email }. Enter it below.
+verify-code = Code
+verify-submit = Verify
+verify-resend = Send a new code
+verify-change-email = Use another address
+confirm-title = Check and confirm
+confirm-service = Service
+confirm-when = Date and time
+confirm-change = change
+confirm-change-details = Change your details
+confirm-submit = Book this appointment
+done-title = You are booked
+done-reference = Your booking reference:
+done-email = We have sent a confirmation with a calendar file to your email address.
+booking-title = Your booking
+booking-reference = Reference
+booking-cancel = Cancel this appointment
+booking-cancelled = This appointment has been cancelled.
+
+# Validation
+err-required = Please fill in this field.
+err-name-too-long = Please use at most 100 characters.
+err-email-too-long = Please use at most 254 characters.
+err-email-invalid = Please enter a valid email address, like name@example.com.
+err-phone-too-long = Please use at most 32 characters.
+err-phone-invalid = Please use digits, spaces and + - ( ) / . only.
+err-notes-too-long = Please use at most 1000 characters.
+err-service = Please choose one of the services.
+err-slot-invalid = Please choose one of the times shown.
+err-slot-unavailable = Sorry, that time is not available. Please choose another.
+err-slot-taken = Sorry, someone booked that time a moment ago. Please choose another time; your other details are kept.
+err-code-wrong = That code is not right. { $tries ->
+    [one] You have one more try.
+   *[other] You have { $tries } more tries.
+}
+err-code-exhausted = Too many wrong codes. Please ask for a new code.
+err-code-expired = That code has expired. Please ask for a new code.
+err-code-none = There is no valid code for this address. Please ask for a new code.
+err-cooldown = Please wait { $seconds } seconds before asking for another code.
+err-max-sends = You have asked for too many codes. Please start again later.
+err-mail-failed = We could not send the email just now. Please try again in a moment.
+
+# Emails
+mail-code-subject = Your Slotwise code
+mail-code-intro = Your code to confirm your email address:
+mail-code-validity = It is valid for { $minutes } minutes.
+mail-code-booking = You are booking: { $service }, { $when }.
+mail-code-ignore = If you did not ask for this code, you can ignore this email.
+mail-confirm-subject = Booking confirmed: { $reference }
+mail-confirm-intro = Your appointment is booked.
+mail-confirm-reference = Booking reference: { $reference }
+mail-confirm-what = { $service }, { $when }
+mail-confirm-cancel = To see or cancel your booking, open: { $url }
+mail-cancel-subject = Booking cancelled: { $reference }
+mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.

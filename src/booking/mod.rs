@@ -2,3 +2,5 @@
 
 pub mod availability;
 pub mod config;
+pub mod routes;
+pub mod store;

@@ -7,6 +7,8 @@
 //! multipart messages (plain text + HTML, with an optional attachment such as
 //! an `.ics` invitation).
 
+/// The emails Slotwise sends.
+pub mod messages;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -154,7 +156,10 @@ pub fn compose(
         }
     };
     // A `Message-ID` on the sender's domain; lettre adds `Date` but no id.
-    let message_id = format!("<{:032x}@{}>", rand::random::<u128>(), from.email.domain());
+    // NOTE: letters only, so no header holds a run of digits that could be
+    // mistaken for a one-time code.
+    let letters: String = (0..26).map(|_| (b'a' + rand::random::<u8>() % 26) as char).collect();
+    let message_id = format!("<{letters}@{}>", from.email.domain());
     Ok(Message::builder()
         .message_id(Some(message_id))
         .from(from.clone())

@@ -82,7 +82,7 @@ pub struct PublicSession {
     /// Chosen theme, if the visitor chose one.
     theme: Option<String>,
     /// The wizard's current step, if a booking is under way.
-    step: Option<String>,
+    step: Option<&'static str>,
 }
 
 impl<'r> Page<'r> {
@@ -98,7 +98,7 @@ impl<'r> Page<'r> {
             session: PublicSession {
                 lang: self.session.get(LANG_KEY),
                 theme: self.session.get(THEME_KEY),
-                step: self.session.get(crate::wizard::STEP_KEY),
+                step: crate::wizard::current_step(&self.session),
             },
         }
     }

@@ -1,0 +1,247 @@
+//! SQL for bookings and holds.
+//!
+//! Every transaction that can add to a time's occupancy (placing a hold,
+//! confirming a booking) first updates the `locks` row named `booking`. On
+//! SQLite that statement takes the database write lock before anything is
+//! read (no stale read can precede it); on PostgreSQL the row lock queues the
+//! transactions of every app instance, and under READ COMMITTED each
+//! statement after it sees everything committed before the lock was granted.
+//! Either way the capacity check and the insert that follows it are atomic
+//! with respect to every other booker.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use super::availability::Busy;
+use crate::db::big_int;
+
+/// A booking to store.
+pub struct NewBooking<'a> {
+    /// The visitor-facing reference.
+    pub reference: &'a str,
+    /// The wizard flow that made it.
+    pub flow_id: &'a str,
+    /// The service's id.
+    pub service_id: &'a str,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End of the appointment.
+    pub ends_at: DateTime<Utc>,
+    /// End plus buffer.
+    pub busy_until: DateTime<Utc>,
+    /// Contact details.
+    pub name: &'a str,
+    /// Verified address.
+    pub email: &'a str,
+    /// Optional phone ("" when none).
+    pub phone: &'a str,
+    /// Optional notes ("" when none).
+    pub notes: &'a str,
+    /// Language of the emails.
+    pub lang: &'a str,
+    /// SHA-256 hex of the cancellation token.
+    pub cancel_token_hash: &'a str,
+}
+
+/// A stored booking.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    /// Reference.
+    pub reference: String,
+    /// Service id.
+    pub service_id: String,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End of the appointment.
+    pub ends_at: DateTime<Utc>,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Phone or "".
+    pub phone: String,
+    /// Notes or "".
+    pub notes: String,
+    /// Language of the emails.
+    pub lang: String,
+    /// SHA-256 hex of the cancellation token.
+    pub cancel_token_hash: String,
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn utc(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Takes the booking lock inside `tx` (see the module docs).
+async fn lock(tx: &mut Transaction<'_, Any>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE locks SET counter = counter + 1 WHERE name = 'booking'").execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Spans occupying capacity between `from` and `to`: standing bookings and
+/// live holds of other flows.
+pub async fn busy<'e, E>(exec: E, from: DateTime<Utc>, to: DateTime<Utc>, except_flow: &str) -> sqlx::Result<Vec<Busy>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(
+        "SELECT CAST(starts_at AS TEXT), CAST(busy_until AS TEXT) FROM bookings \
+         WHERE cancelled_at IS NULL AND starts_at < $1 AND busy_until > $2 \
+         UNION ALL \
+         SELECT CAST(starts_at AS TEXT), CAST(busy_until AS TEXT) FROM holds \
+         WHERE flow_id <> $3 AND expires_at > $4 AND starts_at < $1 AND busy_until > $2",
+    )
+    .bind(ms(to))
+    .bind(ms(from))
+    .bind(except_flow)
+    .bind(Utc::now().timestamp_millis())
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(|r| Ok(Busy { start: utc(big_int(r, 0)?), end: utc(big_int(r, 1)?) })).collect()
+}
+
+/// Holds `[start, busy_until)` for `flow` until `expires_at` if `fits`
+/// still says yes under the lock; returns whether it was placed.
+pub async fn hold(
+    pool: &AnyPool,
+    flow: &str,
+    span: Busy,
+    expires_at: DateTime<Utc>,
+    fits: impl Fn(&[Busy]) -> bool,
+) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx).await?;
+    let busy = busy(&mut *tx, span.start, span.end, flow).await?;
+    if !fits(&busy) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO holds (flow_id, starts_at, busy_until, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (flow_id) DO UPDATE SET starts_at = $2, busy_until = $3, expires_at = $4",
+    )
+    .bind(flow)
+    .bind(ms(span.start))
+    .bind(ms(span.end))
+    .bind(ms(expires_at))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Releases the hold of `flow`, if any.
+pub async fn release(pool: &AnyPool, flow: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(pool).await?;
+    Ok(())
+}
+
+/// What confirming a flow's booking came to.
+pub enum Confirmed {
+    /// Booked now.
+    New,
+    /// This flow had already booked (a second submit): its reference.
+    Already(String),
+    /// The time is no longer free.
+    Taken,
+}
+
+/// Books `booking` if `fits` still says yes under the lock, turning the
+/// flow's hold into the booking.
+pub async fn confirm(
+    pool: &AnyPool,
+    booking: &NewBooking<'_>,
+    fits: impl Fn(&[Busy]) -> bool,
+) -> sqlx::Result<Confirmed> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx).await?;
+    let existing: Option<String> = sqlx::query_scalar("SELECT reference FROM bookings WHERE flow_id = $1")
+        .bind(booking.flow_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(reference) = existing {
+        return Ok(Confirmed::Already(reference));
+    }
+    let busy = busy(&mut *tx, booking.starts_at, booking.busy_until, booking.flow_id).await?;
+    if !fits(&busy) {
+        return Ok(Confirmed::Taken);
+    }
+    sqlx::query(
+        "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_until, name, email, phone, \
+         notes, lang, cancel_token_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(booking.reference)
+    .bind(booking.flow_id)
+    .bind(booking.service_id)
+    .bind(ms(booking.starts_at))
+    .bind(ms(booking.ends_at))
+    .bind(ms(booking.busy_until))
+    .bind(booking.name)
+    .bind(booking.email)
+    .bind(booking.phone)
+    .bind(booking.notes)
+    .bind(booking.lang)
+    .bind(booking.cancel_token_hash)
+    .bind(Utc::now().timestamp_millis())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(booking.flow_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(Confirmed::New)
+}
+
+const COLUMNS: &str = "reference, service_id, CAST(starts_at AS TEXT), CAST(ends_at AS TEXT), name, email, phone, \
+                       notes, lang, cancel_token_hash, CASE WHEN cancelled_at IS NULL THEN 'no' ELSE 'yes' END";
+
+fn booking(r: &sqlx::any::AnyRow) -> sqlx::Result<Booking> {
+    Ok(Booking {
+        reference: r.try_get(0)?,
+        service_id: r.try_get(1)?,
+        starts_at: utc(big_int(r, 2)?),
+        ends_at: utc(big_int(r, 3)?),
+        name: r.try_get(4)?,
+        email: r.try_get(5)?,
+        phone: r.try_get(6)?,
+        notes: r.try_get(7)?,
+        lang: r.try_get(8)?,
+        cancel_token_hash: r.try_get(9)?,
+        cancelled: r.try_get::<String, _>(10)? == "yes",
+    })
+}
+
+/// The booking with `reference`.
+pub async fn find(pool: &AnyPool, reference: &str) -> sqlx::Result<Option<Booking>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM bookings WHERE reference = $1"))
+        .bind(reference)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(booking).transpose()
+}
+
+/// Cancels a standing booking; false when it was already cancelled.
+pub async fn cancel(pool: &AnyPool, reference: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE bookings SET cancelled_at = $1 WHERE reference = $2 AND cancelled_at IS NULL")
+        .bind(Utc::now().timestamp_millis())
+        .bind(reference)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Bookings starting in `[from, to)`, by start.
+pub async fn list(pool: &AnyPool, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM bookings WHERE starts_at >= $1 AND starts_at < $2 ORDER BY starts_at, reference"
+    ))
+    .bind(ms(from))
+    .bind(ms(to))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(booking).collect()
+}
