@@ -563,10 +563,9 @@ async fn verify_post(mut ctx: Ctx<'_>, form: CsrfForm<CodeForm>) -> Reply {
             ctx.page.session.cycle_id();
             return Reply::Redirect(Redirect::to(Step::Confirm.path()));
         }
-        Check::Wrong(left) => (
-            Status::UnprocessableEntity,
-            t_args(&lang, "err-code-wrong", &[("tries", FluentValue::from(left.to_string()))]),
-        ),
+        Check::Wrong(left) => {
+            (Status::UnprocessableEntity, t_args(&lang, "err-code-wrong", &[("tries", FluentValue::from(left))]))
+        }
         Check::Exhausted => (Status::TooManyRequests, t(&lang, "err-code-exhausted")),
         Check::Expired => (Status::UnprocessableEntity, t(&lang, "err-code-expired")),
         Check::NoCode => (Status::UnprocessableEntity, t(&lang, "err-code-none")),

@@ -35,8 +35,10 @@ pub fn figment(dir: &std::path::Path, overrides: &str) -> (Figment, String, Path
         .merge(Serialized::default("secret_key", SECRET))
         .merge(Serialized::default("log_level", "off"))
         .merge(Serialized::default("databases.slotwise.url", &db_url))
-        .merge(Serialized::default("mail.outbox_dir", outbox.display().to_string()))
-        .merge(Toml::string(overrides).nested());
+        .merge(Serialized::default("mail.outbox_dir", outbox.display().to_string()));
+    // NOTE: parts separated by a `---` line merge one after the other, so a
+    // test can add to a shared base without redefining TOML tables.
+    let figment = overrides.split("\n---\n").fold(figment, |f, part| f.merge(Toml::string(part).nested()));
     (figment, db_url, outbox)
 }
 
