@@ -349,7 +349,28 @@ async fn a_held_slot_is_not_offered_to_others_and_frees_on_cancel() {
 
 #[rocket::async_test]
 async fn twenty_visitors_racing_for_the_last_seat_book_it_once() {
-    let app = app("[default.booking]\nhold_minutes = 0").await;
+    race_for_the_last_seat(&app("[default.booking]\nhold_minutes = 0").await).await;
+}
+
+#[rocket::async_test]
+async fn on_postgres_the_flow_books_and_the_race_books_once() {
+    let config = format!("{ALWAYS_OPEN}\n---\n[default.booking]\nhold_minutes = 0");
+    let Some(app) = TestApp::on_postgres(&config).await else { return };
+    let v = app.visitor();
+    let code = until_code(&app, &v, "pg@example.test").await;
+    assert_eq!(enter_code(&v, &code).await.location(), "/book/confirm");
+    assert_eq!(confirm(&v).await.location(), "/book/done");
+    assert!(v.get("/book/done").await.body.contains("id=\"booking-ref\""));
+    // A session change and a stored preference survive on PostgreSQL too.
+    let page = v.get("/").await;
+    assert_eq!(v.submit("/prefs", &page, &[("theme", "dark"), ("next", "/")]).await.status, Status::SeeOther);
+    assert!(v.get("/").await.body.contains("data-theme=\"dark\""));
+    race_for_the_last_seat(&app).await;
+}
+
+/// Twenty verified visitors confirm the same free slot at once.
+async fn race_for_the_last_seat(app: &TestApp) {
+    let before = app.count("bookings").await;
     let visitors: Vec<Visitor<'_>> = (0..20).map(|_| app.visitor()).collect();
     let mut slot = None;
     for (i, v) in visitors.iter().enumerate() {
@@ -358,7 +379,7 @@ async fn twenty_visitors_racing_for_the_last_seat_book_it_once() {
         let s = slot.get_or_insert_with(|| field_value(&page.body, "slot").unwrap()).clone();
         assert_eq!(v.submit("/book/slot", &page, &[("slot", &s)]).await.status, Status::SeeOther);
         enter_details(v, "Racer", &format!("r{i}@example.test")).await;
-        let code = code_in(body(outbox(&app).last().unwrap())).unwrap();
+        let code = code_in(body(outbox(app).last().unwrap())).unwrap();
         assert_eq!(enter_code(v, &code).await.location(), "/book/confirm");
     }
     let pages: Vec<Page> = futures::future::join_all(visitors.iter().map(|v| v.get("/book/confirm"))).await;
@@ -373,7 +394,7 @@ async fn twenty_visitors_racing_for_the_last_seat_book_it_once() {
     .await;
     assert_eq!(results.iter().filter(|s| **s == Status::SeeOther).count(), 1, "{results:?}");
     assert_eq!(results.iter().filter(|s| **s == Status::Conflict).count(), 19);
-    assert_eq!(app.count("bookings").await, 1);
+    assert_eq!(app.count("bookings").await, before + 1);
 }
 
 #[rocket::async_test]

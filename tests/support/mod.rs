@@ -62,6 +62,26 @@ impl TestApp {
         TestApp { client, db_url, outbox, figment, _dir: dir }
     }
 
+    /// An app on a fresh PostgreSQL database, or `None` (with a note on
+    /// stderr) when `SLOTWISE_TEST_POSTGRES_URL` is unset.
+    pub async fn on_postgres(overrides: &str) -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("SLOTWISE_TEST_POSTGRES_URL") else {
+            eprintln!("SKIPPED: SLOTWISE_TEST_POSTGRES_URL is unset; this PostgreSQL test did not run");
+            return None;
+        };
+        let name = format!("slotwise_test_{}", rand::random::<u64>());
+        let admin = db::connect(&admin_url, 1, 10).await.expect("PostgreSQL at SLOTWISE_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create test database");
+        admin.pool.close().await;
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url).to_string();
+        let db_url = format!("{base}/{name}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (figment, _, outbox) = figment(dir.path(), overrides);
+        let figment = figment.merge(Serialized::default("databases.slotwise.url", &db_url));
+        let client = Client::untracked(slotwise::build(figment.clone())).await.expect("app launches");
+        Some(TestApp { client, db_url, outbox, figment, _dir: dir })
+    }
+
     /// A new visitor with an empty cookie jar.
     pub fn visitor(&self) -> Visitor<'_> {
         Visitor { app: self, cookies: Mutex::new(BTreeMap::new()), headers: Vec::new() }
