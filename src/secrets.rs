@@ -54,3 +54,8 @@ impl Secrets {
         mac.finalize().into_bytes().into()
     }
 }
+
+/// Hex SHA-256 of a token, as stored in place of the token itself.
+pub fn sha256_hex(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

@@ -265,15 +265,15 @@ async fn expired_code_is_refused() {
 
 #[rocket::async_test]
 async fn resend_respects_cooldown_and_kills_the_old_code() {
-    let app = app("[default.otp]\nresend_cooldown_secs = 60").await;
-    let v = app.visitor();
-    until_code(&app, &v, "ann@example.test").await;
+    let strict = app("[default.otp]\nresend_cooldown_secs = 60").await;
+    let v = strict.visitor();
+    until_code(&strict, &v, "ann@example.test").await;
     let page = v.get("/book/verify").await;
     let r = v.submit("/book/verify/resend", &page, &[]).await;
     assert_eq!(r.status, Status::TooManyRequests);
-    assert_eq!(outbox(&app).len(), 1, "a refused send sends nothing");
+    assert_eq!(outbox(&strict).len(), 1, "a refused send sends nothing");
 
-    let app2 = app_with("[default.otp]\nresend_cooldown_secs = 0\nmax_sends = 3").await;
+    let app2 = app("[default.otp]\nresend_cooldown_secs = 0\nmax_sends = 3").await;
     let app = &app2;
     let v = app.visitor();
     let first = until_code(app, &v, "ann@example.test").await;
@@ -298,17 +298,13 @@ async fn resend_respects_cooldown_and_kills_the_old_code() {
     );
 }
 
-async fn app_with(extra: &str) -> TestApp {
-    app(extra).await
-}
-
 #[rocket::async_test]
 async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing() {
     let smtp = SmtpServer::start();
     let dead = support::smtp::free_port_url();
     let config = format!("[default.mail]\ntransport = \"smtp\"\nsmtp_url = \"{dead}\"");
-    let app = app(&config).await;
-    let v = app.visitor();
+    let down = app(&config).await;
+    let v = down.visitor();
     choose_service(&v, "consultation").await;
     choose_first_slot(&v).await;
     let r = enter_details(&v, "Ann", "ann@example.test").await;
@@ -318,7 +314,7 @@ async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing() {
 
     // Same visitor data against a live server: a fresh app, real SMTP.
     let config = format!("[default.mail]\ntransport = \"smtp\"\nsmtp_url = \"{}\"", smtp.url());
-    let live = app_with(&config).await;
+    let live = app(&config).await;
     let v = live.visitor();
     choose_service(&v, "consultation").await;
     choose_first_slot(&v).await;

@@ -21,12 +21,11 @@ type Reply = Result<Template, (Status, Template)>;
 
 /// The booking named by `reference` if `token` is its cancellation token.
 async fn authorised(db: &Db, reference: &str, token: &str) -> Result<Option<Booking>, sqlx::Error> {
-    use sha2::Digest;
     if reference.len() > 16 || token.is_empty() || token.len() > 64 {
         return Ok(None);
     }
     let Some(booking) = store::find(&db.pool, reference).await? else { return Ok(None) };
-    let given = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    let given = crate::secrets::sha256_hex(token);
     Ok(bool::from(given.as_bytes().ct_eq(booking.cancel_token_hash.as_bytes())).then_some(booking))
 }
 
@@ -99,10 +98,7 @@ async fn cancel(
     let message = crate::mail::mailbox(&booking.name, &booking.email).and_then(|to| {
         messages::cancellation_email(mailer.from_mailbox(), &to, &booking.lang, &booking.reference, &appointment)
     });
-    let sent = match message {
-        Ok(message) => mailer.send(message).await,
-        Err(e) => Err(e),
-    };
+    let sent = mailer.send_composed(message).await;
     if let Err(e) = sent {
         rocket::error!("cancellation email for {} failed: {e}", booking.reference);
     }

@@ -26,7 +26,7 @@ use crate::i18n::{format_date, format_datetime, t, t_args};
 use crate::mail::messages::{self, Appointment};
 use crate::mail::Mailer;
 use crate::otp::{Check, Codes, SendRefused};
-use crate::secrets::Secrets;
+use crate::secrets::{sha256_hex, Secrets};
 use crate::session::CsrfForm;
 use crate::web::{error_page, Page};
 
@@ -453,10 +453,7 @@ async fn send_code(
             &appointment,
         )
     });
-    let sent = match message {
-        Ok(message) => ctx.mailer.send(message).await,
-        Err(e) => Err(e),
-    };
+    let sent = ctx.mailer.send_composed(message).await;
     match sent {
         Ok(()) => Ok(Ok(())),
         Err(e) => {
@@ -629,11 +626,6 @@ pub fn booking_reference() -> String {
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
-fn sha256_hex(value: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(value.as_bytes()))
-}
-
 #[rocket::post("/book/confirm", data = "<_form>")]
 async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
     if let Err(r) = ctx.admit(Step::Confirm) {
@@ -699,10 +691,7 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
                         &url,
                     )
                 });
-                let sent = match message {
-                    Ok(message) => ctx.mailer.send(message).await,
-                    Err(e) => Err(e),
-                };
+                let sent = ctx.mailer.send_composed(message).await;
                 if let Err(e) = sent {
                     // NOTE: the booking stands; the visitor sees the reference.
                     rocket::error!("confirmation email for {reference} failed: {e}");
