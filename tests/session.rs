@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::{get, routes};
 use sha2::Digest;
 use slotwise::session::Session;
-use support::{form, TestApp};
+use support::{form, Backend, TestApp};
 
 /// Probe routes that use the session API directly.
 mod probe {
@@ -60,8 +60,8 @@ fn probes() -> Vec<rocket::Route> {
     routes![probe::read, probe::set, probe::remove, probe::flush, probe::cycle, probe::twice]
 }
 
-async fn app(config: &str) -> TestApp {
-    TestApp::with_routes(config, probes()).await
+async fn app(db: &Backend, config: &str) -> TestApp {
+    TestApp::with_routes(db, config, probes()).await
 }
 
 async fn stored_hashes(app: &TestApp) -> Vec<String> {
@@ -71,9 +71,8 @@ async fn stored_hashes(app: &TestApp) -> Vec<String> {
     rows
 }
 
-#[rocket::async_test]
-async fn healthz_and_first_landing_store_nothing_and_set_no_cookie() {
-    let app = app("").await;
+async fn healthz_and_first_landing_store_nothing_and_set_no_cookie(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     for uri in ["/healthz", "/", "/static/app.css", "/probe/get/x"] {
         let page = visitor.get(uri).await;
@@ -84,9 +83,8 @@ async fn healthz_and_first_landing_store_nothing_and_set_no_cookie() {
     assert_eq!(app.count("sessions").await, 0);
 }
 
-#[rocket::async_test]
-async fn two_visitors_have_isolated_state() {
-    let app = app("").await;
+async fn two_visitors_have_isolated_state(db: Backend) {
+    let app = app(&db, "").await;
     let (alice, bob) = (app.visitor(), app.visitor());
     assert_eq!(alice.get("/probe/set/name/alice").await.status, Status::Ok);
     assert_eq!(bob.get("/probe/set/name/bob").await.status, Status::Ok);
@@ -96,9 +94,8 @@ async fn two_visitors_have_isolated_state() {
     assert_eq!(app.count("sessions").await, 2);
 }
 
-#[rocket::async_test]
-async fn cookie_has_the_required_flags_and_no_expiry() {
-    let app = app("").await;
+async fn cookie_has_the_required_flags_and_no_expiry(db: Backend) {
+    let app = app(&db, "").await;
     let page = app.visitor().get("/probe/set/k/v").await;
     let cookie = page.set_cookies().into_iter().find(|c| c.starts_with("slotwise_session=")).expect("cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
@@ -107,21 +104,19 @@ async fn cookie_has_the_required_flags_and_no_expiry() {
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert!(!cookie.contains("Expires") && !cookie.contains("Max-Age"), "{cookie}");
 
-    let secure = TestApp::with_routes("[default.session]\nsecure = true\ncookie_name = \"sid\"", probes()).await;
+    let secure = TestApp::with_routes(&db, "[default.session]\nsecure = true\ncookie_name = \"sid\"", probes()).await;
     let page = secure.visitor().get("/probe/set/k/v").await;
     let cookie = page.set_cookies().into_iter().find(|c| c.starts_with("sid=")).expect("renamed cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
-#[rocket::async_test]
-async fn two_guards_in_one_request_share_one_session() {
-    let app = app("").await;
+async fn two_guards_in_one_request_share_one_session(db: Backend) {
+    let app = app(&db, "").await;
     assert_eq!(app.visitor().get("/probe/twice").await.body, "a");
 }
 
-#[rocket::async_test]
-async fn database_stores_only_a_hash_of_the_id() {
-    let app = app("").await;
+async fn database_stores_only_a_hash_of_the_id(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let cookie = visitor.session_cookie().unwrap();
@@ -129,9 +124,17 @@ async fn database_stores_only_a_hash_of_the_id() {
     assert_eq!(hashes.len(), 1);
     assert_eq!(hashes[0].len(), 64);
     assert!(hashes[0].bytes().all(|b| b.is_ascii_hexdigit()));
-    let file = std::fs::read(app.db_url.trim_start_matches("sqlite://").split('?').next().unwrap()).unwrap();
-    let file = String::from_utf8_lossy(&file);
-    assert!(!file.contains(&cookie), "the cookie value is in the database file");
+    // Neither the cookie nor the id inside it is anywhere in the table.
+    let db = app.db().await;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id_hash, data FROM sessions").fetch_all(&db.pool).await.unwrap();
+    db.pool.close().await;
+    assert!(rows.iter().all(|(h, d)| !h.contains(&cookie) && !d.contains(&cookie)));
+    if app.on_sqlite() {
+        let file = std::fs::read(app.db_url.trim_start_matches("sqlite://").split('?').next().unwrap()).unwrap();
+        let file = String::from_utf8_lossy(&file);
+        assert!(!file.contains(&cookie), "the cookie value is in the database file");
+    }
     // The id itself, as the server sees it, hashes to the stored key.
     let id = slotwise::session::SessionId::generate();
     assert_eq!(id.storage_key(), hex::encode(sha2::Sha256::digest(base64_decode(&id.encode()))));
@@ -142,9 +145,8 @@ fn base64_decode(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
 }
 
-#[rocket::async_test]
-async fn tampered_garbage_and_unknown_cookies_give_a_fresh_session() {
-    let app = app("").await;
+async fn tampered_garbage_and_unknown_cookies_give_a_fresh_session(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let good = visitor.session_cookie().unwrap();
@@ -167,9 +169,8 @@ async fn tampered_garbage_and_unknown_cookies_give_a_fresh_session() {
     assert_eq!(visitor.get("/probe/get/k").await.body, "v", "the real session is untouched");
 }
 
-#[rocket::async_test]
-async fn a_well_formed_id_the_server_never_issued_is_not_adopted() {
-    let app = app("").await;
+async fn a_well_formed_id_the_server_never_issued_is_not_adopted(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let before = stored_hashes(&app).await;
@@ -184,9 +185,8 @@ async fn a_well_formed_id_the_server_never_issued_is_not_adopted() {
     assert_ne!(after, before, "the unknown id was adopted");
 }
 
-#[rocket::async_test]
-async fn cycle_id_keeps_data_and_kills_the_old_id() {
-    let app = app("").await;
+async fn cycle_id_keeps_data_and_kills_the_old_id(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let old = visitor.session_cookie().unwrap();
@@ -203,9 +203,8 @@ async fn cycle_id_keeps_data_and_kills_the_old_id() {
     assert_eq!(app.count("sessions").await, 1);
 }
 
-#[rocket::async_test]
-async fn flush_empties_the_session_and_kills_the_old_id() {
-    let app = app("").await;
+async fn flush_empties_the_session_and_kills_the_old_id(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let old = visitor.session_cookie().unwrap();
@@ -221,9 +220,8 @@ async fn flush_empties_the_session_and_kills_the_old_id() {
     assert_eq!(replay.get("/probe/get/k").await.body, "w");
 }
 
-#[rocket::async_test]
-async fn remove_deletes_one_key() {
-    let app = app("").await;
+async fn remove_deletes_one_key(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/a/1").await;
     visitor.get("/probe/set/b/2").await;
@@ -232,9 +230,8 @@ async fn remove_deletes_one_key() {
     assert_eq!(visitor.get("/probe/get/b").await.body, "2");
 }
 
-#[rocket::async_test]
-async fn idle_timeout_expires_an_unused_session() {
-    let app = app("[default.session]\nidle_timeout_secs = 1").await;
+async fn idle_timeout_expires_an_unused_session(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 1").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     assert_eq!(visitor.get("/probe/get/k").await.body, "v");
@@ -242,9 +239,8 @@ async fn idle_timeout_expires_an_unused_session() {
     assert_eq!(visitor.get("/probe/get/k").await.status, Status::NotFound);
 }
 
-#[rocket::async_test]
-async fn activity_refreshes_the_idle_deadline() {
-    let app = app("[default.session]\nidle_timeout_secs = 2").await;
+async fn activity_refreshes_the_idle_deadline(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 2").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     for _ in 0..4 {
@@ -253,9 +249,8 @@ async fn activity_refreshes_the_idle_deadline() {
     }
 }
 
-#[rocket::async_test]
-async fn absolute_timeout_ends_even_an_active_session() {
-    let app = app("[default.session]\nidle_timeout_secs = 60\nabsolute_timeout_secs = 2").await;
+async fn absolute_timeout_ends_even_an_active_session(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 60\nabsolute_timeout_secs = 2").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     rocket::tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -265,9 +260,8 @@ async fn absolute_timeout_ends_even_an_active_session() {
     assert_eq!(visitor.get("/probe/get/k").await.status, Status::NotFound);
 }
 
-#[rocket::async_test]
-async fn unchanged_reads_do_not_write() {
-    let app = app("").await;
+async fn unchanged_reads_do_not_write(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let db = app.db().await;
@@ -281,9 +275,8 @@ async fn unchanged_reads_do_not_write() {
     assert_eq!(version().await, v1);
 }
 
-#[rocket::async_test]
-async fn concurrent_requests_changing_different_keys_all_persist() {
-    let app = app("").await;
+async fn concurrent_requests_changing_different_keys_all_persist(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/seed/0").await;
     let barrier = rocket::tokio::sync::Barrier::new(12);
@@ -301,9 +294,8 @@ async fn concurrent_requests_changing_different_keys_all_persist() {
     }
 }
 
-#[rocket::async_test]
-async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save() {
-    let app = app("").await;
+async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let slow = visitor.get("/probe/set/late/write?delay_ms=400");
@@ -316,9 +308,8 @@ async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save() {
     assert_eq!(app.count("sessions").await, 0, "the flushed session came back");
 }
 
-#[rocket::async_test]
-async fn a_cycled_session_is_not_resurrected_under_the_old_id() {
-    let app = app("").await;
+async fn a_cycled_session_is_not_resurrected_under_the_old_id(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let old = visitor.session_cookie().unwrap();
@@ -334,9 +325,8 @@ async fn a_cycled_session_is_not_resurrected_under_the_old_id() {
     assert_eq!(stale.get("/probe/get/k").await.status, Status::NotFound);
 }
 
-#[rocket::async_test]
-async fn csrf_token_is_required_and_checked() {
-    let app = app("").await;
+async fn csrf_token_is_required_and_checked(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
     let page = visitor.get("/").await;
@@ -372,9 +362,8 @@ async fn csrf_token_is_required_and_checked() {
     assert_eq!(page.status, Status::SeeOther, "the request's own host");
 }
 
-#[rocket::async_test]
-async fn anonymous_token_from_the_landing_page_creates_the_session() {
-    let app = app("").await;
+async fn anonymous_token_from_the_landing_page_creates_the_session(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     let landing = visitor.get("/").await;
     assert!(visitor.session_cookie().is_none());
@@ -388,9 +377,8 @@ async fn anonymous_token_from_the_landing_page_creates_the_session() {
     assert_eq!(page.status, Status::Forbidden);
 }
 
-#[rocket::async_test]
-async fn security_headers_are_on_every_page_including_errors() {
-    let app = app("").await;
+async fn security_headers_are_on_every_page_including_errors(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     let pages = vec![
         visitor.get("/").await,
@@ -418,9 +406,8 @@ async fn security_headers_are_on_every_page_including_errors() {
     assert!(pages[2].body.contains("<html lang=\"en\"") && !pages[2].body.contains("Rocket"));
 }
 
-#[rocket::async_test]
-async fn language_follows_accept_language_until_the_visitor_chooses() {
-    let app = app("").await;
+async fn language_follows_accept_language_until_the_visitor_chooses(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor().with_header("Accept-Language", "fr-CH, de-DE;q=0.8, en;q=0.5");
     let page = visitor.get("/").await;
     assert!(page.body.contains("<html lang=\"de\" data-theme=\"auto\""), "{}", &page.body[..200]);
@@ -434,9 +421,8 @@ async fn language_follows_accept_language_until_the_visitor_chooses() {
     assert!(page.body.contains("<html lang=\"en\" data-theme=\"dark\""));
 }
 
-#[rocket::async_test]
-async fn unknown_language_or_theme_answers_422() {
-    let app = app("").await;
+async fn unknown_language_or_theme_answers_422(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     let landing = visitor.get("/").await;
     for pairs in [[("lang", "xx")], [("theme", "purple")]] {
@@ -446,9 +432,8 @@ async fn unknown_language_or_theme_answers_422() {
     assert!(visitor.session_cookie().is_none(), "nothing stored");
 }
 
-#[rocket::async_test]
-async fn prefs_refuse_to_redirect_off_site() {
-    let app = app("").await;
+async fn prefs_refuse_to_redirect_off_site(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     for next in ["//evil.test/x", "https://evil.test/", "/\\evil.test", "evil.test", ""] {
         let landing = visitor.get("/").await;
@@ -458,9 +443,8 @@ async fn prefs_refuse_to_redirect_off_site() {
     }
 }
 
-#[rocket::async_test]
-async fn oversized_cookie_and_body_get_a_fast_4xx() {
-    let app = app("").await;
+async fn oversized_cookie_and_body_get_a_fast_4xx(db: Backend) {
+    let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.set_cookie("big", Some(&"x".repeat(20_000)));
     let page = visitor.get("/book/service").await;
@@ -472,9 +456,8 @@ async fn oversized_cookie_and_body_get_a_fast_4xx() {
     assert_eq!(visitor.post("/prefs", &body).await.status, Status::PayloadTooLarge);
 }
 
-#[rocket::async_test]
-async fn clear_sessions_command_reports_how_many_it_removed() {
-    let app = app("[default.session]\nidle_timeout_secs = 1").await;
+async fn clear_sessions_command_reports_how_many_it_removed(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 1").await;
     for _ in 0..3 {
         app.visitor().get("/probe/set/k/v").await;
     }
@@ -492,3 +475,31 @@ async fn clear_sessions_command_reports_how_many_it_removed() {
     assert_eq!(stdout.trim(), "removed 3 expired sessions");
     assert_eq!(app.count("sessions").await, 0);
 }
+
+on_both_backends!(
+    healthz_and_first_landing_store_nothing_and_set_no_cookie,
+    two_visitors_have_isolated_state,
+    cookie_has_the_required_flags_and_no_expiry,
+    two_guards_in_one_request_share_one_session,
+    database_stores_only_a_hash_of_the_id,
+    tampered_garbage_and_unknown_cookies_give_a_fresh_session,
+    a_well_formed_id_the_server_never_issued_is_not_adopted,
+    cycle_id_keeps_data_and_kills_the_old_id,
+    flush_empties_the_session_and_kills_the_old_id,
+    remove_deletes_one_key,
+    idle_timeout_expires_an_unused_session,
+    activity_refreshes_the_idle_deadline,
+    absolute_timeout_ends_even_an_active_session,
+    unchanged_reads_do_not_write,
+    concurrent_requests_changing_different_keys_all_persist,
+    a_flushed_session_is_not_resurrected_by_a_concurrent_save,
+    a_cycled_session_is_not_resurrected_under_the_old_id,
+    csrf_token_is_required_and_checked,
+    anonymous_token_from_the_landing_page_creates_the_session,
+    security_headers_are_on_every_page_including_errors,
+    language_follows_accept_language_until_the_visitor_chooses,
+    unknown_language_or_theme_answers_422,
+    prefs_refuse_to_redirect_off_site,
+    oversized_cookie_and_body_get_a_fast_4xx,
+    clear_sessions_command_reports_how_many_it_removed,
+);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{field_value, form, Page, TestApp, Visitor};
+use support::{body, code_in, field_value, form, Backend, Page, TestApp, Visitor};
 
 /// Open every day, all day, so tests do not depend on today's weekday.
 const ALWAYS_OPEN: &str = r#"
@@ -22,52 +22,12 @@ sat = ["00:00-24:00"]
 sun = ["00:00-24:00"]
 "#;
 
-async fn app(extra: &str) -> TestApp {
-    TestApp::with_config(&format!("{ALWAYS_OPEN}\n---\n{extra}")).await
-}
-
-/// The code in the newest email of the outbox (the only standalone run of six digits).
-fn code_in(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            let before = start.checked_sub(1).map(|j| bytes[j]);
-            if i - start == 6
-                && !before.is_some_and(|b| b.is_ascii_alphanumeric())
-                && !bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric())
-            {
-                found.push(text[start..i].to_string());
-            }
-        } else {
-            i += 1;
-        }
-    }
-    found.dedup();
-    found.pop()
+async fn app(db: &Backend, extra: &str) -> TestApp {
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{extra}")).await
 }
 
 fn outbox(app: &TestApp) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(&app.outbox)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-    files.iter().map(|p| qp_decode(&std::fs::read_to_string(p).unwrap())).collect()
-}
-
-/// Undoes quoted-printable soft breaks and `=3D` so links can be read.
-fn qp_decode(text: &str) -> String {
-    text.replace("=\r\n", "").replace("=3D", "=")
-}
-
-/// The body of a message, without its headers.
-fn body(message: &str) -> &str {
-    message.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or(message)
+    support::read_outbox(&app.outbox)
 }
 
 async fn choose_service(v: &Visitor<'_>, service: &str) -> Page {
@@ -111,9 +71,8 @@ async fn confirm(v: &Visitor<'_>) -> Page {
     v.submit("/book/confirm", &page, &[]).await
 }
 
-#[rocket::async_test]
-async fn a_visitor_books_and_gets_a_confirmation_with_calendar_and_cancel_link() {
-    let app = app("").await;
+async fn a_visitor_books_and_gets_a_confirmation_with_calendar_and_cancel_link(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     assert_eq!(v.get("/book").await.location(), "/book/service");
     let code = until_code(&app, &v, "ann@example.test").await;
@@ -154,9 +113,8 @@ async fn a_visitor_books_and_gets_a_confirmation_with_calendar_and_cancel_link()
     assert_eq!(outbox(&app).len(), sent, "a second cancel sends nothing");
 }
 
-#[rocket::async_test]
-async fn a_fresh_visitor_is_sent_to_the_first_step_from_every_step_url() {
-    let app = app("").await;
+async fn a_fresh_visitor_is_sent_to_the_first_step_from_every_step_url(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     let landing = v.get("/").await;
     for step in ["slot", "details", "verify", "confirm"] {
@@ -170,9 +128,8 @@ async fn a_fresh_visitor_is_sent_to_the_first_step_from_every_step_url() {
     assert_eq!(v.get("/book/done").await.status, Status::SeeOther);
 }
 
-#[rocket::async_test]
-async fn invalid_input_answers_422_with_messages_and_keeps_what_was_typed() {
-    let app = app("").await;
+async fn invalid_input_answers_422_with_messages_and_keeps_what_was_typed(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     let page = choose_service(&v, "no-such-service").await;
     assert_eq!(page.status, Status::UnprocessableEntity);
@@ -203,9 +160,8 @@ async fn invalid_input_answers_422_with_messages_and_keeps_what_was_typed() {
     assert!(outbox(&app).is_empty(), "nothing sent for invalid details");
 }
 
-#[rocket::async_test]
-async fn markup_in_a_name_is_escaped_on_the_page_and_in_the_email() {
-    let app = app("").await;
+async fn markup_in_a_name_is_escaped_on_the_page_and_in_the_email(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     choose_service(&v, "consultation").await;
     choose_first_slot(&v).await;
@@ -221,9 +177,8 @@ async fn markup_in_a_name_is_escaped_on_the_page_and_in_the_email() {
     assert!(!mail.contains("<p><script>"), "raw markup in the HTML part");
 }
 
-#[rocket::async_test]
-async fn wrong_codes_count_down_then_429_kills_the_code() {
-    let app = app("[default.otp]\nmax_attempts = 3").await;
+async fn wrong_codes_count_down_then_429_kills_the_code(db: Backend) {
+    let app = app(&db, "[default.otp]\nmax_attempts = 3").await;
     let v = app.visitor();
     let code = until_code(&app, &v, "ann@example.test").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -238,9 +193,8 @@ async fn wrong_codes_count_down_then_429_kills_the_code() {
     assert_eq!(r.status, Status::UnprocessableEntity, "the right code after exhaustion");
 }
 
-#[rocket::async_test]
-async fn a_correct_code_rotates_the_session_id() {
-    let app = app("").await;
+async fn a_correct_code_rotates_the_session_id(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     let code = until_code(&app, &v, "ann@example.test").await;
     let before = v.session_cookie().unwrap();
@@ -252,9 +206,8 @@ async fn a_correct_code_rotates_the_session_id() {
     assert_eq!(v.get("/book/confirm").await.status, Status::Ok);
 }
 
-#[rocket::async_test]
-async fn expired_code_is_refused() {
-    let app = app("[default.otp]\nttl_secs = 1").await;
+async fn expired_code_is_refused(db: Backend) {
+    let app = app(&db, "[default.otp]\nttl_secs = 1").await;
     let v = app.visitor();
     let code = until_code(&app, &v, "ann@example.test").await;
     rocket::tokio::time::sleep(Duration::from_millis(1300)).await;
@@ -263,9 +216,8 @@ async fn expired_code_is_refused() {
     assert!(r.body.contains("expired"));
 }
 
-#[rocket::async_test]
-async fn resend_respects_cooldown_and_kills_the_old_code() {
-    let strict = app("[default.otp]\nresend_cooldown_secs = 60").await;
+async fn resend_respects_cooldown_and_kills_the_old_code(db: Backend) {
+    let strict = app(&db, "[default.otp]\nresend_cooldown_secs = 60").await;
     let v = strict.visitor();
     until_code(&strict, &v, "ann@example.test").await;
     let page = v.get("/book/verify").await;
@@ -273,7 +225,7 @@ async fn resend_respects_cooldown_and_kills_the_old_code() {
     assert_eq!(r.status, Status::TooManyRequests);
     assert_eq!(outbox(&strict).len(), 1, "a refused send sends nothing");
 
-    let app2 = app("[default.otp]\nresend_cooldown_secs = 0\nmax_sends = 3").await;
+    let app2 = app(&db, "[default.otp]\nresend_cooldown_secs = 0\nmax_sends = 3").await;
     let app = &app2;
     let v = app.visitor();
     let first = until_code(app, &v, "ann@example.test").await;
@@ -298,12 +250,11 @@ async fn resend_respects_cooldown_and_kills_the_old_code() {
     );
 }
 
-#[rocket::async_test]
-async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing() {
+async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing(db: Backend) {
     let smtp = SmtpServer::start();
     let dead = support::smtp::free_port_url();
     let config = format!("[default.mail]\ntransport = \"smtp\"\nsmtp_url = \"{dead}\"");
-    let down = app(&config).await;
+    let down = app(&db, &config).await;
     let v = down.visitor();
     choose_service(&v, "consultation").await;
     choose_first_slot(&v).await;
@@ -314,7 +265,7 @@ async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing() {
 
     // Same visitor data against a live server: a fresh app, real SMTP.
     let config = format!("[default.mail]\ntransport = \"smtp\"\nsmtp_url = \"{}\"", smtp.url());
-    let live = app(&config).await;
+    let live = app(&db, &config).await;
     let v = live.visitor();
     choose_service(&v, "consultation").await;
     choose_first_slot(&v).await;
@@ -326,9 +277,8 @@ async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing() {
     assert_eq!(enter_code(&v, &code).await.location(), "/book/confirm");
 }
 
-#[rocket::async_test]
-async fn a_held_slot_is_not_offered_to_others_and_frees_on_cancel() {
-    let app = app("[default.booking.hours]\nmon = []\n").await;
+async fn a_held_slot_is_not_offered_to_others_and_frees_on_cancel(db: Backend) {
+    let app = app(&db, "[default.booking.hours]\nmon = []\n").await;
     let (a, b) = (app.visitor(), app.visitor());
     choose_service(&a, "consultation").await;
     let slot = choose_first_slot(&a).await;
@@ -343,25 +293,8 @@ async fn a_held_slot_is_not_offered_to_others_and_frees_on_cancel() {
     assert!(page.body.contains(&format!("value=\"{slot}\"")), "released hold still blocks");
 }
 
-#[rocket::async_test]
-async fn twenty_visitors_racing_for_the_last_seat_book_it_once() {
-    race_for_the_last_seat(&app("[default.booking]\nhold_minutes = 0").await).await;
-}
-
-#[rocket::async_test]
-async fn on_postgres_the_flow_books_and_the_race_books_once() {
-    let config = format!("{ALWAYS_OPEN}\n---\n[default.booking]\nhold_minutes = 0");
-    let Some(app) = TestApp::on_postgres(&config).await else { return };
-    let v = app.visitor();
-    let code = until_code(&app, &v, "pg@example.test").await;
-    assert_eq!(enter_code(&v, &code).await.location(), "/book/confirm");
-    assert_eq!(confirm(&v).await.location(), "/book/done");
-    assert!(v.get("/book/done").await.body.contains("id=\"booking-ref\""));
-    // A session change and a stored preference survive on PostgreSQL too.
-    let page = v.get("/").await;
-    assert_eq!(v.submit("/prefs", &page, &[("theme", "dark"), ("next", "/")]).await.status, Status::SeeOther);
-    assert!(v.get("/").await.body.contains("data-theme=\"dark\""));
-    race_for_the_last_seat(&app).await;
+async fn twenty_visitors_racing_for_the_last_seat_book_it_once(db: Backend) {
+    race_for_the_last_seat(&app(&db, "[default.booking]\nhold_minutes = 0").await).await;
 }
 
 /// Twenty verified visitors confirm the same free slot at once.
@@ -393,9 +326,8 @@ async fn race_for_the_last_seat(app: &TestApp) {
     assert_eq!(app.count("bookings").await, before + 1);
 }
 
-#[rocket::async_test]
-async fn submitting_confirm_twice_books_once() {
-    let app = app("").await;
+async fn submitting_confirm_twice_books_once(db: Backend) {
+    let app = app(&db, "").await;
     let v = app.visitor();
     let code = until_code(&app, &v, "ann@example.test").await;
     enter_code(&v, &code).await;
@@ -406,9 +338,8 @@ async fn submitting_confirm_twice_books_once() {
     assert_eq!(app.count("bookings").await, 1);
 }
 
-#[rocket::async_test]
-async fn a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_verification() {
-    let app = app("[default.otp]\nresend_cooldown_secs = 0\n[default.booking.hours]\nmon = [\"09:00-10:00\"]\ntue = [\"09:00-10:00\"]\nwed = [\"09:00-10:00\"]\nthu = [\"09:00-10:00\"]\nfri = [\"09:00-10:00\"]\nsat = [\"09:00-10:00\"]\nsun = [\"09:00-10:00\"]\n[[default.booking.services]]\nid = \"short\"\nname = \"Short\"\nduration_minutes = 30\n[[default.booking.services]]\nid = \"long\"\nname = \"Long\"\nduration_minutes = 30\nbuffer_after_minutes = 5").await;
+async fn a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_verification(db: Backend) {
+    let app = app(&db, "[default.otp]\nresend_cooldown_secs = 0\n[default.booking.hours]\nmon = [\"09:00-10:00\"]\ntue = [\"09:00-10:00\"]\nwed = [\"09:00-10:00\"]\nthu = [\"09:00-10:00\"]\nfri = [\"09:00-10:00\"]\nsat = [\"09:00-10:00\"]\nsun = [\"09:00-10:00\"]\n[[default.booking.services]]\nid = \"short\"\nname = \"Short\"\nduration_minutes = 30\n[[default.booking.services]]\nid = \"long\"\nname = \"Long\"\nduration_minutes = 30\nbuffer_after_minutes = 5").await;
     let v = app.visitor();
     let page = choose_service(&v, "short").await;
     assert_eq!(page.location(), "/book/slot");
@@ -433,3 +364,19 @@ async fn a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_
     // A service whose buffer no longer fits clears the slot.
     assert_eq!(choose_service(&v, "long").await.location(), "/book/slot");
 }
+
+on_both_backends!(
+    a_visitor_books_and_gets_a_confirmation_with_calendar_and_cancel_link,
+    a_fresh_visitor_is_sent_to_the_first_step_from_every_step_url,
+    invalid_input_answers_422_with_messages_and_keeps_what_was_typed,
+    markup_in_a_name_is_escaped_on_the_page_and_in_the_email,
+    wrong_codes_count_down_then_429_kills_the_code,
+    a_correct_code_rotates_the_session_id,
+    expired_code_is_refused,
+    resend_respects_cooldown_and_kills_the_old_code,
+    codes_travel_over_smtp_and_a_dead_server_loses_nothing,
+    a_held_slot_is_not_offered_to_others_and_frees_on_cancel,
+    twenty_visitors_racing_for_the_last_seat_book_it_once,
+    submitting_confirm_twice_books_once,
+    a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_verification,
+);

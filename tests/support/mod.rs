@@ -14,72 +14,162 @@ use slotwise::db::{self, DbPool};
 
 pub mod smtp;
 
+/// The database a test app runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A fresh SQLite file in the test's temporary directory.
+    Sqlite,
+    /// A fresh database created on the server at this admin URL.
+    Postgres(String),
+}
+
+/// The variable naming a PostgreSQL server for the tests (trust auth or a
+/// URL with credentials; the user must be allowed to create databases).
+pub const POSTGRES_URL_VAR: &str = "SLOTWISE_TEST_POSTGRES_URL";
+
+impl Backend {
+    /// PostgreSQL when `SLOTWISE_TEST_POSTGRES_URL` is set; otherwise `None`
+    /// and a note on stderr that `test` was skipped.
+    pub fn postgres(test: &str) -> Option<Backend> {
+        match std::env::var(POSTGRES_URL_VAR) {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                // NOTE: written to the real stderr, past the test harness's
+                // output capture, so the skip shows in every run's log.
+                use std::io::Write;
+                let note = format!("SKIPPED on PostgreSQL: {test} ({POSTGRES_URL_VAR} is unset)\n");
+                let _ = std::io::stderr().write_all(note.as_bytes());
+                None
+            }
+        }
+    }
+}
+
+/// Runs each listed `async fn name(db: Backend)` as two tests,
+/// `sqlite::name` and `postgres::name` (the latter skipped, with a note,
+/// when `SLOTWISE_TEST_POSTGRES_URL` is unset).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[rocket::async_test]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[rocket::async_test]
+                async fn $name() {
+                    if let Some(db) = $crate::support::Backend::postgres(stringify!($name)) {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
 /// Everything one test needs: the app, its database and its outbox.
 pub struct TestApp {
     pub client: Client,
     pub db_url: String,
     pub outbox: PathBuf,
     pub figment: Figment,
+    /// The database to drop when the test ends (PostgreSQL only).
+    drop_database: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 /// The secret every test app shares.
 pub const SECRET: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
 
-/// A figment for a test: `Rocket.toml`'s defaults plus a fresh database and
-/// outbox, then `overrides` (TOML text whose tables are under `[default]`).
-pub fn figment(dir: &std::path::Path, overrides: &str) -> (Figment, String, PathBuf) {
-    let db_url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+/// A figment for a test: `Rocket.toml`'s defaults plus `db_url`, a fresh
+/// outbox in `dir`, then `overrides` (TOML text whose tables are under
+/// `[default]`).
+pub fn figment(dir: &std::path::Path, db_url: &str, overrides: &str) -> (Figment, PathBuf) {
     let outbox = dir.join("outbox");
     let figment = rocket::Config::figment()
         .merge(Serialized::default("secret_key", SECRET))
         .merge(Serialized::default("log_level", "off"))
-        .merge(Serialized::default("databases.slotwise.url", &db_url))
+        .merge(Serialized::default("databases.slotwise.url", db_url))
         .merge(Serialized::default("mail.outbox_dir", outbox.display().to_string()));
     // NOTE: parts separated by a `---` line merge one after the other, so a
     // test can add to a shared base without redefining TOML tables.
     let figment = overrides.split("\n---\n").fold(figment, |f, part| f.merge(Toml::string(part).nested()));
-    (figment, db_url, outbox)
+    (figment, outbox)
+}
+
+/// A fresh, empty database on `db`: its URL, and for PostgreSQL the admin
+/// URL and name to drop it with.
+pub async fn fresh_database(db: &Backend, dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    match db {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), None),
+        Backend::Postgres(admin_url) => {
+            let name = format!("slotwise_test_{:016x}", rand::random::<u64>());
+            let admin = db::connect(admin_url, 1, 10).await.expect("PostgreSQL at SLOTWISE_TEST_POSTGRES_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create test database");
+            admin.pool.close().await;
+            let (base, _) = admin_url.split('?').next().unwrap_or(admin_url).rsplit_once('/').expect("URL with a path");
+            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+        }
+    }
+}
+
+/// Drops a test database, ending any connection still open to it.
+pub fn drop_database(admin_url: &str, name: &str) {
+    let (admin_url, owned) = (admin_url.to_string(), name.to_string());
+    // NOTE: Drop cannot await, and the test's runtime may be shutting down:
+    // a thread with its own small runtime does the work.
+    let done = std::thread::spawn(move || {
+        let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        runtime.block_on(async {
+            let admin = db::connect(&admin_url, 1, 10).await.ok()?;
+            let dropped =
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {owned} WITH (FORCE)")).execute(&admin.pool).await;
+            admin.pool.close().await;
+            dropped.ok()
+        })
+    });
+    if done.join().ok().flatten().is_none() {
+        eprintln!("note: test database {name} was not dropped");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.drop_database.take() {
+            drop_database(&admin_url, &name);
+        }
+    }
 }
 
 impl TestApp {
     /// An app with Rocket.toml's configuration.
-    pub async fn new() -> TestApp {
-        TestApp::with_config("").await
+    pub async fn new(db: &Backend) -> TestApp {
+        TestApp::with_config(db, "").await
     }
 
     /// An app with `overrides`, e.g. "[default.session]\nidle_timeout_secs = 1".
-    pub async fn with_config(overrides: &str) -> TestApp {
-        TestApp::with_routes(overrides, vec![]).await
+    pub async fn with_config(db: &Backend, overrides: &str) -> TestApp {
+        TestApp::with_routes(db, overrides, vec![]).await
     }
 
     /// Like `with_config` but mounts extra routes under `/probe`.
-    pub async fn with_routes(overrides: &str, routes: Vec<rocket::Route>) -> TestApp {
+    pub async fn with_routes(db: &Backend, overrides: &str, routes: Vec<rocket::Route>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (figment, db_url, outbox) = figment(dir.path(), overrides);
+        let (db_url, drop_database) = fresh_database(db, dir.path()).await;
+        let (figment, outbox) = figment(dir.path(), &db_url, overrides);
         let rocket = slotwise::build(figment.clone()).mount("/probe", routes);
         let client = Client::untracked(rocket).await.expect("app launches");
-        TestApp { client, db_url, outbox, figment, _dir: dir }
+        TestApp { client, db_url, outbox, figment, drop_database, _dir: dir }
     }
 
-    /// An app on a fresh PostgreSQL database, or `None` (with a note on
-    /// stderr) when `SLOTWISE_TEST_POSTGRES_URL` is unset.
-    pub async fn on_postgres(overrides: &str) -> Option<TestApp> {
-        let Ok(admin_url) = std::env::var("SLOTWISE_TEST_POSTGRES_URL") else {
-            eprintln!("SKIPPED: SLOTWISE_TEST_POSTGRES_URL is unset; this PostgreSQL test did not run");
-            return None;
-        };
-        let name = format!("slotwise_test_{}", rand::random::<u64>());
-        let admin = db::connect(&admin_url, 1, 10).await.expect("PostgreSQL at SLOTWISE_TEST_POSTGRES_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create test database");
-        admin.pool.close().await;
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url).to_string();
-        let db_url = format!("{base}/{name}");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (figment, _, outbox) = figment(dir.path(), overrides);
-        let figment = figment.merge(Serialized::default("databases.slotwise.url", &db_url));
-        let client = Client::untracked(slotwise::build(figment.clone())).await.expect("app launches");
-        Some(TestApp { client, db_url, outbox, figment, _dir: dir })
+    /// Whether this app runs on SQLite.
+    pub fn on_sqlite(&self) -> bool {
+        self.db_url.starts_with("sqlite:")
     }
 
     /// A new visitor with an empty cookie jar.
@@ -280,4 +370,49 @@ impl<'a> Visitor<'a> {
         all.extend_from_slice(pairs);
         self.post(uri, &form(&all)).await
     }
+}
+
+/// The code in an email body: its only standalone run of six digits.
+pub fn code_in(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|j| bytes[j]);
+            if i - start == 6
+                && !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                found.push(text[start..i].to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    found.dedup();
+    found.pop()
+}
+
+/// Every message the file transport wrote to `dir`, oldest first, with
+/// quoted-printable soft breaks and `=3D` undone so links can be read.
+pub fn read_outbox(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).map(|t| qp_decode(&t)).collect()
+}
+
+/// Undoes quoted-printable soft breaks and `=3D`.
+pub fn qp_decode(text: &str) -> String {
+    text.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// The body of a message, without its headers.
+pub fn body(message: &str) -> &str {
+    message.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or(message)
 }
