@@ -83,10 +83,38 @@ pub fn tera_function() -> impl rocket_dyn_templates::tera::Function {
 
 /// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".
 pub fn format_date(lang: &str, date: chrono::NaiveDate) -> String {
+    date_with(lang, "date-format", date)
+}
+
+/// A moment in `tz` like "Mon 23 Nov 2026, 09:30 CET" / "Mo., 23. Nov. 2026, 09:30 MEZ".
+pub fn format_datetime(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&tz);
+    datetime_with(lang, format_date(lang, local.date_naive()), local)
+}
+
+/// Like [`format_datetime`] without the year ("Mon 23 Nov, 09:30 CET"), for
+/// texts where the only long run of digits must be something else (the
+/// emailed code).
+pub fn format_datetime_short(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&tz);
+    datetime_with(lang, date_with(lang, "date-format-short", local.date_naive()), local)
+}
+
+/// The zone abbreviation `abbr` as chrono-tz writes it (`CET`, `CEST`) in
+/// `lang`: a catalog may name it `zone-<abbr>` (German: MEZ, MESZ); any
+/// other abbreviation is shown as it is.
+pub fn zone_abbreviation(lang: &str, abbr: &str) -> String {
+    // NOTE: only well-formed abbreviations can be message ids; chrono-tz
+    // also writes numeric ones like `+0530`.
+    let is_id = !abbr.is_empty() && abbr.bytes().all(|b| b.is_ascii_alphabetic());
+    is_id.then(|| LOCALES.try_lookup(&lang_id(lang), &format!("zone-{abbr}"))).flatten().unwrap_or_else(|| abbr.into())
+}
+
+fn date_with(lang: &str, format: &str, date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     t_args(
         lang,
-        "date-format",
+        format,
         &[
             ("weekday", FluentValue::from(t(lang, &format!("weekday-{}", date.weekday().number_from_monday())))),
             ("day", FluentValue::from(date.day().to_string())),
@@ -96,8 +124,94 @@ pub fn format_date(lang: &str, date: chrono::NaiveDate) -> String {
     )
 }
 
-/// A moment in `tz` like "Mon 23 Nov 2026, 09:30 CET".
-pub fn format_datetime(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at.with_timezone(&tz);
-    format!("{}, {}", format_date(lang, local.date_naive()), local.format("%H:%M %Z"))
+fn datetime_with(lang: &str, date: String, local: chrono::DateTime<chrono_tz::Tz>) -> String {
+    t_args(
+        lang,
+        "datetime-format",
+        &[
+            ("date", FluentValue::from(date)),
+            ("time", FluentValue::from(local.format("%H:%M").to_string())),
+            ("zone", FluentValue::from(zone_abbreviation(lang, &local.format("%Z").to_string()))),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono_tz::Tz;
+
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().expect("RFC 3339")
+    }
+
+    const BERLIN: Tz = chrono_tz::Europe::Berlin;
+
+    #[test]
+    fn dates_carry_translated_weekday_and_month_names() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        assert_eq!(format_date("en", day), "Mon 23 Nov 2026");
+        assert_eq!(format_date("de", day), "Mo., 23. Nov. 2026");
+        let may = NaiveDate::from_ymd_opt(2027, 5, 2).expect("date");
+        assert_eq!(format_date("en", may), "Sun 2 May 2027");
+        assert_eq!(format_date("de", may), "So., 2. Mai 2027");
+    }
+
+    #[test]
+    fn every_weekday_and_month_has_a_name_in_every_language() {
+        for lang in ["en", "de"] {
+            for n in 1..=7 {
+                assert!(LOCALES.try_lookup(&lang_id(lang), &format!("weekday-{n}")).is_some(), "{lang} weekday-{n}");
+            }
+            for n in 1..=12 {
+                assert!(LOCALES.try_lookup(&lang_id(lang), &format!("month-{n}")).is_some(), "{lang} month-{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn winter_times_read_cet_in_english_and_mez_in_german() {
+        let at = utc("2026-11-23T08:30:00Z");
+        assert_eq!(format_datetime("en", BERLIN, at), "Mon 23 Nov 2026, 09:30 CET");
+        assert_eq!(format_datetime("de", BERLIN, at), "Mo., 23. Nov. 2026, 09:30 MEZ");
+    }
+
+    #[test]
+    fn summer_times_read_cest_in_english_and_mesz_in_german() {
+        let at = utc("2026-07-01T12:00:00Z");
+        assert_eq!(format_datetime("en", BERLIN, at), "Wed 1 Jul 2026, 14:00 CEST");
+        assert_eq!(format_datetime("de", BERLIN, at), "Mi., 1. Juli 2026, 14:00 MESZ");
+    }
+
+    #[test]
+    fn times_are_shown_in_the_booking_zone_not_utc() {
+        // 23:30 UTC on Sunday is already Monday in Berlin.
+        let at = utc("2026-11-22T23:30:00Z");
+        assert_eq!(format_datetime("de", BERLIN, at), "Mo., 23. Nov. 2026, 00:30 MEZ");
+        let new_york: Tz = "America/New_York".parse().expect("zone");
+        assert_eq!(format_datetime("en", new_york, at), "Sun 22 Nov 2026, 18:30 EST");
+        assert_eq!(format_datetime("de", new_york, at), "So., 22. Nov. 2026, 18:30 EST");
+    }
+
+    #[test]
+    fn short_form_drops_only_the_year() {
+        let at = utc("2026-11-23T08:30:00Z");
+        assert_eq!(format_datetime_short("en", BERLIN, at), "Mon 23 Nov, 09:30 CET");
+        assert_eq!(format_datetime_short("de", BERLIN, at), "Mo., 23. Nov., 09:30 MEZ");
+    }
+
+    #[test]
+    fn unknown_or_numeric_zone_abbreviations_stay_as_they_are() {
+        assert_eq!(zone_abbreviation("de", "CET"), "MEZ");
+        assert_eq!(zone_abbreviation("de", "JST"), "JST");
+        assert_eq!(zone_abbreviation("de", "+0530"), "+0530");
+        assert_eq!(zone_abbreviation("de", ""), "");
+    }
+
+    #[test]
+    fn an_unknown_language_falls_back_to_english() {
+        assert_eq!(format_datetime("xx", BERLIN, utc("2026-11-23T08:30:00Z")), "Mon 23 Nov 2026, 09:30 CET");
+    }
 }

@@ -33,6 +33,15 @@ error-text-500 = Das hat leider nicht geklappt. Bitte versuchen Sie es gleich no
 
 # Dates
 date-format = { $weekday }, { $day }. { $month } { $year }
+date-format-short = { $weekday }, { $day }. { $month }
+datetime-format = { $date }, { $time } { $zone }
+# Time zone abbreviations as chrono-tz writes them (zone-<ABBR>); others are shown as they are.
+zone-CET = MEZ
+zone-CEST = MESZ
+zone-WET = WEZ
+zone-WEST = WESZ
+zone-EET = OEZ
+zone-EEST = OESZ
 weekday-1 = Mo.
 weekday-2 = Di.
 weekday-3 = Mi.
@@ -71,6 +80,7 @@ slot-title = Wählen Sie einen Termin
 slot-legend = Freie Termine
 slot-zone = Zeiten in { $zone }
 slot-none-day = An diesem Tag ist nichts frei.
+slot-pager = Weitere Tage
 slot-earlier = ← Frühere Tage
 slot-later = Spätere Tage →
 details-title = Ihre Kontaktdaten
@@ -134,5 +144,6 @@ mail-confirm-intro = Ihr Termin ist gebucht.
 mail-confirm-reference = Buchungsnummer: { $reference }
 mail-confirm-what = { $service }, { $when }
 mail-confirm-cancel = Buchung ansehen oder absagen: { $url }
+mail-ics-filename = termin.ics
 mail-cancel-subject = Buchung abgesagt: { $reference }
 mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.

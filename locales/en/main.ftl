@@ -33,6 +33,15 @@ error-text-500 = Sorry, we could not complete this. Please try again in a moment
 
 # Dates
 date-format = { $weekday } { $day } { $month } { $year }
+date-format-short = { $weekday } { $day } { $month }
+datetime-format = { $date }, { $time } { $zone }
+# Time zone abbreviations as chrono-tz writes them (zone-<ABBR>); others are shown as they are.
+zone-CET = CET
+zone-CEST = CEST
+zone-WET = WET
+zone-WEST = WEST
+zone-EET = EET
+zone-EEST = EEST
 weekday-1 = Mon
 weekday-2 = Tue
 weekday-3 = Wed
@@ -71,6 +80,7 @@ slot-title = Choose a time
 slot-legend = Available times
 slot-zone = Times in { $zone }
 slot-none-day = No free times on this day.
+slot-pager = More days
 slot-earlier = ← Earlier days
 slot-later = Later days →
 details-title = Your contact details
@@ -134,5 +144,6 @@ mail-confirm-intro = Your appointment is booked.
 mail-confirm-reference = Booking reference: { $reference }
 mail-confirm-what = { $service }, { $when }
 mail-confirm-cancel = To see or cancel your booking, open: { $url }
+mail-ics-filename = appointment.ics
 mail-cancel-subject = Booking cancelled: { $reference }
 mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.

@@ -9,7 +9,7 @@ use lettre::message::Mailbox;
 use lettre::Message;
 
 use super::{compose, Attachment, MailError};
-use crate::i18n::{format_datetime, t, t_args};
+use crate::i18n::{format_datetime, format_datetime_short, t, t_args};
 
 /// Escapes text for HTML.
 pub fn escape_html(text: &str) -> String {
@@ -55,13 +55,7 @@ pub fn code_email(
     ttl_minutes: u64,
     appointment: &Appointment<'_>,
 ) -> Result<Message, MailError> {
-    let local = appointment.starts_at.with_timezone(&appointment.tz);
-    let when = format!(
-        "{} {}, {}",
-        t(lang, &format!("weekday-{}", chrono::Datelike::weekday(&local).number_from_monday())),
-        local.format("%d.%m."),
-        local.format("%H:%M %Z")
-    );
+    let when = format_datetime_short(lang, appointment.tz, appointment.starts_at);
     let paragraphs = vec![
         t(lang, "mail-code-intro"),
         code.to_string(),
@@ -110,7 +104,7 @@ pub fn confirmation_email(
         .done();
     let calendar = Calendar::new().push(event).done();
     let attachment = Attachment {
-        filename: "appointment.ics".into(),
+        filename: t(lang, "mail-ics-filename"),
         content_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
         body: calendar.to_string(),
     };

@@ -1,0 +1,164 @@
+//! The wizard in a real browser: starts the `slotwise` binary on a free
+//! loopback port with its own SQLite file and outbox, then runs
+//! `tests/browser/e2e.mjs` (headless Chromium through playwright-core), which
+//! books once at 360 px in German and dark, once on a desktop in English and
+//! light, and checks texts, the reference and the screenshots' pixels.
+//!
+//! Needs `/usr/bin/chromium` (Debian `chromium`), Node and
+//! `npm ci --prefix tests/browser`; `.ci/run` installs them. Without them the
+//! test says `SKIPPED: …` on stderr and passes, except under `CI=true`, where
+//! it fails. Screenshots land in `target/browser-screenshots/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A fixed 32-byte key (base64): the test must not depend on the profile.
+const SECRET_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=";
+
+/// Open all day, every day, no notice: free slots whatever the clock says.
+const BOOKING: &str = r#"{min_notice_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
+
+/// The whole browser run may take this long before it counts as hung.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A child process killed (by its PID) and reaped when dropped, panics included.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/` of this build (respects `CARGO_TARGET_DIR`): the binary lives in
+/// `target/<profile>/slotwise`.
+fn target_dir() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_slotwise"));
+    bin.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| manifest_dir().join("target"))
+}
+
+/// What is missing to run the browser, if anything.
+fn missing_tools() -> Option<String> {
+    if !Path::new(CHROMIUM).exists() {
+        return Some(format!("{CHROMIUM} is missing (apt-get install chromium chromium-driver)"));
+    }
+    if !manifest_dir().join("tests/browser/node_modules/playwright-core").is_dir() {
+        return Some("tests/browser/node_modules is missing (npm ci --prefix tests/browser)".into());
+    }
+    if Command::new("node").arg("--version").stdout(Stdio::null()).status().map_or(true, |s| !s.success()) {
+        return Some("node is not on PATH".into());
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    // NOTE: bound and dropped at once; the server binds it a moment later.
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port").port()
+}
+
+/// The last `lines` lines of a log file, for failure messages.
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Starts the real server with its own database and outbox; waits for `/healthz`.
+fn start_server(dir: &Path, port: u16, log: &Path) -> Running {
+    let base = format!("http://127.0.0.1:{port}");
+    let db = dir.join("b.db");
+    let outbox = dir.join("outbox");
+    let log_file = std::fs::File::create(log).expect("server log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_slotwise"))
+        .current_dir(manifest_dir())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_SECRET_KEY", SECRET_KEY)
+        .env("ROCKET_CLI_COLORS", "false")
+        .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"sqlite://{}?mode=rwc\"}}}}", db.display()))
+        .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()))
+        .env("ROCKET_BOOKING", BOOKING)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("server log file"))
+        .stderr(log_file)
+        .spawn()
+        .expect("start the slotwise binary");
+    let mut server = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if ureq::get(&format!("{base}/healthz")).timeout(Duration::from_secs(2)).call().is_ok_and(|r| r.status() == 200)
+        {
+            return server;
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("slotwise exited at launch ({status}):\n{}", tail(log, 40));
+        }
+        assert!(Instant::now() < deadline, "slotwise did not answer /healthz within 60 s:\n{}", tail(log, 40));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
+    if let Some(missing) = missing_tools() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "the browser test cannot run under CI: {missing}");
+        eprintln!("SKIPPED: browser test: {missing}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
+    // NOTE: overwritten, not emptied first: another `cargo test` may be
+    // writing the same files at this moment.
+    let screenshots = target_dir().join("browser-screenshots");
+    std::fs::create_dir_all(&screenshots).expect("screenshot folder");
+
+    let port = free_port();
+    let server_log = dir.path().join("server.log");
+    let _server = start_server(dir.path(), port, &server_log);
+
+    let browser_log = dir.path().join("browser.log");
+    let log_file = std::fs::File::create(&browser_log).expect("browser log file");
+    let node = Command::new("node")
+        .current_dir(manifest_dir())
+        .arg("tests/browser/e2e.mjs")
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(dir.path().join("outbox"))
+        .arg(&screenshots)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("browser log file"))
+        .stderr(log_file)
+        .spawn()
+        .expect("start node");
+    let mut node = Running(node);
+    let deadline = Instant::now() + BROWSER_TIMEOUT;
+    let status = loop {
+        if let Some(status) = node.0.try_wait().expect("waiting for node") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    drop(node);
+
+    let output = std::fs::read_to_string(&browser_log).unwrap_or_default();
+    println!("{output}");
+    let server = tail(&server_log, 60);
+    let status = status.unwrap_or_else(|| {
+        panic!("the browser test hung for {BROWSER_TIMEOUT:?}:\n{output}\n--- server log:\n{server}")
+    });
+    assert!(status.success(), "the browser test failed ({status}):\n{output}\n--- server log (tail):\n{server}");
+    assert!(output.contains("all checks passed"), "the browser test ended without its closing line:\n{output}");
+    let pngs = std::fs::read_dir(&screenshots).expect("screenshots").count();
+    assert!(pngs >= 20, "only {pngs} screenshots in {}", screenshots.display());
+}
