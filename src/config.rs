@@ -188,6 +188,12 @@ impl Settings {
         crate::mail::validate(&self.mail)?;
         crate::i18n::validate(&self.i18n)?;
         self.booking.prepare()?;
+        for (i, service) in self.booking.services.iter().enumerate() {
+            if let Some(lang) = service.names.keys().find(|l| !self.i18n.languages.contains(l)) {
+                let key = format!("booking.services[{i}].names.{lang}");
+                return Err(ConfigError::new(key, "is not one of i18n.languages"));
+            }
+        }
         Ok(())
     }
 
@@ -224,4 +230,28 @@ pub fn stage() -> impl Fairing {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
+
+    use super::Settings;
+
+    fn settings(toml: &str) -> Result<Settings, super::ConfigError> {
+        Settings::from_figment(&Figment::from(Toml::string(toml)))
+    }
+
+    #[test]
+    fn service_names_are_for_configured_languages_only() {
+        let service = "[[booking.services]]\nid = \"a\"\nname = \"A\"\nduration_minutes = 30\n";
+        let ok = settings(&format!("{service}names = {{ de = \"Ä\" }}")).expect("valid");
+        assert_eq!(ok.booking.services[0].name_in("de"), "Ä");
+        assert_eq!(ok.booking.services[0].name_in("en"), "A");
+        let err = settings(&format!("{service}names = {{ fr = \"Un\" }}")).unwrap_err();
+        assert_eq!(err.key, "booking.services[0].names.fr");
+        let err = settings(&format!("{service}names = {{ de = \" \" }}")).unwrap_err();
+        assert_eq!(err.key, "booking.services[0].names.de");
+    }
 }

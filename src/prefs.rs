@@ -37,7 +37,7 @@ fn set_prefs(
     session: Session<'_>,
     settings: &State<Settings>,
 ) -> Result<Redirect, (Status, Template)> {
-    let unprocessable = |page: &Page<'_>| error_page(Status::UnprocessableEntity, &page.lang, page.theme, None);
+    let unprocessable = |page: &Page<'_>| error_page(page, Status::UnprocessableEntity, None);
     let Some(prefs) = form.value else { return Err(unprocessable(&page)) };
     let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
     let theme = prefs.theme.as_deref().filter(|t| !t.is_empty());
@@ -55,7 +55,7 @@ fn set_prefs(
         .and_then(|_| theme.map(|t| session.insert(crate::web::page_keys::THEME, &t.as_str())).transpose());
     if let Err(e) = stored {
         rocket::error!("prefs: {e}");
-        return Err(error_page(Status::InternalServerError, &page.lang, page.theme, None));
+        return Err(error_page(&page, Status::InternalServerError, None));
     }
     let next = prefs.next.as_deref().and_then(local_path).unwrap_or("/").to_string();
     Ok(Redirect::to(next))

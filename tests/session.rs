@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::{get, routes};
 use sha2::Digest;
 use slotwise::session::Session;
-use support::{form, Backend, TestApp};
+use support::{field_value, form, Backend, TestApp};
 
 /// Probe routes that use the session API directly.
 mod probe {
@@ -406,6 +406,29 @@ async fn security_headers_are_on_every_page_including_errors(db: Backend) {
     assert!(pages[2].body.contains("<html lang=\"en\"") && !pages[2].body.contains("Rocket"));
 }
 
+async fn error_pages_are_translated_and_carry_the_switchers(db: Backend) {
+    let app = app(&db, "").await;
+    let visitor = app.visitor().with_header("Accept-Language", "de");
+    let page = visitor.get("/no/such/page?x=1").await;
+    assert_eq!(page.status, Status::NotFound);
+    assert!(page.body.contains("<html lang=\"de\""));
+    // The switchers lead to the landing page and do not echo the failing URL.
+    // (Tera escapes `/` as `&#x2F;` in attributes.)
+    let next = field_value(&page.body, "next").expect("switchers on the error page");
+    assert_eq!(next.replace("&#x2F;", "/"), "/");
+    assert!(!page.body.contains("such"));
+    let switched = visitor.submit("/prefs", &page, &[("theme", "dark"), ("next", &next.replace("&#x2F;", "/"))]).await;
+    assert_eq!((switched.status, switched.location()), (Status::SeeOther, "/"));
+    assert!(visitor.get("/no/such/page?x=1").await.body.contains("data-theme=\"dark\""));
+
+    // Also after a failed POST.
+    let landing = visitor.get("/").await;
+    let refused = visitor.submit("/prefs", &landing, &[("theme", "purple")]).await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    assert_eq!(field_value(&refused.body, "next").map(|n| n.replace("&#x2F;", "/")).as_deref(), Some("/"));
+    assert!(refused.body.contains("name=\"csrf_token\""));
+}
+
 async fn language_follows_accept_language_until_the_visitor_chooses(db: Backend) {
     let app = app(&db, "").await;
     let visitor = app.visitor().with_header("Accept-Language", "fr-CH, de-DE;q=0.8, en;q=0.5");
@@ -497,6 +520,7 @@ on_both_backends!(
     csrf_token_is_required_and_checked,
     anonymous_token_from_the_landing_page_creates_the_session,
     security_headers_are_on_every_page_including_errors,
+    error_pages_are_translated_and_carry_the_switchers,
     language_follows_accept_language_until_the_visitor_chooses,
     unknown_language_or_theme_answers_422,
     prefs_refuse_to_redirect_off_site,

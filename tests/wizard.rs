@@ -297,6 +297,24 @@ async fn twenty_visitors_racing_for_the_last_seat_book_it_once(db: Backend) {
     race_for_the_last_seat(&app(&db, "[default.booking]\nhold_minutes = 0").await).await;
 }
 
+/// Service names come in the visitor's language where the config has one.
+async fn a_german_visitor_sees_german_service_names_on_pages_and_in_mail(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor().with_header("Accept-Language", "de-DE");
+    let page = v.get("/book/service").await;
+    assert!(page.body.contains("Beratung") && !page.body.contains("Consultation"), "service page");
+    let code = until_code(&app, &v, "de@example.test").await;
+    assert!(outbox(&app).last().unwrap().contains("Beratung"), "code email");
+    enter_code(&v, &code).await;
+    assert!(v.get("/book/confirm").await.body.contains("Beratung"), "summary");
+    confirm(&v).await;
+    let mail = outbox(&app).pop().unwrap();
+    assert!(mail.contains("Beratung") && !mail.contains("Consultation"), "confirmation email and calendar");
+    // A language without an entry shows the configured name.
+    let en = app.visitor();
+    assert!(en.get("/book/service").await.body.contains("Consultation"));
+}
+
 /// Twenty verified visitors confirm the same free slot at once.
 async fn race_for_the_last_seat(app: &TestApp) {
     let before = app.count("bookings").await;
@@ -376,6 +394,7 @@ on_both_backends!(
     resend_respects_cooldown_and_kills_the_old_code,
     codes_travel_over_smtp_and_a_dead_server_loses_nothing,
     a_held_slot_is_not_offered_to_others_and_frees_on_cancel,
+    a_german_visitor_sees_german_service_names_on_pages_and_in_mail,
     twenty_visitors_racing_for_the_last_seat_book_it_once,
     submitting_confirm_twice_books_once,
     a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_verification,

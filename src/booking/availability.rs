@@ -215,7 +215,13 @@ mod tests {
     }
 
     fn service(duration: u32, buffer: u32) -> Service {
-        Service { id: "s".into(), name: "S".into(), duration_minutes: duration, buffer_after_minutes: buffer }
+        Service {
+            id: "s".into(),
+            name: "S".into(),
+            names: Default::default(),
+            duration_minutes: duration,
+            buffer_after_minutes: buffer,
+        }
     }
 
     fn utc(s: &str) -> DateTime<Utc> {

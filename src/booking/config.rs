@@ -17,6 +17,10 @@ pub struct Service {
     pub id: String,
     /// Name shown to visitors.
     pub name: String,
+    /// The name in other languages, by language tag (e.g. `{ de = "Beratung" }`);
+    /// a language without an entry shows `name`.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
     /// Length of the appointment.
     pub duration_minutes: u32,
     /// Time kept free after each appointment.
@@ -25,6 +29,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// The name to show in `lang`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map(String::as_str).unwrap_or(&self.name)
+    }
+
     /// Minutes one appointment occupies: duration plus buffer.
     pub fn span_minutes(&self) -> u32 {
         self.duration_minutes + self.buffer_after_minutes
@@ -91,6 +100,7 @@ impl Default for BookingConfig {
             services: vec![Service {
                 id: "consultation".into(),
                 name: "Consultation".into(),
+                names: BTreeMap::new(),
                 duration_minutes: 30,
                 buffer_after_minutes: 0,
             }],
@@ -174,6 +184,9 @@ impl BookingConfig {
             }
             if service.name.trim().is_empty() {
                 return Err(ConfigError::new(format!("{key}.name"), "must not be empty"));
+            }
+            if let Some((lang, _)) = service.names.iter().find(|(_, name)| name.trim().is_empty()) {
+                return Err(ConfigError::new(format!("{key}.names.{lang}"), "must not be empty"));
             }
             if service.duration_minutes == 0 {
                 return Err(ConfigError::new(format!("{key}.duration_minutes"), "must be at least 1"));

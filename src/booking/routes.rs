@@ -30,7 +30,8 @@ async fn authorised(db: &Db, reference: &str, token: &str) -> Result<Option<Book
 }
 
 fn view(page: &Page<'_>, settings: &Settings, booking: &Booking, token: &str) -> Template {
-    let service = settings.booking.service(&booking.service_id).map(|s| s.name.clone()).unwrap_or_default();
+    let service =
+        settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang).to_string()).unwrap_or_default();
     let when = format_datetime(&page.lang, settings.booking.tz(), booking.starts_at);
     Template::render(
         "booking",
@@ -44,13 +45,13 @@ fn view(page: &Page<'_>, settings: &Settings, booking: &Booking, token: &str) ->
 /// `GET /booking/<reference>?token=`.
 #[rocket::get("/booking/<reference>?<token>")]
 async fn show(page: Page<'_>, db: &Db, reference: &str, token: Option<&str>) -> Reply {
-    let not_found = || error_page(Status::NotFound, &page.lang, page.theme, None);
+    let not_found = || error_page(&page, Status::NotFound, None);
     match authorised(db, reference, token.unwrap_or_default()).await {
         Ok(Some(booking)) => Ok(view(&page, page.settings(), &booking, token.unwrap_or_default())),
         Ok(None) => Err(not_found()),
         Err(e) => {
             rocket::error!("loading booking: {e}");
-            Err(error_page(Status::InternalServerError, &page.lang, page.theme, None))
+            Err(error_page(&page, Status::InternalServerError, None))
         }
     }
 }
@@ -70,7 +71,7 @@ async fn cancel(
     form: CsrfForm<CancelForm>,
 ) -> Result<Redirect, (Status, Template)> {
     let token = form.value.and_then(|f| f.token).unwrap_or_default();
-    let fail = |status| error_page(status, &page.lang, page.theme, None);
+    let fail = |status| error_page(&page, status, None);
     let booking = match authorised(db, reference, &token).await {
         Ok(Some(booking)) => booking,
         Ok(None) => return Err(fail(Status::NotFound)),
@@ -88,7 +89,8 @@ async fn cancel(
         }
     }
     let settings = page.settings();
-    let service = settings.booking.service(&booking.service_id).map(|s| s.name.clone()).unwrap_or_default();
+    let service =
+        settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang).to_string()).unwrap_or_default();
     let appointment = Appointment {
         service: &service,
         starts_at: booking.starts_at,

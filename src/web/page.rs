@@ -67,7 +67,8 @@ pub struct PageView<'a> {
     lang: &'a str,
     theme: &'static str,
     csrf_token: &'a str,
-    path: &'a str,
+    /// Where the switchers return to (error pages: the landing page).
+    pub(super) path: &'a str,
     languages: &'a [String],
     themes: [&'static str; 3],
     /// The session's public data, like Django's `request.session` in templates.
@@ -86,8 +87,15 @@ pub struct PublicSession {
 }
 
 impl<'r> Page<'r> {
-    /// The template view of this page.
+    /// The template view of this page; the current step is read from the
+    /// session's wizard state.
     pub fn view(&self) -> PageView<'_> {
+        self.view_with_step(crate::wizard::current_step(&self.session))
+    }
+
+    /// The template view of this page with the wizard's current `step`, for
+    /// handlers that already hold the wizard state.
+    pub fn view_with_step(&self, step: Option<&'static str>) -> PageView<'_> {
         PageView {
             lang: &self.lang,
             theme: self.theme.as_str(),
@@ -95,11 +103,7 @@ impl<'r> Page<'r> {
             path: &self.path,
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
-            session: PublicSession {
-                lang: self.session.get(LANG_KEY),
-                theme: self.session.get(THEME_KEY),
-                step: crate::wizard::current_step(&self.session),
-            },
+            session: PublicSession { lang: self.session.get(LANG_KEY), theme: self.session.get(THEME_KEY), step },
         }
     }
 

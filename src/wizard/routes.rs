@@ -49,6 +49,8 @@ pub struct Ctx<'r> {
     secrets: &'r Secrets,
     mailer: &'r Mailer,
     state: WizardState,
+    /// The session holds `state` (it did at load, or `save` stored it).
+    stored: bool,
 }
 
 #[rocket::async_trait]
@@ -67,15 +69,16 @@ impl<'r> FromRequest<'r> for Ctx<'r> {
         else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
-        let state = page.session.get::<WizardState>(STATE_KEY).unwrap_or_default();
-        Outcome::Success(Ctx { page, settings, db, secrets, mailer, state })
+        let stored = page.session.get::<WizardState>(STATE_KEY);
+        let (stored, state) = (stored.is_some(), stored.unwrap_or_default());
+        Outcome::Success(Ctx { page, settings, db, secrets, mailer, state, stored })
     }
 }
 
 /// Logs an internal failure and answers the translated `500` page.
 fn internal(ctx: &Ctx<'_>, what: &str, e: impl std::fmt::Display) -> Reply {
     rocket::error!("{what}: {e}");
-    Reply::Page(error_page(Status::InternalServerError, &ctx.page.lang, ctx.page.theme, None))
+    Reply::Page(error_page(&ctx.page, Status::InternalServerError, None))
 }
 
 fn now() -> DateTime<Utc> {
@@ -103,7 +106,15 @@ impl<'r> Ctx<'r> {
         if self.state.flow_id.is_empty() {
             self.state.flow_id = random_token(16);
         }
-        self.page.session.insert(STATE_KEY, &self.state).map_err(|e| internal(self, "saving the wizard", e))
+        self.page.session.insert(STATE_KEY, &self.state).map_err(|e| internal(self, "saving the wizard", e))?;
+        self.stored = true;
+        Ok(())
+    }
+
+    /// The current step for templates (`page.session.step`): the one the
+    /// session's wizard state points to, without reading it again.
+    fn current_step(&self) -> Option<&'static str> {
+        self.stored.then(|| self.state.first_incomplete().name())
     }
 
     fn service(&self) -> Option<&'r Service> {
@@ -140,7 +151,7 @@ impl<'r> Ctx<'r> {
     /// Renders `step` with `extra` merged into the context.
     fn render(&self, step: Step, status: Status, extra: Value) -> Reply {
         let mut ctx = json!({
-            "page": self.page.view(),
+            "page": self.page.view_with_step(self.current_step()),
             "steps": self.steps(step),
             "step_number": Step::ALL.iter().position(|s| *s == step).unwrap_or(0) + 1,
             "step_count": Step::ALL.len(),
@@ -159,7 +170,7 @@ impl<'r> Ctx<'r> {
         let service = self.service()?;
         let start = self.slot()?;
         Some(Appointment {
-            service: &service.name,
+            service: service.name_in(&self.page.lang),
             starts_at: start,
             ends_at: start + Duration::minutes(service.duration_minutes.into()),
             tz: self.settings.booking.tz(),
@@ -220,7 +231,7 @@ fn service_page(ctx: &Ctx<'_>, status: Status, selected: Option<&str>, errors: V
         .services
         .iter()
         .map(|s| {
-            json!({ "id": s.id, "name": s.name, "checked": Some(s.id.as_str()) == selected,
+            json!({ "id": s.id, "name": s.name_in(&ctx.page.lang), "checked": Some(s.id.as_str()) == selected,
                     "duration": t_args(&ctx.page.lang, "service-duration",
                         &[("minutes", FluentValue::from(s.duration_minutes.to_string()))]) })
         })
@@ -307,7 +318,7 @@ async fn slot_page(
     let prev = (start_day > first_day).then(|| (start_day - Duration::days(DAYS_PER_PAGE)).max(first_day).to_string());
     let next = (end_day < last_day).then(|| (end_day + Duration::days(1)).to_string());
     let context = json!({
-        "service": service.name,
+        "service": service.name_in(&ctx.page.lang),
         "days": days,
         "any": days.iter().any(|d| d["slots"].as_array().is_some_and(|s| !s.is_empty())),
         "prev": prev,
@@ -602,7 +613,7 @@ fn summary(ctx: &Ctx<'_>) -> Value {
         return json!({});
     };
     json!({
-        "service": service.name,
+        "service": service.name_in(&ctx.page.lang),
         "when": format_datetime(&ctx.page.lang, ctx.settings.booking.tz(), start),
         "duration": t_args(&ctx.page.lang, "service-duration", &[("minutes", FluentValue::from(service.duration_minutes.to_string()))]),
         "name": details.name, "email": details.email, "phone": details.phone, "notes": details.notes,
@@ -713,7 +724,8 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
 fn done(ctx: Ctx<'_>) -> Reply {
     match ctx.page.session.get::<String>(DONE_KEY) {
         Some(reference) => {
-            Reply::Page((Status::Ok, Template::render("done", context! { page: ctx.page.view(), reference })))
+            let page = ctx.page.view_with_step(ctx.current_step());
+            Reply::Page((Status::Ok, Template::render("done", context! { page, reference })))
         }
         None => ctx.first(),
     }
