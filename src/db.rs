@@ -6,7 +6,10 @@
 //! times). What genuinely differs — the migrations' DDL and the per-connection
 //! SQLite pragmas — lives here and nowhere else.
 
+mod lease;
+
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::fairing::{AdHoc, Fairing};
@@ -17,6 +20,14 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::AnyPool;
 use sqlx::{Any, Executor};
+
+use lease::Lanes;
+pub use lease::Lease;
+
+/// How often the running app checkpoints the SQLite write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// Pages in the SQLite log beyond which a checkpoint also starts it over.
+const RESTART_FRAMES: i64 = 4096;
 
 /// Which SQL engine a pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +51,29 @@ impl Backend {
 }
 
 /// The pool behind [`Db`]: an `AnyPool` and the backend it talks to.
+/// Clones share the pool and the leased connections.
+#[derive(Clone)]
 pub struct DbPool {
     /// The connection pool; pass `&db.pool` to `sqlx` queries.
     pub pool: AnyPool,
     /// Its backend.
     pub backend: Backend,
+    lanes: Arc<Lanes>,
+}
+
+impl DbPool {
+    /// A connection for one short read on the request path, without the
+    /// pool's ping on release (see [`Lease`]).
+    pub async fn lease(&self) -> sqlx::Result<Lease<'_>> {
+        self.lanes.lease(&self.pool).await
+    }
+
+    /// A connection for one short write on the request path; on SQLite the
+    /// single writer, so writers queue in order instead of sleeping in
+    /// SQLite's busy handler.
+    pub async fn write_lease(&self) -> sqlx::Result<Lease<'_>> {
+        self.lanes.write_lease(&self.pool).await
+    }
 }
 
 /// The Slotwise database, configured under `databases.slotwise`.
@@ -73,7 +102,11 @@ impl Pool for DbPool {
 
     async fn init(figment: &Figment) -> Result<Self, Self::Error> {
         let config: rocket_db_pools::Config = figment.extract()?;
-        connect(&config.url, config.max_connections as u32, config.connect_timeout).await
+        let db = open(&config.url, config.max_connections as u32, config.connect_timeout, true).await?;
+        if db.backend == Backend::Sqlite {
+            spawn_checkpointer(db.clone());
+        }
+        Ok(db)
     }
 
     async fn get(&self) -> Result<Self::Connection, Self::Error> {
@@ -85,30 +118,88 @@ impl Pool for DbPool {
     }
 }
 
-/// Opens a pool on `url` (used by the app and by the CLI).
+/// Opens a pool on `url` (used by the CLI and by tests).
 pub async fn connect(url: &str, max_connections: u32, timeout_secs: u64) -> Result<DbPool, DbInitError> {
+    open(url, max_connections, timeout_secs, false).await
+}
+
+/// Opens a pool; `app` leaves SQLite's checkpoints to [`spawn_checkpointer`].
+async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> Result<DbPool, DbInitError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::from_url(url).ok_or_else(|| DbInitError::Scheme(url.to_string()))?;
+    // NOTE: no ping before each acquire (sqlx's default): on SQLite it is a
+    // round trip to the connection's worker thread, on PostgreSQL one to the
+    // server, for every request that touches the database. A connection that
+    // died fails its statement instead, and sqlx then closes it.
     let mut options = AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(timeout_secs.max(1)));
+        .acquire_timeout(Duration::from_secs(timeout_secs.max(1)))
+        .test_before_acquire(false);
     if backend == Backend::Sqlite {
         // NOTE: WAL lets readers run beside the one writer; `synchronous=NORMAL`
         // is durable in WAL mode up to the last checkpointed commit and saves
         // an fsync per write; the busy timeout queues writers instead of
         // failing them with SQLITE_BUSY.
-        options = options.after_connect(|conn, _| {
+        //
+        // In the running app no request checkpoints the log (copies it into
+        // the database file and syncs both): a commit that crossed the
+        // 1000-page threshold used to do that before answering, and every
+        // writer queued behind it. A background task does it instead.
+        options = options.after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL").await?;
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                if app {
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                }
                 Ok(())
             })
         });
     }
     let pool = options.connect(url).await?;
-    Ok(DbPool { pool, backend })
+    let lanes = Arc::new(Lanes::new(max_connections as usize, backend == Backend::Sqlite));
+    Ok(DbPool { pool, backend, lanes })
+}
+
+/// Checkpoints the SQLite log every [`CHECKPOINT_EVERY`] until the pool
+/// closes.
+///
+/// NOTE: a `PASSIVE` checkpoint never waits for (nor blocks) readers or
+/// writers, but the log only starts over once no reader uses it — and under
+/// steady reads some reader always does: during a large purge the log grew
+/// by gigabytes and every read slowed down searching it. So when the log
+/// holds more than [`RESTART_FRAMES`] pages, a `RESTART` checkpoint on the
+/// writer waits (briefly: reads are short) until readers have left it, and
+/// the next write starts it over.
+fn spawn_checkpointer(db: DbPool) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+            if db.pool.is_closed() {
+                return;
+            }
+            if let Err(e) = checkpoint(&db).await {
+                if db.pool.is_closed() {
+                    return;
+                }
+                rocket::warn!("checkpointing the SQLite log failed: {e}");
+            }
+        }
+    });
+}
+
+async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
+    use sqlx::Row;
+    // Columns: busy, pages in the log, pages checkpointed (-1 when not in WAL mode).
+    let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool).await?;
+    if i64::from(row.try_get::<i32, _>(1)?) > RESTART_FRAMES {
+        let mut conn = db.write_lease().await?;
+        sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await?;
+        conn.finish();
+    }
+    Ok(())
 }
 
 /// Applies the embedded migrations of the pool's backend.

@@ -1,6 +1,7 @@
 //! Loading the session (request guard), saving it (response fairing) and
 //! purging expired rows (a task of the running app).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rocket::fairing::{Fairing, Info, Kind};
@@ -12,7 +13,7 @@ use sqlx::AnyPool;
 
 use super::{now_ms, store, Inner, Loaded, Session, SessionError, SessionId, SessionState};
 use crate::config::{SessionConfig, Settings};
-use crate::db::Db;
+use crate::db::{Db, DbPool};
 
 /// Cookie headers longer than this are refused with `431` before any lookup.
 const MAX_COOKIE_HEADER: usize = 8 * 1024;
@@ -30,12 +31,15 @@ enum Slot {
 }
 
 impl SessionState {
-    async fn load(req: &Request<'_>, config: &SessionConfig, pool: &AnyPool) -> Result<SessionState, sqlx::Error> {
+    async fn load(req: &Request<'_>, config: &SessionConfig, db: &DbPool) -> Result<SessionState, sqlx::Error> {
         let mut inner = Inner::default();
         let id = req.cookies().get_private(&config.cookie_name).and_then(|cookie| SessionId::parse(cookie.value()));
         if let Some(id) = id {
             let key = id.storage_key();
-            if let Some(record) = store::load(pool, &key, now_ms()).await? {
+            let mut conn = db.lease().await?;
+            let record = store::load(&mut *conn, &key, now_ms()).await?;
+            conn.finish();
+            if let Some(record) = record {
                 // NOTE: a row that is not a JSON object is treated as empty
                 // rather than failing every request of its visitor.
                 inner.data = serde_json::from_str::<Map<String, Value>>(&record.data).unwrap_or_default();
@@ -65,7 +69,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
         };
         let slot = req
             .local_cache_async(async {
-                match SessionState::load(req, &settings.session, &db.pool).await {
+                match SessionState::load(req, &settings.session, db).await {
                     Ok(state) => Slot::Ready(state),
                     Err(e) => {
                         rocket::error!("session load failed: {e}");
@@ -83,64 +87,123 @@ impl<'r> FromRequest<'r> for Session<'r> {
     }
 }
 
+/// What a request's end asks of the store.
+enum Plan {
+    /// Nothing changed and the idle deadline is fresh enough.
+    Nothing,
+    /// Nothing changed: push the idle deadline of `key` to `expires_at`.
+    Touch { key: String, expires_at: i64 },
+    /// Something changed.
+    Write(Box<Write>),
+}
+
+/// The changes of one request, taken from its [`Inner`].
+struct Write {
+    loaded: Option<Loaded>,
+    changes: BTreeMap<String, Option<Value>>,
+    new_id: Option<SessionId>,
+    flushed: bool,
+    /// The request's view of the data, serialized.
+    json: String,
+    empty: bool,
+}
+
+impl Plan {
+    fn of(inner: &Inner, now: i64, idle: i64) -> Result<Plan, SessionError> {
+        if inner.flushed || inner.new_id.is_some() || !inner.changes.is_empty() {
+            return Ok(Plan::Write(Box::new(Write {
+                loaded: inner.loaded.clone(),
+                changes: inner.changes.clone(),
+                new_id: inner.new_id.clone(),
+                flushed: inner.flushed,
+                json: serde_json::to_string(&inner.data)?,
+                empty: inner.data.is_empty(),
+            })));
+        }
+        let Some(old) = &inner.loaded else { return Ok(Plan::Nothing) };
+        // Unchanged: refresh the idle deadline at most every idle/4.
+        let expires_at = now.saturating_add(idle).min(old.absolute_expires_at);
+        let last_refresh = old.expires_at - idle;
+        if expires_at > old.expires_at && now - last_refresh >= idle / 4 {
+            Ok(Plan::Touch { key: old.key.clone(), expires_at })
+        } else {
+            Ok(Plan::Nothing)
+        }
+    }
+}
+
 /// Saves the changes of one request; see the module docs for the rules.
-async fn save(state: &SessionState, config: &SessionConfig, pool: &AnyPool) -> Result<(), SessionError> {
-    let (loaded, mut data, changes, new_id, flushed) = {
-        let inner = state.inner.lock().unwrap_or_else(|e| e.into_inner());
-        (inner.loaded.clone(), inner.data.clone(), inner.changes.clone(), inner.new_id.clone(), inner.flushed)
-    };
+///
+/// NOTE: an unchanged session costs no statement and no copy of its data;
+/// each statement runs on a leased connection (writes on the writer).
+async fn save(state: &SessionState, config: &SessionConfig, db: &DbPool) -> Result<(), SessionError> {
     let now = now_ms();
     let idle = (config.idle_timeout_secs as i64).saturating_mul(1000);
     let absolute = (config.absolute_timeout_secs as i64).saturating_mul(1000);
+    let plan = Plan::of(&state.inner.lock().unwrap_or_else(|e| e.into_inner()), now, idle)?;
+    let write = match plan {
+        Plan::Nothing => return Ok(()),
+        Plan::Touch { key, expires_at } => {
+            let mut conn = db.write_lease().await?;
+            store::touch(&mut *conn, &key, expires_at, now).await?;
+            conn.finish();
+            return Ok(());
+        }
+        Plan::Write(write) => *write,
+    };
+    let Write { loaded, changes, new_id, flushed, json, empty } = write;
 
     if flushed {
         if let Some(old) = &loaded {
-            store::delete(pool, &old.key).await?;
+            let mut conn = db.write_lease().await?;
+            store::delete(&mut *conn, &old.key).await?;
+            conn.finish();
         }
     }
     let loaded = loaded.filter(|_| !flushed);
 
     match (loaded, new_id) {
         (None, Some(id)) => {
-            if !data.is_empty() {
-                let json = serde_json::to_string(&data)?;
+            if !empty {
                 let deadline = now.saturating_add(absolute);
-                store::insert(pool, &id.storage_key(), &json, now, now.saturating_add(idle).min(deadline), deadline)
-                    .await?;
+                let expires_at = now.saturating_add(idle).min(deadline);
+                let mut conn = db.write_lease().await?;
+                store::insert(&mut *conn, &id.storage_key(), &json, now, expires_at, deadline).await?;
+                conn.finish();
             }
         }
-        (Some(old), new_id) if new_id.is_some() || !changes.is_empty() => {
+        (Some(old), new_id) => {
             let new_key = new_id.map(|id| id.storage_key()).unwrap_or_else(|| old.key.clone());
             let expires_at = now.saturating_add(idle).min(old.absolute_expires_at);
             let mut version = old.version;
+            let mut json = json;
             for _ in 0..SAVE_RETRIES {
-                let json = serde_json::to_string(&data)?;
-                if store::update_if_version(pool, &old.key, &new_key, &json, version, expires_at).await? {
+                let mut conn = db.write_lease().await?;
+                let written =
+                    store::update_if_version(&mut *conn, &old.key, &new_key, &json, version, expires_at).await?;
+                conn.finish();
+                if written {
                     return Ok(());
                 }
                 // Someone wrote in between: start again from their version.
-                let Some(current) = store::load(pool, &old.key, now).await? else {
+                let mut conn = db.lease().await?;
+                let current = store::load(&mut *conn, &old.key, now).await?;
+                conn.finish();
+                let Some(current) = current else {
                     // Flushed, cycled or expired meanwhile: never resurrect.
                     return Ok(());
                 };
-                data = serde_json::from_str(&current.data).unwrap_or_default();
+                let mut data: Map<String, Value> = serde_json::from_str(&current.data).unwrap_or_default();
                 for (key, change) in &changes {
                     match change {
                         Some(value) => data.insert(key.clone(), value.clone()),
                         None => data.remove(key),
                     };
                 }
+                json = serde_json::to_string(&data)?;
                 version = current.version;
             }
             rocket::warn!("session save gave up after {SAVE_RETRIES} concurrent writes");
-        }
-        (Some(old), _) => {
-            // Unchanged: refresh the idle deadline at most every idle/4.
-            let expires_at = now.saturating_add(idle).min(old.absolute_expires_at);
-            let last_refresh = old.expires_at - idle;
-            if expires_at > old.expires_at && now - last_refresh >= idle / 4 {
-                store::touch(pool, &old.key, expires_at, now).await?;
-            }
         }
         (None, None) => {}
     }
@@ -162,6 +225,25 @@ pub async fn clear_expired(pool: &AnyPool) -> sqlx::Result<u64> {
     }
 }
 
+/// [`clear_expired`] for the running app: each batch takes its turn on the
+/// writer like any session write, so on SQLite a request's write waits for
+/// at most one batch, in order, instead of sleeping in the busy handler.
+async fn purge(db: &DbPool) -> sqlx::Result<u64> {
+    let now = now_ms();
+    let mut total = 0;
+    loop {
+        let started = std::time::Instant::now();
+        let mut conn = db.write_lease().await?;
+        let n = store::purge_batch(&mut *conn, now, PURGE_BATCH).await?;
+        conn.finish();
+        total += n;
+        if n < PURGE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::time::sleep((started.elapsed() * 4).max(Duration::from_millis(2))).await;
+    }
+}
+
 /// The session stage: saves sessions after each request and purges expired
 /// rows every `session.purge_interval_secs` while the app runs.
 pub fn stage() -> impl Fairing {
@@ -178,7 +260,7 @@ impl Fairing for SessionFairing {
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else { return };
-        let pool = db.pool.clone();
+        let db: DbPool = (**db).clone();
         let every = Duration::from_secs(settings.session.purge_interval_secs);
         let mut shutdown = rocket.shutdown();
         rocket::tokio::spawn(async move {
@@ -187,7 +269,7 @@ impl Fairing for SessionFairing {
                     _ = &mut shutdown => return,
                     _ = rocket::tokio::time::sleep(every) => {}
                 }
-                match clear_expired(&pool).await {
+                match purge(&db).await {
                     Ok(0) => {}
                     Ok(n) => rocket::info!("purged {n} expired sessions"),
                     Err(e) => rocket::warn!("session purge failed: {e}"),
@@ -204,7 +286,7 @@ impl Fairing for SessionFairing {
         if res.status().code >= 500 {
             return;
         }
-        if let Err(e) = save(state, &settings.session, &db.pool).await {
+        if let Err(e) = save(state, &settings.session, db).await {
             rocket::error!("session save failed: {e}");
             res.set_status(Status::ServiceUnavailable);
             res.remove_header("Set-Cookie");

@@ -1,8 +1,9 @@
 //! SQL for sessions. Rows are keyed by the id's hash and carry a version that
 //! every write bumps, so a save can tell whether someone wrote in between.
+//! Each function runs one statement on any executor: a leased connection on
+//! the request path, the pool elsewhere.
 
-use sqlx::AnyPool;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
 use crate::db::big_int;
 
@@ -20,14 +21,14 @@ pub struct Record {
 }
 
 /// Loads the live session stored under `key`, if any.
-pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Record>> {
+pub async fn load<'e, E: Executor<'e, Database = Any>>(exec: E, key: &str, now: i64) -> sqlx::Result<Option<Record>> {
     let row = sqlx::query(
         "SELECT data, CAST(version AS TEXT), CAST(expires_at AS TEXT), CAST(absolute_expires_at AS TEXT) FROM sessions \
          WHERE id_hash = $1 AND expires_at > $2",
     )
     .bind(key)
     .bind(now)
-    .fetch_optional(pool)
+    .fetch_optional(exec)
     .await?;
     row.map(|r| {
         Ok(Record {
@@ -41,8 +42,8 @@ pub async fn load(pool: &AnyPool, key: &str, now: i64) -> sqlx::Result<Option<Re
 }
 
 /// Stores a new session.
-pub async fn insert(
-    pool: &AnyPool,
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
     key: &str,
     data: &str,
     now: i64,
@@ -58,15 +59,15 @@ pub async fn insert(
     .bind(now)
     .bind(expires_at)
     .bind(absolute)
-    .execute(pool)
+    .execute(exec)
     .await?;
     Ok(())
 }
 
 /// Writes `data` (and possibly a new key) if the row still has `version`.
 /// Returns false when another request wrote first or the row is gone.
-pub async fn update_if_version(
-    pool: &AnyPool,
+pub async fn update_if_version<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
     key: &str,
     new_key: &str,
     data: &str,
@@ -82,37 +83,42 @@ pub async fn update_if_version(
     .bind(expires_at)
     .bind(key)
     .bind(version)
-    .execute(pool)
+    .execute(exec)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Pushes the idle deadline of a live session forward.
-pub async fn touch(pool: &AnyPool, key: &str, expires_at: i64, now: i64) -> sqlx::Result<()> {
+pub async fn touch<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    key: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at > $3 AND expires_at < $1")
         .bind(expires_at)
         .bind(key)
         .bind(now)
-        .execute(pool)
+        .execute(exec)
         .await?;
     Ok(())
 }
 
 /// Deletes one session.
-pub async fn delete(pool: &AnyPool, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(key).execute(pool).await?;
+pub async fn delete<'e, E: Executor<'e, Database = Any>>(exec: E, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(key).execute(exec).await?;
     Ok(())
 }
 
 /// Deletes up to `batch` expired sessions; returns how many went.
-pub async fn purge_batch(pool: &AnyPool, now: i64, batch: i64) -> sqlx::Result<u64> {
+pub async fn purge_batch<'e, E: Executor<'e, Database = Any>>(exec: E, now: i64, batch: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "DELETE FROM sessions WHERE id_hash IN \
          (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
     )
     .bind(now)
     .bind(batch)
-    .execute(pool)
+    .execute(exec)
     .await?;
     Ok(done.rows_affected())
 }

@@ -1,0 +1,175 @@
+//! The figures of a run and the one table that reports them against the
+//! issue's targets (Markdown, so it can go into the README as printed).
+
+use crate::scenarios::{Flow, Purge};
+use crate::wrk::Stats;
+
+/// Everything measured on one backend.
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub backend: &'static str,
+    pub landing: Stats,
+    /// `GET /` with a session: the same page, plus the session's load.
+    pub landing_session: Stats,
+    pub read: Stats,
+    pub write: Stats,
+    pub flow: Flow,
+    pub stored: i64,
+    pub read_million: Stats,
+    pub purge: Purge,
+    pub rss_kib: u64,
+}
+
+/// One scenario on one line, for progress output.
+pub fn line(s: &Stats) -> String {
+    let counters = s.counters.map_or(String::new(), |switches| format!("  {switches:.1} context switches/req"));
+    format!(
+        "{:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.1} ms  errors {}  server CPU {:.0} µs/req{counters}",
+        s.rps(),
+        s.p50_ms,
+        s.p90_ms,
+        s.p99_ms,
+        s.max_ms,
+        s.errors,
+        s.cpu_us
+    )
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "pass"
+    } else {
+        "**miss**"
+    }
+}
+
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A row: its label, its target, and one cell (with pass/miss) per backend.
+type Row = (String, &'static str, Vec<(String, Option<bool>)>);
+
+fn rows(all: &[Figures], sessions: i64) -> Vec<Row> {
+    let cells = |f: &dyn Fn(&Figures) -> (String, Option<bool>)| all.iter().map(f).collect::<Vec<_>>();
+    let share = |part: &Stats, whole: &Stats| part.rps() / whole.rps().max(1e-9);
+    let n = thousands(sessions as f64);
+    vec![
+        (
+            "`landing` GET /, no session (baseline)".into(),
+            "—",
+            cells(&|f| (format!("{} req/s, p99 {:.1} ms", thousands(f.landing.rps()), f.landing.p99_ms), None)),
+        ),
+        (
+            "`landing` with a session cookie (the session's own cost)".into(),
+            "—",
+            cells(&|f| {
+                let r = share(&f.landing_session, &f.landing);
+                (format!("{} req/s = {:.0}%", thousands(f.landing_session.rps()), r * 100.0), None)
+            }),
+        ),
+        (
+            "`session-read` GET /book/details".into(),
+            "≥ 60% of landing",
+            cells(&|f| {
+                let r = share(&f.read, &f.landing);
+                (format!("{} req/s = {:.0}%", thousands(f.read.rps()), r * 100.0), Some(r >= 0.60))
+            }),
+        ),
+        (
+            "`session-read` p99".into(),
+            "< 10 ms",
+            cells(&|f| (format!("{:.1} ms", f.read.p99_ms), Some(f.read.p99_ms < 10.0))),
+        ),
+        (
+            "`session-write` POST /prefs".into(),
+            "≥ 35% of landing",
+            cells(&|f| {
+                let r = share(&f.write, &f.landing);
+                (format!("{} req/s = {:.0}%", thousands(f.write.rps()), r * 100.0), Some(r >= 0.35))
+            }),
+        ),
+        (
+            "`session-write` p99".into(),
+            "< 10 ms",
+            cells(&|f| (format!("{:.1} ms", f.write.p99_ms), Some(f.write.p99_ms < 10.0))),
+        ),
+        (
+            "`flow` bookings/s, 16 visitors (p99 per booking)".into(),
+            "—",
+            cells(&|f| {
+                let errors = if f.flow.errors > 0 { format!(", {} failed", f.flow.errors) } else { String::new() };
+                (format!("{:.1}/s ({:.0} ms){errors}", f.flow.per_sec(), f.flow.p99_ms), None)
+            }),
+        ),
+        (
+            format!("`session-read` with {n} stored sessions"),
+            "≥ 90% of empty table",
+            cells(&|f| {
+                let r = share(&f.read_million, &f.read);
+                (format!("{} req/s = {:.0}%", thousands(f.read_million.rps()), r * 100.0), Some(r >= 0.90))
+            }),
+        ),
+        (
+            format!("purge of {n} expired sessions: max latency (p99)"),
+            "< 50 ms",
+            cells(&|f| {
+                let p = &f.purge;
+                let text = format!("{:.1} ms ({:.1} ms), purge took {:.1} s", p.load.max_ms, p.load.p99_ms, p.secs);
+                (text, Some(p.load.max_ms < 50.0 && p.load.errors == 0))
+            }),
+        ),
+        (
+            "peak RSS of the server (VmHWM)".into(),
+            "< 64 MiB",
+            cells(&|f| {
+                let mib = f.rss_kib as f64 / 1024.0;
+                (format!("{mib:.1} MiB"), Some(f.rss_kib > 0 && mib < 64.0))
+            }),
+        ),
+    ]
+}
+
+/// Prints the table.
+pub fn print(all: &[Figures], sessions: i64) {
+    let names: Vec<&str> = all
+        .iter()
+        .map(|f| match f.backend {
+            "sqlite" => "SQLite",
+            "postgres" => "PostgreSQL",
+            other => other,
+        })
+        .collect();
+    println!();
+    println!("| figure | target | {} |", names.join(" | "));
+    println!("|---|---|{}", "---|".repeat(names.len()));
+    let mut missed = 0;
+    for (label, target, cells) in rows(all, sessions) {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|(text, ok)| match ok {
+                Some(ok) => {
+                    missed += usize::from(!ok);
+                    format!("{text} · {}", verdict(ok))
+                }
+                None => text,
+            })
+            .collect();
+        println!("| {label} | {target} | {} |", cells.join(" | "));
+    }
+    println!();
+    println!(
+        "wrk: {} connections, {} threads, loopback; {} CPUs. Targets missed: {missed}.",
+        crate::wrk::CONNECTIONS,
+        crate::wrk::THREADS,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+}
