@@ -63,15 +63,16 @@ pub struct DbPool {
 
 impl DbPool {
     /// A connection for one short read on the request path, without the
-    /// pool's ping on release (see [`Lease`]).
-    pub async fn lease(&self) -> sqlx::Result<Lease<'_>> {
+    /// pool's ping on release (see [`Lease`]). For session statements only:
+    /// on PostgreSQL its commits do not wait for the log flush.
+    pub async fn lease(&self) -> sqlx::Result<Lease> {
         self.lanes.lease(&self.pool).await
     }
 
     /// A connection for one short write on the request path; on SQLite the
     /// single writer, so writers queue in order instead of sleeping in
     /// SQLite's busy handler.
-    pub async fn write_lease(&self) -> sqlx::Result<Lease<'_>> {
+    pub async fn write_lease(&self) -> sqlx::Result<Lease> {
         self.lanes.write_lease(&self.pool).await
     }
 }
@@ -114,6 +115,7 @@ impl Pool for DbPool {
     }
 
     async fn close(&self) {
+        self.lanes.close().await;
         self.pool.close().await;
     }
 }
@@ -159,7 +161,7 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
         });
     }
     let pool = options.connect(url).await?;
-    let lanes = Arc::new(Lanes::new(max_connections as usize, backend == Backend::Sqlite));
+    let lanes = Arc::new(Lanes::new(max_connections as usize, backend));
     Ok(DbPool { pool, backend, lanes })
 }
 

@@ -40,7 +40,14 @@ impl PgDatabase {
             admin_url.split('?').next().unwrap_or(admin_url).rsplit_once('/').ok_or("admin URL has no path")?;
         block_on(async {
             let admin = open(admin_url).await?;
-            for sql in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
+            let mut statements =
+                vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")];
+            // Diagnostics: the server logs the app's statements slower than this.
+            if let Ok(ms) = std::env::var("BENCH_PG_LOG_SLOW_MS") {
+                let ms: u32 = ms.parse().map_err(|e| format!("BENCH_PG_LOG_SLOW_MS: {e}"))?;
+                statements.push(format!("ALTER DATABASE {name} SET log_min_duration_statement = {ms}"));
+            }
+            for sql in statements {
                 sqlx::query(&sql).execute(&admin.pool).await.map_err(|e| format!("{sql}: {e}"))?;
             }
             admin.pool.close().await;
@@ -95,9 +102,16 @@ pub async fn seed(url: &str, first: i64, count: i64, live: bool) -> Result<(), S
     };
     let done = sqlx::query(sql).bind(first).bind(last).bind(data).bind(created).bind(expires).execute(&db.pool).await;
     let done = done.map_err(|e| format!("seeding sessions: {e}"))?;
-    if db.backend == Backend::Postgres {
-        // NOTE: fresh statistics, as autovacuum would gather soon after.
-        sqlx::query("ANALYZE sessions").execute(&db.pool).await.map_err(|e| e.to_string())?;
+    // NOTE: let the seeding settle before anything is measured: fresh
+    // statistics on PostgreSQL (as autovacuum would gather soon after), and
+    // the million rows written out of the log on both backends, so that the
+    // app's next checkpoint does not copy them while wrk runs.
+    let settle: &[&str] = match db.backend {
+        Backend::Sqlite => &["PRAGMA wal_checkpoint(TRUNCATE)"],
+        Backend::Postgres => &["ANALYZE sessions", "CHECKPOINT"],
+    };
+    for sql in settle {
+        sqlx::query(sql).execute(&db.pool).await.map_err(|e| format!("{sql}: {e}"))?;
     }
     db.pool.close().await;
     if done.rows_affected() != count as u64 {

@@ -20,7 +20,11 @@
 //! 1000000), `--only landing,read,write,flow,million,purge` (a subset, for
 //! quick comparisons while profiling). `BENCH_MAX_CONNECTIONS=N` sets the
 //! server's `databases.slotwise.max_connections`; `BENCH_PURGE_CONTROL=1`
-//! runs the purge scenario without the purge.
+//! runs the purge scenario without the purge; `BENCH_PG_LOG_SLOW_MS=N` has
+//! PostgreSQL log the app's statements slower than N ms;
+//! `BENCH_SERVER_DIR=<checkout>` benchmarks that checkout's
+//! `target/release/slotwise` instead (to compare two builds);
+//! `BENCH_KEEP=1` keeps the temporary folder with the server logs.
 
 mod db;
 mod http;
@@ -30,7 +34,7 @@ mod server;
 mod smtp;
 mod wrk;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use base64::Engine;
@@ -41,6 +45,9 @@ use wrk::Load;
 
 /// Established sessions the read and write scenarios spread their load over.
 const SESSIONS: usize = 64;
+/// Rounds the compared scenarios take turns in (each runs `secs / ROUNDS`
+/// per round).
+const ROUNDS: u64 = 2;
 /// Concurrent visitors of the flow scenario.
 const VISITORS: usize = 16;
 
@@ -96,9 +103,17 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let options = Options::parse()?;
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // NOTE: BENCH_SERVER_DIR runs another checkout's release binary (with
+    // its own Rocket.toml and templates), to compare two builds.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("slotwise")).ok_or("no target directory")?;
+    let (repo, bin) = match std::env::var("BENCH_SERVER_DIR") {
+        Ok(dir) => (PathBuf::from(&dir), Path::new(&dir).join("target/release/slotwise")),
+        Err(_) => {
+            let target = exe.parent().and_then(Path::parent).ok_or("no target directory")?;
+            (PathBuf::from(env!("CARGO_MANIFEST_DIR")), target.join("slotwise"))
+        }
+    };
+    let repo = repo.as_path();
     if !bin.exists() {
         return Err(format!("{} is missing: cargo build --release --bin slotwise", bin.display()));
     }
@@ -120,17 +135,27 @@ fn bench(
     bin: &Path,
     sink: &smtp::Sink,
 ) -> Result<Figures, String> {
-    let dir = tempfile::Builder::new().prefix("slotwise-bench-").tempdir().map_err(|e| e.to_string())?;
-    let pg = match backend {
-        "postgres" => Some(db::PgDatabase::create(&options.pg_admin, "slotwise_bench")?),
-        _ => None,
+    let mut dir = tempfile::Builder::new().prefix("slotwise-bench-").tempdir().map_err(|e| e.to_string())?;
+    // BENCH_KEEP=1 keeps the folder (databases, server logs, wrk scripts).
+    if std::env::var("BENCH_KEEP").ok().as_deref() == Some("1") {
+        dir.disable_cleanup(true);
+        eprintln!("keeping {}", dir.path().display());
+    }
+    let start = |name: &str| -> Result<(Server, String, Option<db::PgDatabase>), String> {
+        let pg = match backend {
+            "postgres" => Some(db::PgDatabase::create(&options.pg_admin, &format!("slotwise_{name}"))?),
+            _ => None,
+        };
+        let url = match &pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display()),
+        };
+        let port = server::free_port()?;
+        let env = environment(&url, port, sink.port);
+        let server = Server::start(bin, repo, port, &env, dir.path().join(format!("{name}.log")))?;
+        Ok((server, url, pg))
     };
-    let url = match &pg {
-        Some(pg) => pg.url.clone(),
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
-    };
-    let port = server::free_port()?;
-    let server = Server::start(bin, repo, port, &environment(&url, port, sink.port), dir.path().join("server.log"))?;
+    let (server, url, pg) = start("bench")?;
     let base = server.base.clone();
     let secs = options.secs;
     let mut figures = Figures { backend, ..Figures::default() };
@@ -143,29 +168,41 @@ fn bench(
         )
     };
 
-    if wants("landing") {
-        figures.landing = wrk::run(dir.path(), "landing", &server, &Load::Plain("/"), secs)?;
-        eprintln!("landing        {}", report::line(&figures.landing));
-    }
-
+    // NOTE: the machine is shared and its load drifts; the scenarios whose
+    // figures are compared take turns in rounds, so drift hits all alike.
     let readers = scenarios::readers(&base, SESSIONS)?;
     let read = Load::Read { path: "/book/details", sessions: &readers };
     let page_size = scenarios::details_size(&base, &readers[0])?;
-    if wants("read") {
-        figures.read = wrk::run(dir.path(), "session-read", &server, &read, secs)?;
-        eprintln!("session-read   {}", report::line(&figures.read));
-        check_pages(&figures.read, page_size)?;
-    }
-
     let writers = scenarios::writers(&base, SESSIONS)?;
-    if wants("landing") {
-        let landing_with_session = Load::Read { path: "/", sessions: &writers };
-        figures.landing_session = wrk::run(dir.path(), "landing-session", &server, &landing_with_session, secs)?;
-        eprintln!("landing+session {}", report::line(&figures.landing_session));
+    let landing_with_session = Load::Read { path: "/", sessions: &writers };
+    let write = Load::Write { sessions: &writers };
+    let turns: Vec<(&str, &str, &Load<'_>)> = [
+        ("landing", "landing", &Load::Plain("/")),
+        ("read", "session-read", &read),
+        ("landing", "landing-session", &landing_with_session),
+        ("write", "session-write", &write),
+    ]
+    .into_iter()
+    .filter(|(scenario, _, _)| wants(scenario))
+    .collect();
+    let mut runs: Vec<Vec<wrk::Stats>> = vec![Vec::new(); turns.len()];
+    for round in 0..ROUNDS {
+        for ((_, name, load), runs) in turns.iter().zip(&mut runs) {
+            runs.push(wrk::run(dir.path(), name, &server, load, (secs / ROUNDS).max(1), round == 0)?);
+        }
     }
-    if wants("write") {
-        figures.write = wrk::run(dir.path(), "session-write", &server, &Load::Write { sessions: &writers }, secs)?;
-        eprintln!("session-write  {}", report::line(&figures.write));
+    for ((_, name, _), runs) in turns.iter().zip(&runs) {
+        let stats = wrk::Stats::merge(runs);
+        eprintln!("{name:<15}{}", report::line(&stats));
+        match *name {
+            "landing" => figures.landing = stats,
+            "session-read" => {
+                check_pages(&stats, page_size)?;
+                figures.read = stats;
+            }
+            "landing-session" => figures.landing_session = stats,
+            _ => figures.write = stats,
+        }
     }
     rss("landing, session-read and session-write");
 
@@ -184,22 +221,43 @@ fn bench(
     }
 
     if wants("million") {
-        db::block_on(db::seed(&url, db::LIVE_FIRST, options.sessions, true))?;
+        // NOTE: a second server on a second database holds the million
+        // sessions; the two take turns in rounds, like the scenarios above.
+        let (million, url2, pg2) = start("bench_million")?;
+        let readers2 = scenarios::readers(&million.base, SESSIONS)?;
+        db::block_on(db::seed(&url2, db::LIVE_FIRST, options.sessions, true))?;
         figures.stored = db::block_on(async {
-            let pool = db::open(&url).await?;
+            let pool = db::open(&url2).await?;
             let n = db::count(&pool).await;
             pool.pool.close().await;
             n
         })?;
-        figures.read_million = wrk::run(dir.path(), "session-read-million", &server, &read, secs)?;
+        let read2 = Load::Read { path: "/book/details", sessions: &readers2 };
+        let (mut empty, mut full) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let per_round = (secs / ROUNDS).max(1);
+            empty.push(wrk::run(dir.path(), "session-read-empty", &server, &read, per_round, round == 0)?);
+            full.push(wrk::run(dir.path(), "session-read-million", &million, &read2, per_round, round == 0)?);
+        }
+        figures.read_empty = wrk::Stats::merge(&empty);
+        figures.read_million = wrk::Stats::merge(&full);
+        eprintln!("read, empty    {}", report::line(&figures.read_empty));
         eprintln!("read, {} stored  {}", figures.stored, report::line(&figures.read_million));
+        check_pages(&figures.read_empty, page_size)?;
         check_pages(&figures.read_million, page_size)?;
-        rss("session-read with stored sessions");
+        figures.rss_million_kib = million.peak_rss_kib().unwrap_or(0);
+        eprintln!(
+            "               peak RSS of the server holding them: {:.1} MiB",
+            figures.rss_million_kib as f64 / 1024.0
+        );
+        drop(million);
+        drop(pg2);
     }
 
     if wants("purge") {
         figures.purge = scenarios::purge(dir.path(), &base, &url, &readers, options.sessions)?;
         eprintln!("purge          {:.1} s, {}", figures.purge.secs, report::line(&figures.purge.load));
+        eprintln!("no purge       {}", report::line(&figures.purge.control));
         rss("the purge");
     }
 

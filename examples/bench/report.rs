@@ -15,20 +15,27 @@ pub struct Figures {
     pub write: Stats,
     pub flow: Flow,
     pub stored: i64,
+    /// `session-read` right before the million sessions are stored.
+    pub read_empty: Stats,
     pub read_million: Stats,
     pub purge: Purge,
     pub rss_kib: u64,
+    /// Peak RSS of the second server, the one holding the million sessions.
+    pub rss_million_kib: u64,
 }
 
 /// One scenario on one line, for progress output.
 pub fn line(s: &Stats) -> String {
     let counters = s.counters.map_or(String::new(), |switches| format!("  {switches:.1} context switches/req"));
+    let counters =
+        if s.db_cpu_us >= 1.0 { format!("  PostgreSQL CPU {:.0} µs/req{counters}", s.db_cpu_us) } else { counters };
     format!(
-        "{:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.1} ms  errors {}  server CPU {:.0} µs/req{counters}",
+        "{:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.1} ms  max {:.1} ms  errors {}  server CPU {:.0} µs/req{counters}",
         s.rps(),
         s.p50_ms,
         s.p90_ms,
         s.p99_ms,
+        s.p999_ms,
         s.max_ms,
         s.errors,
         s.cpu_us
@@ -114,16 +121,25 @@ fn rows(all: &[Figures], sessions: i64) -> Vec<Row> {
             format!("`session-read` with {n} stored sessions"),
             "≥ 90% of empty table",
             cells(&|f| {
-                let r = share(&f.read_million, &f.read);
-                (format!("{} req/s = {:.0}%", thousands(f.read_million.rps()), r * 100.0), Some(r >= 0.90))
+                let r = share(&f.read_million, &f.read_empty);
+                let text = format!(
+                    "{} vs {} req/s = {:.0}%",
+                    thousands(f.read_million.rps()),
+                    thousands(f.read_empty.rps()),
+                    r * 100.0
+                );
+                (text, Some(r >= 0.90))
             }),
         ),
         (
-            format!("purge of {n} expired sessions: max latency (p99)"),
+            format!("`session-read` max latency while the app purges {n} expired sessions"),
             "< 50 ms",
             cells(&|f| {
                 let p = &f.purge;
-                let text = format!("{:.1} ms ({:.1} ms), purge took {:.1} s", p.load.max_ms, p.load.p99_ms, p.secs);
+                let text = format!(
+                    "{:.0} ms (p99.9 {:.0} ms); purge took {:.0} s; same load without purge: {:.0} ms (p99.9 {:.0} ms)",
+                    p.load.max_ms, p.load.p999_ms, p.secs, p.control.max_ms, p.control.p999_ms
+                );
                 (text, Some(p.load.max_ms < 50.0 && p.load.errors == 0))
             }),
         ),
@@ -131,8 +147,9 @@ fn rows(all: &[Figures], sessions: i64) -> Vec<Row> {
             "peak RSS of the server (VmHWM)".into(),
             "< 64 MiB",
             cells(&|f| {
-                let mib = f.rss_kib as f64 / 1024.0;
-                (format!("{mib:.1} MiB"), Some(f.rss_kib > 0 && mib < 64.0))
+                let peak = f.rss_kib.max(f.rss_million_kib);
+                let mib = peak as f64 / 1024.0;
+                (format!("{mib:.1} MiB"), Some(peak > 0 && mib < 64.0))
             }),
         ),
     ]

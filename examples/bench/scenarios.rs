@@ -163,6 +163,8 @@ pub struct Purge {
     pub secs: f64,
     /// session-read under the purge (the window covers it).
     pub load: Stats,
+    /// session-read right after, as long, without a purge: the noise floor.
+    pub control: Stats,
 }
 
 /// Seeds `count` expired sessions, then measures `session-read` with wrk
@@ -170,55 +172,49 @@ pub struct Purge {
 pub fn purge(dir: &Path, base: &str, url: &str, sessions: &[Established], count: i64) -> Result<Purge, String> {
     db::block_on(db::seed(url, db::EXPIRED_FIRST, count, false))?;
     let cutoff = chrono::Utc::now().timestamp_millis() - 60_000;
-    let samples: Vec<String> = (0..16).map(|k| db::seeded_key(db::EXPIRED_FIRST + k * (count / 16))).collect();
+    // Sixteen rows spread over the seeded range, and its last one: the purge
+    // walks the rows by deadline, so that one goes last.
+    let mut samples: Vec<String> = (0..16).map(|k| db::seeded_key(db::EXPIRED_FIRST + k * (count / 16))).collect();
+    samples.push(db::seeded_key(db::EXPIRED_FIRST + count - 1));
     let load = wrk::spawn(dir, "purge", base, &Load::Read { path: "/book/details", sessions }, 900)?;
-    let probe_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let probe = std::env::var("BENCH_PROBE").ok().map(|file| {
-        let (stop, base, cookie) = (probe_stop.clone(), base.to_string(), sessions[0].0.clone());
-        thread::spawn(move || {
-            let agent = http::agent();
-            let t0 = Instant::now();
-            let mut out = String::new();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let t = Instant::now();
-                let _ = agent.get(&format!("{base}/book/details")).set("Cookie", &cookie).call();
-                out.push_str(&format!("{:.3} {:.2}\n", (t - t0).as_secs_f64(), t.elapsed().as_secs_f64() * 1e3));
-                thread::sleep(Duration::from_millis(5));
-            }
-            let _ = std::fs::write(file, out);
-        })
-    });
     if crate::control() {
         thread::sleep(Duration::from_secs(30));
         wrk::interrupt(&load);
-        return Ok(Purge { secs: 0.0, load: wrk::finish(load)? });
+        return Ok(Purge { secs: 0.0, load: wrk::finish(load)?, control: Stats::default() });
     }
+    // NOTE: only primary-key probes while wrk measures: on PostgreSQL a range
+    // query over the deadlines walks every dead index entry the purge leaves.
     let watched = db::block_on(async {
         let pool = db::open(url).await?;
         let limit = Instant::now() + Duration::from_secs(600);
         let mut began = None;
         while Instant::now() < limit {
             let now = Instant::now();
-            if began.is_none() && db::remaining(&pool, &samples).await? < samples.len() {
-                began = Some(now);
-                eprintln!("               purge began");
-            }
-            if let Some(began) = began {
-                if !db::any_expired(&pool, cutoff).await? {
-                    pool.pool.close().await;
-                    return Ok(now - began);
-                }
+            let left = db::remaining(&pool, &samples).await?;
+            began = began.or((left < samples.len()).then_some(now));
+            if let (Some(began), 0) = (began, left) {
+                pool.pool.close().await;
+                return Ok(now - began);
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Err("the purge did not finish within 10 minutes".to_string())
     });
     thread::sleep(Duration::from_millis(500));
-    probe_stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    if let Some(probe) = probe {
-        let _ = probe.join();
-    }
     wrk::interrupt(&load);
     let load = wrk::finish(load)?;
-    Ok(Purge { secs: watched?.as_secs_f64(), load })
+    let secs = watched?.as_secs_f64();
+    let all_gone = db::block_on(async {
+        let pool = db::open(url).await?;
+        let any = db::any_expired(&pool, cutoff).await;
+        pool.pool.close().await;
+        any.map(|any| !any)
+    })?;
+    if !all_gone {
+        return Err("expired sessions were left after the purge".into());
+    }
+    let window = (load.secs.round() as u64).clamp(10, 30);
+    let control =
+        wrk::finish(wrk::spawn(dir, "purge-control", base, &Load::Read { path: "/book/details", sessions }, window)?)?;
+    Ok(Purge { secs, load, control })
 }

@@ -86,6 +86,21 @@ impl Server {
     }
 }
 
+/// CPU time used so far by every PostgreSQL server process on this machine
+/// (user + system), in seconds; 0 without a local server.
+pub fn postgres_cpu_secs() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+    entries
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+        .filter(|stat| stat.contains("(postgres)"))
+        .map(|stat| {
+            let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            (ticks(11) + ticks(12)) / 100.0
+        })
+        .sum()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -25,14 +25,40 @@ pub struct Stats {
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
+    pub p999_ms: f64,
     pub max_ms: f64,
     /// Server CPU time (all threads) per request, in microseconds.
     pub cpu_us: f64,
+    /// CPU time of the local PostgreSQL processes per request, in
+    /// microseconds (whatever else they served meanwhile included).
+    pub db_cpu_us: f64,
     /// With `BENCH_PERF_STAT=1`: server context switches per request.
     pub counters: Option<f64>,
 }
 
 impl Stats {
+    /// Several runs of one scenario as one: counts add up; latencies are the
+    /// worst run's (p50 the average).
+    pub fn merge(runs: &[Stats]) -> Stats {
+        let n = runs.len().max(1) as f64;
+        let worst = |f: fn(&Stats) -> f64| runs.iter().map(f).fold(0.0, f64::max);
+        let requests: u64 = runs.iter().map(|r| r.requests).sum();
+        Stats {
+            requests,
+            secs: runs.iter().map(|r| r.secs).sum(),
+            bytes: runs.iter().map(|r| r.bytes).sum(),
+            errors: runs.iter().map(|r| r.errors).sum(),
+            p50_ms: runs.iter().map(|r| r.p50_ms).sum::<f64>() / n,
+            p90_ms: worst(|r| r.p90_ms),
+            p99_ms: worst(|r| r.p99_ms),
+            p999_ms: worst(|r| r.p999_ms),
+            max_ms: worst(|r| r.max_ms),
+            cpu_us: runs.iter().map(|r| r.cpu_us * r.requests as f64).sum::<f64>() / requests.max(1) as f64,
+            db_cpu_us: runs.iter().map(|r| r.db_cpu_us * r.requests as f64).sum::<f64>() / requests.max(1) as f64,
+            counters: runs.iter().map(|r| r.counters).sum::<Option<f64>>().map(|c| c / n),
+        }
+    }
+
     /// Requests per second.
     pub fn rps(&self) -> f64 {
         self.requests as f64 / self.secs.max(1e-9)
@@ -118,20 +144,32 @@ pub fn finish(child: Child) -> Result<Stats, String> {
         p50_ms: field("p50_us") / 1e3,
         p90_ms: field("p90_us") / 1e3,
         p99_ms: field("p99_us") / 1e3,
+        p999_ms: field("p999_us") / 1e3,
         max_ms: field("max_us") / 1e3,
         cpu_us: 0.0,
+        db_cpu_us: 0.0,
         counters: None,
     })
 }
 
-/// Runs wrk against `server` for `secs` after a short warm-up run.
-pub fn run(dir: &Path, name: &str, server: &Server, load: &Load<'_>, secs: u64) -> Result<Stats, String> {
-    finish(spawn(dir, name, &server.base, load, 2)?)?;
+/// Runs wrk against `server` for `secs`, after a short warm-up run if asked.
+pub fn run(
+    dir: &Path,
+    name: &str,
+    server: &Server,
+    load: &Load<'_>,
+    secs: u64,
+    warm_up: bool,
+) -> Result<Stats, String> {
+    if warm_up {
+        finish(spawn(dir, name, &server.base, load, 2)?)?;
+    }
     std::thread::sleep(Duration::from_millis(300));
-    let cpu = server.cpu_secs();
+    let (cpu, db_cpu) = (server.cpu_secs(), crate::server::postgres_cpu_secs());
     let counting = perf_stat(server.pid(), secs);
     let mut stats = finish(spawn(dir, name, &server.base, load, secs)?)?;
     stats.cpu_us = (server.cpu_secs() - cpu) * 1e6 / stats.requests.max(1) as f64;
+    stats.db_cpu_us = (crate::server::postgres_cpu_secs() - db_cpu) * 1e6 / stats.requests.max(1) as f64;
     if let Some(perf) = counting {
         stats.counters = read_perf_stat(perf, stats.requests);
     }
