@@ -6,6 +6,9 @@
 //! plus its tag in `i18n.languages`.
 
 use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use rocket_dyn_templates::tera;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -67,8 +70,24 @@ fn lang_id(lang: &str) -> LanguageIdentifier {
 
 /// The message `key` in `lang`.
 pub fn t(lang: &str, key: &str) -> String {
-    LOCALES.lookup(&lang_id(lang), key)
+    let cache = MESSAGES.get_or_init(Default::default);
+    let cached = cache.read().unwrap_or_else(|e| e.into_inner()).get(lang).and_then(|m| m.get(key)).cloned();
+    cached.unwrap_or_else(|| {
+        let text = LOCALES.lookup(&lang_id(lang), key);
+        let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.entry(lang.to_string()).or_default().insert(key.to_string(), text.clone());
+        text
+    })
 }
+
+/// Messages without arguments already formatted, by language and id.
+///
+/// NOTE: formatting a message with Fluent (parsing the language tag, walking
+/// the fallback chain, resolving the pattern) cost more than rendering the
+/// rest of a page's markup; a message without arguments always formats the
+/// same, so each is formatted once. Only ids the app asks for are kept, so
+/// the map is bounded by the catalogs.
+static MESSAGES: OnceLock<RwLock<HashMap<String, HashMap<String, String>>>> = OnceLock::new();
 
 /// The message `key` in `lang` with named arguments.
 pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
@@ -76,9 +95,17 @@ pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> S
     LOCALES.lookup_with_args(&lang_id(lang), key, &args)
 }
 
-/// The Tera function `fluent(key=…, lang=…, …args)`.
-pub fn tera_function() -> impl rocket_dyn_templates::tera::Function {
-    fluent_templates::FluentLoader::new(&*LOCALES).with_default_lang(fluent_templates::langid!("en"))
+/// The Tera function `fluent(key=…, lang=…, …args)`: fluent-templates' own,
+/// with messages without arguments taken from the cache of [`t`].
+pub fn tera_function() -> impl tera::Function {
+    let loader = fluent_templates::FluentLoader::new(&*LOCALES).with_default_lang(fluent_templates::langid!("en"));
+    move |args: &HashMap<String, tera::Value>| {
+        let plain = args.keys().all(|k| k == "key" || k == "lang");
+        match (plain, args.get("key").and_then(|v| v.as_str()), args.get("lang").and_then(|v| v.as_str())) {
+            (true, Some(key), Some(lang)) => Ok(tera::Value::String(t(lang, key))),
+            _ => tera::Function::call(&loader, args),
+        }
+    }
 }
 
 /// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".

@@ -4,7 +4,7 @@
 //! [`build`] assembles the app from a figment so tests can give each instance
 //! its own database and mail sink; `main.rs` only parses the command line.
 
-// NOTE: handlers return `Result<_, (Status, Template)>` and figment errors are
+// NOTE: handlers return `Result<_, (Status, View)>` and figment errors are
 // large by design; boxing them buys nothing on a request path.
 #![allow(clippy::result_large_err)]
 
@@ -45,11 +45,15 @@ pub fn rocket() -> Rocket<Build> {
 /// The app configured from `figment`. Stages attach in this order:
 /// config → database + migrations → templates → session → features.
 pub fn build(figment: Figment) -> Rocket<Build> {
+    let views = web::Views::default();
     rocket::custom(figment)
         .attach(config::stage())
         .attach(db::stage())
-        .attach(Template::custom(|engines| {
+        .manage(views.clone())
+        .attach(Template::try_custom(move |engines| {
             engines.tera.register_function("fluent", i18n::tera_function());
+            views.load(&engines.tera)?;
+            Ok(())
         }))
         .attach(session::stage())
         .attach(mail::stage())

@@ -1,12 +1,12 @@
 //! Preferences: the visitor's language and theme, kept in the session and
 //! surviving the end of a booking flow. `POST /prefs` is the only writer.
 
+use crate::web::View;
 use rocket::form::FromForm;
 use rocket::http::uri::Origin;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::State;
-use rocket_dyn_templates::Template;
 
 use crate::config::Settings;
 use crate::session::{CsrfForm, Session};
@@ -36,7 +36,7 @@ fn set_prefs(
     page: Page<'_>,
     session: Session<'_>,
     settings: &State<Settings>,
-) -> Result<Redirect, (Status, Template)> {
+) -> Result<Redirect, (Status, View)> {
     let unprocessable = |page: &Page<'_>| error_page(page, Status::UnprocessableEntity, None);
     let Some(prefs) = form.value else { return Err(unprocessable(&page)) };
     let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());

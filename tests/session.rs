@@ -429,6 +429,38 @@ async fn error_pages_are_translated_and_carry_the_switchers(db: Backend) {
     assert!(refused.body.contains("name=\"csrf_token\""));
 }
 
+async fn a_session_that_cannot_be_saved_gets_the_translated_503_page(db: Backend) {
+    let app = app(&db, "").await;
+    let visitor = app.visitor();
+    let landing = visitor.get("/").await;
+    let chosen = visitor.submit("/prefs", &landing, &[("lang", "de")]).await;
+    assert_eq!(chosen.status, Status::SeeOther);
+    // From now on the store refuses every session update.
+    let pool = app.db().await;
+    let refuse: &[&str] = if app.on_sqlite() {
+        &["CREATE TRIGGER refuse BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'read-only'); END"]
+    } else {
+        &[
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+    };
+    for sql in refuse {
+        sqlx::query(sql).execute(&pool.pool).await.unwrap();
+    }
+    pool.pool.close().await;
+
+    let page = visitor.get("/").await;
+    let failed = visitor.submit("/prefs", &page, &[("theme", "dark")]).await;
+    assert_eq!(failed.status, Status::ServiceUnavailable);
+    assert_eq!(failed.header("Content-Type"), Some("text/html; charset=utf-8"));
+    assert!(failed.body.contains("<html lang=\"de\""), "{}", failed.body);
+    assert!(failed.body.contains("Etwas ist schiefgegangen"), "{}", failed.body);
+    assert!(failed.set_cookies().is_empty());
+    assert!(failed.header("Content-Security-Policy").is_some());
+    assert!(visitor.get("/").await.body.contains("data-theme=\"auto\""), "the change was not kept");
+}
+
 async fn language_follows_accept_language_until_the_visitor_chooses(db: Backend) {
     let app = app(&db, "").await;
     let visitor = app.visitor().with_header("Accept-Language", "fr-CH, de-DE;q=0.8, en;q=0.5");
@@ -521,6 +553,7 @@ on_both_backends!(
     anonymous_token_from_the_landing_page_creates_the_session,
     security_headers_are_on_every_page_including_errors,
     error_pages_are_translated_and_carry_the_switchers,
+    a_session_that_cannot_be_saved_gets_the_translated_503_page,
     language_follows_accept_language_until_the_visitor_chooses,
     unknown_language_or_theme_answers_422,
     prefs_refuse_to_redirect_off_site,

@@ -5,7 +5,9 @@
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket_dyn_templates::{context, Template};
+use rocket_dyn_templates::context;
+
+use crate::web::View;
 use subtle::ConstantTimeEq;
 
 use super::store::{self, Booking};
@@ -17,7 +19,7 @@ use crate::mail::Mailer;
 use crate::session::CsrfForm;
 use crate::web::{error_page, Page};
 
-type Reply = Result<Template, (Status, Template)>;
+type Reply = Result<View, (Status, View)>;
 
 /// The booking named by `reference` if `token` is its cancellation token.
 async fn authorised(db: &Db, reference: &str, token: &str) -> Result<Option<Booking>, sqlx::Error> {
@@ -29,11 +31,11 @@ async fn authorised(db: &Db, reference: &str, token: &str) -> Result<Option<Book
     Ok(bool::from(given.as_bytes().ct_eq(booking.cancel_token_hash.as_bytes())).then_some(booking))
 }
 
-fn view(page: &Page<'_>, settings: &Settings, booking: &Booking, token: &str) -> Template {
+fn view(page: &Page<'_>, settings: &Settings, booking: &Booking, token: &str) -> View {
     let service =
         settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang).to_string()).unwrap_or_default();
     let when = format_datetime(&page.lang, settings.booking.tz(), booking.starts_at);
-    Template::render(
+    View::render(
         "booking",
         context! {
             page: page.view(), reference: &booking.reference, service, when, name: &booking.name,
@@ -69,7 +71,7 @@ async fn cancel(
     mailer: &rocket::State<Mailer>,
     reference: &str,
     form: CsrfForm<CancelForm>,
-) -> Result<Redirect, (Status, Template)> {
+) -> Result<Redirect, (Status, View)> {
     let token = form.value.and_then(|f| f.token).unwrap_or_default();
     let fail = |status| error_page(&page, status, None);
     let booking = match authorised(db, reference, &token).await {

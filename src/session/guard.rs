@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{Header, Status};
+use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Orbit, Response, Rocket};
 use serde_json::{Map, Value};
@@ -302,8 +302,14 @@ impl Fairing for SessionFairing {
             rocket::error!("session save failed: {e}");
             res.set_status(Status::ServiceUnavailable);
             res.remove_header("Set-Cookie");
-            res.set_header(Header::new("Content-Type", "text/plain; charset=utf-8"));
-            res.set_sized_body(None, std::io::Cursor::new("Service unavailable, please try again."));
+            // NOTE: the app's translated error page, in the language of
+            // the session loaded for this request; plain text only if the
+            // templates cannot render.
+            let (content_type, body) = crate::web::failure_body(req, Status::ServiceUnavailable)
+                .await
+                .unwrap_or((ContentType::Plain, "Service unavailable, please try again.".to_string()));
+            res.set_header(content_type);
+            res.set_sized_body(body.len(), std::io::Cursor::new(body));
         }
     }
 }

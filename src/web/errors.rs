@@ -1,9 +1,11 @@
 //! The app's own error pages, translated, for every status it can answer,
 //! with the language and theme switchers like every other page.
 
-use rocket::http::Status;
+use rocket::http::{ContentType, Status};
 use rocket::Request;
-use rocket_dyn_templates::{context, Template};
+use rocket_dyn_templates::{context, tera};
+
+use super::{View, Views};
 
 use crate::config::Settings;
 use crate::web::page::{language, Page, Theme, THEME_KEY};
@@ -18,24 +20,24 @@ fn catalog_code(status: Status) -> u16 {
 }
 
 /// Renders the error page for `status` on `page`, with an optional detail.
-pub fn error_page(page: &Page<'_>, status: Status, detail: Option<String>) -> (Status, Template) {
+pub fn error_page(page: &Page<'_>, status: Status, detail: Option<String>) -> (Status, View) {
     let mut view = page.view();
     // NOTE: the switchers lead to the landing page: a failed POST's URL cannot
     // be shown again, and echoing the failing URL would put what the visitor
     // asked for (e.g. a booking reference with a wrong token) on the page.
     view.path = "/";
     let code = catalog_code(status);
-    (status, Template::render("error", context! { page: view, code, status: status.code, detail }))
+    (status, View::render("error", context! { page: view, code, status: status.code, detail }))
 }
 
 /// The error page without switchers, for failures of the session itself.
-fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, Template) {
+fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, View) {
     let page = context! { lang, theme: theme.as_str() };
-    (status, Template::render("error", context! { page, code: catalog_code(status), status: status.code }))
+    (status, View::render("error", context! { page, code: catalog_code(status), status: status.code }))
 }
 
 #[rocket::catch(default)]
-pub async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Template) {
+pub async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, View) {
     // NOTE: never touch the session store again for its own failures.
     let session_failed = matches!(
         status,
@@ -46,14 +48,27 @@ pub async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Temp
             return error_page(&page, status, None);
         }
     }
-    let (lang, theme) = match req.rocket().state::<Settings>() {
-        Some(settings) if !session_failed => {
-            let session = req.guard::<crate::session::Session<'_>>().await.succeeded();
-            let theme = session.as_ref().and_then(|s| s.get::<String>(THEME_KEY)).and_then(|t| Theme::parse(&t));
-            (language(req, session.as_ref(), settings), theme.unwrap_or_default())
-        }
-        Some(settings) => (language(req, None, settings), Theme::Auto),
-        None => ("en".to_string(), Theme::Auto),
-    };
+    let (lang, theme) = bare_preferences(req, !session_failed).await;
     bare_error_page(status, &lang, theme)
+}
+
+/// Language and theme for a page without switchers: from the session when
+/// `use_session` (a loaded session costs nothing more), else from
+/// `Accept-Language` and the default theme.
+async fn bare_preferences(req: &Request<'_>, use_session: bool) -> (String, Theme) {
+    let Some(settings) = req.rocket().state::<Settings>() else { return ("en".to_string(), Theme::Auto) };
+    let session = if use_session { req.guard::<crate::session::Session<'_>>().await.succeeded() } else { None };
+    let theme = session.as_ref().and_then(|s| s.get::<String>(THEME_KEY)).and_then(|t| Theme::parse(&t));
+    (language(req, session.as_ref(), settings), theme.unwrap_or_default())
+}
+
+/// The translated error page for a failure after the handler answered (the
+/// session could not be saved), as a body to put in place of the handler's:
+/// the session loaded for the request gives its language and theme.
+pub async fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
+    let (lang, theme) = bare_preferences(req, true).await;
+    let page = context! { lang, theme: theme.as_str() };
+    let context = tera::Context::from_serialize(context! { page, code: catalog_code(status), status: status.code });
+    let html = req.rocket().state::<Views>()?.render("error", &context.ok()?);
+    html.map_err(|e| rocket::error!("rendering the error page: {e:?}")).ok().map(|html| (ContentType::HTML, html))
 }

@@ -8,14 +8,16 @@
 mod errors;
 mod page;
 mod security;
+mod view;
 
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Responder;
-use rocket_dyn_templates::{context, Template};
+use rocket_dyn_templates::context;
 
-pub use errors::error_page;
+pub use errors::{error_page, failure_body};
 pub use page::{language, Page, Theme};
+pub use view::{View, Views};
 
 /// Session keys of the preferences.
 pub mod page_keys {
@@ -30,8 +32,8 @@ use crate::db::Db;
 /// `GET /`: the landing page. Reads the session (for preferences) but never
 /// creates one.
 #[rocket::get("/")]
-fn landing(page: Page<'_>) -> Template {
-    Template::render("landing", context! { page: page.view() })
+fn landing(page: Page<'_>) -> View {
+    View::render("landing", context! { page: page.view() })
 }
 
 /// `GET /healthz`: `200` when the database answers.

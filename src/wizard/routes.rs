@@ -12,7 +12,10 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
-use rocket_dyn_templates::{context, Template};
+use rocket_dyn_templates::context;
+
+use crate::web::View;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::state::{Details, Step, WizardState};
@@ -36,7 +39,7 @@ pub enum Reply {
     /// `303` somewhere.
     Redirect(Redirect),
     /// A page with its status.
-    Page((Status, Template)),
+    Page((Status, View)),
 }
 
 type Result<T = Reply> = std::result::Result<T, Reply>;
@@ -73,6 +76,16 @@ impl<'r> FromRequest<'r> for Ctx<'r> {
         let (stored, state) = (stored.is_some(), stored.unwrap_or_default());
         Outcome::Success(Ctx { page, settings, db, secrets, mailer, state, stored })
     }
+}
+
+/// One entry of the wizard's step list (`steps` in templates).
+#[derive(Serialize)]
+struct StepLink {
+    number: usize,
+    path: String,
+    /// `done`, `current` or `todo`.
+    status: &'static str,
+    label: String,
 }
 
 /// Logs an internal failure and answers the translated `500` page.
@@ -129,21 +142,22 @@ impl<'r> Ctx<'r> {
         Codes { config: &self.settings.otp, secrets: self.secrets, pool: &self.db.pool }
     }
 
-    fn steps(&self, current: Step) -> Vec<Value> {
+    fn steps(&self, current: Step) -> Vec<StepLink> {
         let first = self.state.first_incomplete();
         Step::ALL
             .iter()
             .enumerate()
-            .map(|(i, step)| {
-                let status = if *step == current {
+            .map(|(i, step)| StepLink {
+                number: i + 1,
+                path: step.path(),
+                status: if *step == current {
                     "current"
                 } else if *step < first {
                     "done"
                 } else {
                     "todo"
-                };
-                json!({ "number": i + 1, "name": step.name(), "path": step.path(), "status": status,
-                        "label": self.t(&format!("step-{}", step.name())) })
+                },
+                label: self.t(&format!("step-{}", step.name())),
             })
             .collect()
     }
@@ -162,7 +176,7 @@ impl<'r> Ctx<'r> {
         if let (Some(map), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
             map.extend(extra);
         }
-        Reply::Page((status, Template::render(step.name(), ctx)))
+        Reply::Page((status, View::from_json(step.name(), ctx)))
     }
 
     /// The appointment being booked, for emails and summaries.
@@ -725,7 +739,7 @@ fn done(ctx: Ctx<'_>) -> Reply {
     match ctx.page.session.get::<String>(DONE_KEY) {
         Some(reference) => {
             let page = ctx.page.view_with_step(ctx.current_step());
-            Reply::Page((Status::Ok, Template::render("done", context! { page, reference })))
+            Reply::Page((Status::Ok, View::render("done", context! { page, reference })))
         }
         None => ctx.first(),
     }

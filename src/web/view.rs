@@ -1,0 +1,206 @@
+//! Rendering pages. rocket_dyn_templates finds the Tera templates (and, in
+//! debug builds, reloads them when they change); [`View`] renders them.
+//!
+//! Two things make a page cheaper than `rocket_dyn_templates::Template`
+//! would (see the benchmark in the README; rendering was most of a page's
+//! cost):
+//! - the context is serialized once, straight into Tera's, instead of into
+//!   figment's value and from there into Tera's;
+//! - every template also exists once per language, `<name>.<lang>.html`, with
+//!   its fixed texts — `{{ fluent(key="<id>", lang=page.lang) }}` — already
+//!   translated and escaped, so a page formats only the messages that take
+//!   arguments or whose id is computed. [`View`] picks the variant from
+//!   `page.lang` in the context.
+
+use std::borrow::Cow;
+use std::sync::{Arc, RwLock};
+
+use rocket::http::{ContentType, Status};
+use rocket::response::{self, Responder};
+use rocket::Request;
+use rocket_dyn_templates::tera::{self, Tera};
+use serde::Serialize;
+
+use fluent_templates::Loader;
+
+use crate::i18n;
+
+/// The templates as last loaded: managed state, refreshed by the template
+/// fairing's callback ([`Views::load`]) on every (re)load.
+#[derive(Clone, Default)]
+pub struct Views(Arc<RwLock<Arc<Tera>>>);
+
+impl Views {
+    /// Takes over `tera` as loaded by rocket_dyn_templates (functions
+    /// registered) and adds the per-language variants of its templates.
+    pub fn load(&self, tera: &Tera) -> tera::Result<()> {
+        let mut tera = tera.clone();
+        let languages: Vec<String> = i18n::LOCALES.locales().map(|l| l.to_string()).collect();
+        let names: Vec<String> = tera.get_template_names().map(str::to_string).collect();
+        let mut variants = Vec::new();
+        for name in &names {
+            let Some(path) = tera.get_template(name)?.path.clone() else { continue };
+            let source = std::fs::read_to_string(&path).map_err(|e| tera::Error::msg(format!("{path}: {e}")))?;
+            for lang in &languages {
+                variants.push((variant(name, lang), translated(&source, lang, &names)));
+            }
+        }
+        tera.add_raw_templates(variants)?;
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tera);
+        Ok(())
+    }
+
+    /// Renders `name` (its variant for `page.lang` when there is one).
+    pub(crate) fn render(&self, name: &str, context: &tera::Context) -> tera::Result<String> {
+        let tera = self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let lang = context.get("page").and_then(|p| p.get("lang")).and_then(|l| l.as_str());
+        match lang.map(|lang| variant(name, lang)) {
+            Some(localized) if tera.get_template(&localized).is_ok() => tera.render(&localized, context),
+            _ => tera.render(name, context),
+        }
+    }
+}
+
+/// The name of `name`'s variant for `lang`.
+///
+/// NOTE: it must end in `.html`: Tera escapes output only in templates whose
+/// name has one of the suffixes rocket_dyn_templates turns autoescaping on for.
+fn variant(name: &str, lang: &str) -> String {
+    format!("{name}.{lang}.html")
+}
+
+const FIXED_TEXT: (&str, &str) = ("{{ fluent(key=\"", "\", lang=page.lang) }}");
+
+/// `source` with its fixed texts translated into `lang` and its `extends`
+/// pointing at the parents' variants for `lang`.
+fn translated(source: &str, lang: &str, names: &[String]) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find(FIXED_TEXT.0) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + FIXED_TEXT.0.len()..];
+        let id_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(after.len());
+        let (id, tail) = after.split_at(id_len);
+        match tail.strip_prefix(FIXED_TEXT.1) {
+            Some(tail) if !id.is_empty() => {
+                let text = tera::escape_html(&i18n::t(lang, id));
+                // NOTE: a translation is text, never template syntax.
+                if text.contains('{') {
+                    out.push_str(&format!("{{% raw %}}{text}{{% endraw %}}"));
+                } else {
+                    out.push_str(&text);
+                }
+                rest = tail;
+            }
+            _ => {
+                out.push_str(FIXED_TEXT.0);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    for parent in names {
+        let extends = format!("{{% extends \"{parent}\" %}}");
+        if out.contains(&extends) {
+            out = out.replace(&extends, &format!("{{% extends \"{}\" %}}", variant(parent, lang)));
+        }
+    }
+    out
+}
+
+/// A page to render: a template and its context. Like
+/// `rocket_dyn_templates::Template::render`, which it replaces.
+pub struct View {
+    name: Cow<'static, str>,
+    context: tera::Result<tera::Context>,
+}
+
+impl View {
+    /// The template `name` with `context` (a struct, a map or `context!`).
+    pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> View {
+        View { name: name.into(), context: tera::Context::from_serialize(context) }
+    }
+
+    /// The template `name` with a context already built as a JSON object
+    /// (taken as it is, not copied).
+    pub fn from_json(name: impl Into<Cow<'static, str>>, context: serde_json::Value) -> View {
+        View { name: name.into(), context: tera::Context::from_value(context) }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for View {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let views = req.rocket().state::<Views>().ok_or(Status::InternalServerError)?;
+        let html = self.context.and_then(|context| views.render(&self.name, &context)).map_err(|e| {
+            rocket::error!("rendering {}: {e:?}", self.name);
+            Status::InternalServerError
+        })?;
+        (ContentType::HTML, html).respond_to(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        vec!["base".into(), "wizard".into()]
+    }
+
+    #[test]
+    fn fixed_texts_are_translated_and_escaped() {
+        let source = r#"<p>{{ fluent(key="details-title", lang=page.lang) }}</p>"#;
+        let de = translated(source, "de", &names());
+        assert_eq!(de, format!("<p>{}</p>", tera::escape_html(&i18n::t("de", "details-title"))));
+        assert_ne!(de, translated(source, "en", &names()));
+    }
+
+    #[test]
+    fn computed_ids_and_arguments_are_left_to_the_page() {
+        let source = r#"{{ fluent(key="step-" ~ s, lang=page.lang) }} {{ fluent(key="step-of", lang=page.lang, number=1) }} {{ fluent(key="x", lang=l) }}"#;
+        assert_eq!(translated(source, "de", &names()), source);
+    }
+
+    #[test]
+    fn parents_are_the_same_languages_variants() {
+        let source = "{% extends \"wizard\" %}{% block step %}{% endblock step %}";
+        assert_eq!(
+            translated(source, "de", &names()),
+            "{% extends \"wizard.de.html\" %}{% block step %}{% endblock step %}"
+        );
+        assert!(variant("details", "de").ends_with(".html"), "variants must be autoescaped");
+    }
+
+    #[test]
+    fn variants_render_like_the_original_and_escape_values() {
+        let base = r#"<h1>{{ fluent(key="details-title", lang=page.lang) }}</h1>{% block main %}{% endblock main %}"#;
+        let page = r#"{% extends "base" %}{% block main %}{{ fluent(key="wizard-continue", lang=page.lang) }} {{ name }}{% endblock main %}"#;
+        let dir = tempfile_dir(&[("base", base), ("page", page)]);
+        // Loaded as rocket_dyn_templates loads them.
+        let mut loaded = Tera::default();
+        loaded.autoescape_on(vec![".html.tera", ".html"]);
+        loaded.register_function("fluent", i18n::tera_function());
+        let files = ["base", "page"].map(|name| (dir.join(format!("{name}.html.tera")), Some(name)));
+        loaded.add_template_files(files).unwrap();
+        let views = Views::default();
+        views.load(&loaded).unwrap();
+        for lang in ["en", "de"] {
+            let context =
+                tera::Context::from_serialize(serde_json::json!({ "page": { "lang": lang }, "name": "<script>" }))
+                    .unwrap();
+            let fast = views.render("page", &context).unwrap();
+            assert_eq!(fast, loaded.render("page", &context).unwrap(), "{lang}");
+            assert!(fast.contains("&lt;script&gt;") && fast.contains(&i18n::t(lang, "wizard-continue")), "{fast}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("slotwise-view-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, source) in files {
+            std::fs::write(dir.join(format!("{name}.html.tera")), source).unwrap();
+        }
+        dir
+    }
+}
