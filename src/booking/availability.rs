@@ -68,11 +68,15 @@ pub fn day_slots(
         let (Some(open), Some(close)) = (boundary(tz, date, range.start), boundary(tz, date, range.end)) else {
             continue;
         };
+        // NOTE: every start of this range lies in [open, close]; only spans
+        // overlapping it can matter, so each slot scans those, not the
+        // whole horizon's bookings.
+        let near: Vec<Busy> = busy.iter().filter(|b| b.start < close && b.end > open).copied().collect();
         for minute in (range.start..range.end).step_by(step) {
             let Some(wall) = wall_clock(date, minute) else { continue };
             for start in instants(tz, &wall) {
                 let Some(end) = start.checked_add_signed(span) else { continue };
-                if start >= open && end <= close && start >= earliest && has_room(config.capacity, start, end, busy) {
+                if start >= open && end <= close && start >= earliest && has_room(config.capacity, start, end, &near) {
                     slots.push(Slot {
                         start,
                         value: slot_value(tz, start),

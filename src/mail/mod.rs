@@ -9,6 +9,7 @@
 
 /// The emails Slotwise sends.
 pub mod messages;
+mod relay;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -107,6 +108,15 @@ pub enum MailError {
     /// The SMTP server could not be reached, timed out or refused the message.
     #[error("SMTP delivery failed: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    /// The SMTP server could not be reached.
+    #[error("SMTP connection failed: {0}")]
+    Connect(#[from] std::io::Error),
+    /// The SMTP server took longer than this.
+    #[error("SMTP delivery timed out after {0:?}")]
+    Timeout(Duration),
+    /// `tls=required`, but the server does not offer STARTTLS.
+    #[error("the SMTP server does not offer STARTTLS, which `tls=required` asks for")]
+    NoStarttls,
     /// The file transport could not write the `.eml` file.
     #[error("cannot write the email file: {0}")]
     File(#[from] lettre::transport::file::Error),
@@ -173,6 +183,8 @@ enum Transport {
     /// lettre's pooled async SMTP client, built on first use: building needs a
     /// Tokio runtime, which [`Mailer::send`] always runs in.
     Smtp { builder: AsyncSmtpTransportBuilder, transport: OnceLock<AsyncSmtpTransport<Tokio1Executor>> },
+    /// `smtp://` servers: lettre's SMTP client on our own sockets.
+    Relay(relay::Relay),
     /// One `.eml` file per message in `dir`.
     File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
     /// The log only.
@@ -195,7 +207,7 @@ pub struct Mailer {
 impl fmt::Debug for Mailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let transport = match &self.inner.transport {
-            Transport::Smtp { .. } => "smtp".to_string(),
+            Transport::Smtp { .. } | Transport::Relay(_) => "smtp".to_string(),
             Transport::File { dir, .. } => format!("file ({})", dir.display()),
             Transport::Log => "log".to_string(),
         };
@@ -214,7 +226,11 @@ impl Mailer {
             .map_err(|e| ConfigError::new("mail.from", format!("`{}` is not a mailbox: {e}", config.from)))?;
         let transport = match config.transport {
             MailTransportKind::Smtp => {
-                Transport::Smtp { builder: smtp_builder(&config.smtp_url)?, transport: OnceLock::new() }
+                let builder = smtp_builder(&config.smtp_url)?;
+                match relay::Relay::parse(&config.smtp_url) {
+                    Some(relay) => Transport::Relay(relay),
+                    None => Transport::Smtp { builder, transport: OnceLock::new() },
+                }
             }
             MailTransportKind::File => {
                 if config.outbox_dir.trim().is_empty() {
@@ -239,7 +255,7 @@ impl Mailer {
     /// Which transport this mailer uses.
     pub fn transport_kind(&self) -> MailTransportKind {
         match self.inner.transport {
-            Transport::Smtp { .. } => MailTransportKind::Smtp,
+            Transport::Smtp { .. } | Transport::Relay(_) => MailTransportKind::Smtp,
             Transport::File { .. } => MailTransportKind::File,
             Transport::Log => MailTransportKind::Log,
         }
@@ -259,6 +275,7 @@ impl Mailer {
                 let transport = transport.get_or_init(|| builder.clone().build());
                 transport.send(message).await?;
             }
+            Transport::Relay(relay) => relay.send(message.envelope(), &message.formatted()).await?,
             Transport::File { dir, transport } => {
                 // Recreate the folder if it was removed since launch; should this
                 // fail, the write below reports the real problem.
@@ -291,7 +308,7 @@ pub fn stage() -> AdHoc {
         match Mailer::new(&settings.mail) {
             Ok(mailer) => {
                 match &mailer.inner.transport {
-                    Transport::Smtp { .. } => {
+                    Transport::Smtp { .. } | Transport::Relay(_) => {
                         rocket::info!("mail: SMTP to {}", redact_url(&settings.mail.smtp_url))
                     }
                     Transport::File { dir, .. } => rocket::info!("mail: writing .eml files to {}", dir.display()),

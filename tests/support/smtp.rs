@@ -36,6 +36,7 @@ pub struct Received {
 #[derive(Default)]
 struct Shared {
     messages: Mutex<Vec<Received>>,
+    connections: std::sync::atomic::AtomicUsize,
     refuse: AtomicBool,
     stop: AtomicBool,
 }
@@ -75,6 +76,11 @@ impl SmtpServer {
     /// `smtp://127.0.0.1:<port>`, for `mail.smtp_url`.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// How many connections clients have opened so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// The messages received so far, oldest first.
@@ -130,6 +136,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             return;
         }
         let Ok(stream) = stream else { continue };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(&shared);
         let spawned = thread::Builder::new().name("smtp-test-conn".into()).spawn(move || {
             // The client hanging up mid-session is not the server's problem.
