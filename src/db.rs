@@ -75,6 +75,55 @@ impl DbPool {
     pub async fn write_lease(&self) -> sqlx::Result<Lease> {
         self.lanes.write_lease(&self.pool).await
     }
+
+    /// A connection for a write that must be durable (holds, bookings): on
+    /// SQLite the single writer, so these writes too queue in order instead
+    /// of sleeping in SQLite's busy handler (SQLite commits every connection
+    /// alike); on PostgreSQL a pool connection, since leased ones commit
+    /// asynchronously. Call [`Writer::finish`] once the work is done.
+    pub async fn durable_writer(&self) -> sqlx::Result<Writer> {
+        Ok(match self.backend {
+            Backend::Sqlite => Writer::Queued(self.write_lease().await?),
+            Backend::Postgres => Writer::Pooled(self.pool.acquire().await?),
+        })
+    }
+}
+
+/// See [`DbPool::durable_writer`]; use it as `&mut *writer`.
+pub enum Writer {
+    /// SQLite's writer.
+    Queued(Lease),
+    /// A PostgreSQL pool connection.
+    Pooled(PoolConnection<Any>),
+}
+
+impl Writer {
+    /// The work completed: the connection goes back for the next writer.
+    pub fn finish(self) {
+        if let Writer::Queued(lease) = self {
+            lease.finish();
+        }
+    }
+}
+
+impl std::ops::Deref for Writer {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match self {
+            Writer::Queued(lease) => lease,
+            Writer::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Writer::Queued(lease) => &mut *lease,
+            Writer::Pooled(conn) => &mut *conn,
+        }
+    }
 }
 
 /// The Slotwise database, configured under `databases.slotwise`.

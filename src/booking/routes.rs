@@ -82,7 +82,13 @@ async fn cancel(
             return Err(fail(Status::InternalServerError));
         }
     };
-    match store::cancel(&db.pool, &booking.reference).await {
+    let cancelled = async {
+        let mut writer = db.durable_writer().await?;
+        let cancelled = store::cancel(&mut writer, &booking.reference).await?;
+        writer.finish();
+        Ok::<_, sqlx::Error>(cancelled)
+    };
+    match cancelled.await {
         Ok(true) => {}
         Ok(false) => return Err(fail(Status::Conflict)),
         Err(e) => {

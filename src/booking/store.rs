@@ -10,7 +10,7 @@
 //! with respect to every other booker.
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Row, Transaction};
 
 use super::availability::Busy;
 use crate::db::big_int;
@@ -109,16 +109,19 @@ where
 /// Holds `[start, busy_until)` for `flow` until `expires_at` if `fits`
 /// still says yes under the lock; returns whether it was placed.
 pub async fn hold(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     flow: &str,
     span: Busy,
     expires_at: DateTime<Utc>,
     fits: impl Fn(&[Busy]) -> bool,
 ) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     lock(&mut tx).await?;
     let busy = busy(&mut *tx, span.start, span.end, flow).await?;
     if !fits(&busy) {
+        // NOTE: rolled back here, not on drop: the writer's next user must
+        // not find the lock still taken.
+        tx.rollback().await?;
         return Ok(false);
     }
     sqlx::query(
@@ -136,8 +139,8 @@ pub async fn hold(
 }
 
 /// Releases the hold of `flow`, if any.
-pub async fn release(pool: &AnyPool, flow: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(pool).await?;
+pub async fn release(conn: &mut AnyConnection, flow: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(conn).await?;
     Ok(())
 }
 
@@ -154,21 +157,23 @@ pub enum Confirmed {
 /// Books `booking` if `fits` still says yes under the lock, turning the
 /// flow's hold into the booking.
 pub async fn confirm(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     booking: &NewBooking<'_>,
     fits: impl Fn(&[Busy]) -> bool,
 ) -> sqlx::Result<Confirmed> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     lock(&mut tx).await?;
     let existing: Option<String> = sqlx::query_scalar("SELECT reference FROM bookings WHERE flow_id = $1")
         .bind(booking.flow_id)
         .fetch_optional(&mut *tx)
         .await?;
     if let Some(reference) = existing {
+        tx.rollback().await?;
         return Ok(Confirmed::Already(reference));
     }
     let busy = busy(&mut *tx, booking.starts_at, booking.busy_until, booking.flow_id).await?;
     if !fits(&busy) {
+        tx.rollback().await?;
         return Ok(Confirmed::Taken);
     }
     sqlx::query(
@@ -225,11 +230,11 @@ pub async fn find(pool: &AnyPool, reference: &str) -> sqlx::Result<Option<Bookin
 }
 
 /// Cancels a standing booking; false when it was already cancelled.
-pub async fn cancel(pool: &AnyPool, reference: &str) -> sqlx::Result<bool> {
+pub async fn cancel(conn: &mut AnyConnection, reference: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE bookings SET cancelled_at = $1 WHERE reference = $2 AND cancelled_at IS NULL")
         .bind(Utc::now().timestamp_millis())
         .bind(reference)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }

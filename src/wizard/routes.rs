@@ -209,7 +209,20 @@ impl<'r> Ctx<'r> {
         }
         let expires = now() + Duration::minutes(booking.hold_minutes.into());
         let span = availability::busy_span(service, start);
-        store::hold(&self.db.pool, &self.state.flow_id, span, expires, |busy| self.fits(service, start, busy)).await
+        let mut writer = self.db.durable_writer().await?;
+        let placed =
+            store::hold(&mut writer, &self.state.flow_id, span, expires, |busy| self.fits(service, start, busy))
+                .await?;
+        writer.finish();
+        Ok(placed)
+    }
+
+    /// Releases this flow's hold, if any.
+    async fn release(&self) -> sqlx::Result<()> {
+        let mut writer = self.db.durable_writer().await?;
+        store::release(&mut writer, &self.state.flow_id).await?;
+        writer.finish();
+        Ok(())
     }
 }
 
@@ -276,7 +289,7 @@ async fn service_post(mut ctx: Ctx<'_>, form: CsrfForm<ServiceForm>) -> Reply {
                 Ok(true) => {}
                 Ok(false) => {
                     ctx.state.slot = None;
-                    if let Err(e) = store::release(&ctx.db.pool, &ctx.state.flow_id).await {
+                    if let Err(e) = ctx.release().await {
                         return internal(&ctx, "releasing a hold", e);
                     }
                 }
@@ -679,7 +692,13 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
             lang: &ctx.page.lang,
             cancel_token_hash: &token_hash,
         };
-        match store::confirm(&ctx.db.pool, &booking, |busy| ctx.fits(service, start, busy)).await {
+        let confirmed = async {
+            let mut writer = ctx.db.durable_writer().await?;
+            let confirmed = store::confirm(&mut writer, &booking, |busy| ctx.fits(service, start, busy)).await?;
+            writer.finish();
+            Ok::<_, sqlx::Error>(confirmed)
+        };
+        match confirmed.await {
             Ok(result) => {
                 outcome = Some((result, reference));
                 break;
@@ -693,7 +712,7 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
     let reference = match result {
         Confirmed::Taken => {
             ctx.state.slot = None;
-            if let Err(e) = store::release(&ctx.db.pool, &ctx.state.flow_id).await {
+            if let Err(e) = ctx.release().await {
                 return internal(&ctx, "releasing a hold", e);
             }
             if let Err(reply) = ctx.save() {
@@ -748,7 +767,7 @@ fn done(ctx: Ctx<'_>) -> Reply {
 #[rocket::post("/book/cancel", data = "<_form>")]
 async fn cancel(ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
     if !ctx.state.flow_id.is_empty() {
-        if let Err(e) = store::release(&ctx.db.pool, &ctx.state.flow_id).await {
+        if let Err(e) = ctx.release().await {
             return internal(&ctx, "releasing a hold", e);
         }
     }
