@@ -1,5 +1,6 @@
 //! The SMTP transport of `slotwise::mail::Mailer` against a real (test) SMTP
-//! server: delivery, a dead server, a refusing server.
+//! server: delivery, a dead server, a refusing server, STARTTLS required but
+//! not offered.
 
 #[path = "support/smtp.rs"]
 mod smtp;
@@ -89,6 +90,20 @@ async fn smtp_refusal_is_an_error_and_the_mailer_recovers() {
     let received = server.wait_for(1, Duration::from_secs(5));
     assert_eq!(received.len(), 1);
     assert!(received[0].data.contains("Subject: Accepted\r\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_required_never_falls_back_to_plain_text() {
+    // The test server offers no STARTTLS.
+    let server = SmtpServer::start();
+    let required = smtp_mailer(format!("{}?tls=required", server.url()));
+    let result = required.send(message(&required, "Secret", None)).await;
+    assert!(matches!(result, Err(MailError::NoStarttls)), "{result:?}");
+    assert!(server.messages().is_empty());
+
+    let opportunistic = smtp_mailer(format!("{}?tls=opportunistic", server.url()));
+    opportunistic.send(message(&opportunistic, "Plain is fine", None)).await.expect("opportunistic send");
+    assert_eq!(server.wait_for(1, Duration::from_secs(5)).len(), 1);
 }
 
 #[test]
