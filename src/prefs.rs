@@ -1,7 +1,6 @@
 //! Preferences: the visitor's language and theme, kept in the session and
 //! surviving the end of a booking flow. `POST /prefs` is the only writer.
 
-use crate::web::View;
 use rocket::form::FromForm;
 use rocket::http::uri::Origin;
 use rocket::http::Status;
@@ -10,7 +9,7 @@ use rocket::State;
 
 use crate::config::Settings;
 use crate::session::{CsrfForm, Session};
-use crate::web::{error_page, Page, Theme};
+use crate::web::{error_page, Page, Theme, View};
 
 /// The switchers' form.
 #[derive(FromForm)]

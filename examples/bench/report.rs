@@ -74,6 +74,14 @@ fn rows(all: &[Figures], sessions: i64) -> Vec<Row> {
     let read = |f: &Figures| f.read.requests > 0;
     let write = |f: &Figures| f.write.requests > 0;
     let share = |part: &Stats, whole: &Stats| part.rps() / whole.rps().max(1e-9);
+    // A scenario's rate as a share of `landing`'s, against its target share.
+    let share_of_landing = |label: &str, target_text: &'static str, target: f64, pick: fn(&Figures) -> &Stats| -> Row {
+        let cells = cells(&|f| landing(f) && pick(f).requests > 0, &|f| {
+            let r = share(pick(f), &f.landing);
+            (format!("{} req/s = {:.0}%", thousands(pick(f).rps()), r * 100.0), Some(r >= target))
+        });
+        (label.to_string(), target_text, cells)
+    };
     let n = thousands(sessions as f64);
     vec![
         (
@@ -91,27 +99,13 @@ fn rows(all: &[Figures], sessions: i64) -> Vec<Row> {
                 (format!("{} req/s = {:.0}%", thousands(f.landing_session.rps()), r * 100.0), None)
             }),
         ),
-        (
-            "`session-read` GET /book/details".into(),
-            "≥ 60% of landing",
-            cells(&|f| landing(f) && read(f), &|f| {
-                let r = share(&f.read, &f.landing);
-                (format!("{} req/s = {:.0}%", thousands(f.read.rps()), r * 100.0), Some(r >= 0.60))
-            }),
-        ),
+        share_of_landing("`session-read` GET /book/details", "≥ 60% of landing", 0.60, |f| &f.read),
         (
             "`session-read` p99".into(),
             "< 10 ms",
             cells(&read, &|f| (format!("{:.1} ms", f.read.p99_ms), Some(f.read.p99_ms < 10.0))),
         ),
-        (
-            "`session-write` POST /prefs".into(),
-            "≥ 35% of landing",
-            cells(&|f| landing(f) && write(f), &|f| {
-                let r = share(&f.write, &f.landing);
-                (format!("{} req/s = {:.0}%", thousands(f.write.rps()), r * 100.0), Some(r >= 0.35))
-            }),
-        ),
+        share_of_landing("`session-write` POST /prefs", "≥ 35% of landing", 0.35, |f| &f.write),
         (
             "`session-write` p99".into(),
             "< 10 ms",

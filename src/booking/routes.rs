@@ -6,8 +6,6 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket_dyn_templates::context;
-
-use crate::web::View;
 use subtle::ConstantTimeEq;
 
 use super::store::{self, Booking};
@@ -17,7 +15,7 @@ use crate::i18n::format_datetime;
 use crate::mail::messages::{self, Appointment};
 use crate::mail::Mailer;
 use crate::session::CsrfForm;
-use crate::web::{error_page, Page};
+use crate::web::{error_page, Page, View};
 
 type Reply = Result<View, (Status, View)>;
 

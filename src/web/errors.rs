@@ -30,10 +30,15 @@ pub fn error_page(page: &Page<'_>, status: Status, detail: Option<String>) -> (S
     (status, View::render("error", context! { page: view, code, status: status.code, detail }))
 }
 
+/// The context of the error page without switchers.
+fn bare_context(status: Status, lang: &str, theme: Theme) -> impl serde::Serialize + '_ {
+    let page = context! { lang, theme: theme.as_str() };
+    context! { page, code: catalog_code(status), status: status.code }
+}
+
 /// The error page without switchers, for failures of the session itself.
 fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, View) {
-    let page = context! { lang, theme: theme.as_str() };
-    (status, View::render("error", context! { page, code: catalog_code(status), status: status.code }))
+    (status, View::render("error", bare_context(status, lang, theme)))
 }
 
 #[rocket::catch(default)]
@@ -67,8 +72,7 @@ async fn bare_preferences(req: &Request<'_>, use_session: bool) -> (String, Them
 /// the session loaded for the request gives its language and theme.
 pub async fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
     let (lang, theme) = bare_preferences(req, true).await;
-    let page = context! { lang, theme: theme.as_str() };
-    let context = tera::Context::from_serialize(context! { page, code: catalog_code(status), status: status.code });
+    let context = tera::Context::from_serialize(bare_context(status, &lang, theme));
     let html = req.rocket().state::<Views>()?.render("error", &context.ok()?);
     html.map_err(|e| rocket::error!("rendering the error page: {e:?}")).ok().map(|html| (ContentType::HTML, html))
 }

@@ -13,8 +13,6 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
 use rocket_dyn_templates::context;
-
-use crate::web::View;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -31,7 +29,7 @@ use crate::mail::Mailer;
 use crate::otp::{Check, Codes, SendRefused};
 use crate::secrets::{sha256_hex, Secrets};
 use crate::session::CsrfForm;
-use crate::web::{error_page, Page};
+use crate::web::{error_page, Page, View};
 
 /// What a wizard handler answers.
 #[derive(Responder)]
