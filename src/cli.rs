@@ -40,7 +40,8 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     let first = date.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
-    let last = if date.is_some() { first } else { first + Duration::days(i64::from(settings.booking.horizon_days)) };
+    let last =
+        if date.is_some() { first } else { first + Duration::days(i64::from(settings.booking.horizon_days.get())) };
     let start_of = |d: chrono::NaiveDate| {
         tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().map(|t| t.with_timezone(&Utc))
     };

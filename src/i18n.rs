@@ -1,5 +1,7 @@
-//! Translations (Fluent catalogs in `locales/<lang>/*.ftl`, compiled in) and
-//! the choice of a visitor's language.
+//! Translations (Fluent catalogs in `locales/<lang>/*.ftl`, compiled in),
+//! dates in the visitor's language, and the choice of that language.
+//!
+//! A ground-floor module: it imports no other Slotwise module.
 //!
 //! Templates call `fluent(key="…", lang=page.lang)`; Rust code calls [`t`].
 //! Adding a language: a folder `locales/<lang>/` with the same message ids,
@@ -13,8 +15,6 @@ use rocket_dyn_templates::tera;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 
-use crate::config::{ConfigError, I18nConfig};
-
 // The catalogs under `locales/`, compiled into the binary.
 
 fluent_templates::static_loader! {
@@ -27,41 +27,28 @@ fluent_templates::static_loader! {
     };
 }
 
-/// Checks that every configured language has a catalog.
-pub fn validate(config: &I18nConfig) -> Result<(), ConfigError> {
-    if config.languages.is_empty() {
-        return Err(ConfigError::new("i18n.languages", "list at least one language"));
-    }
-    for lang in &config.languages {
-        let known = lang.parse::<LanguageIdentifier>().ok().is_some_and(|id| LOCALES.locales().any(|l| *l == id));
-        if !known {
-            return Err(ConfigError::new("i18n.languages", format!("no catalog for `{lang}` in locales/")));
-        }
-    }
-    if !config.languages.contains(&config.default_language) {
-        return Err(ConfigError::new("i18n.default_language", "must be one of i18n.languages"));
-    }
-    Ok(())
+/// Whether `lang` has a catalog under `locales/`.
+pub fn has_catalog(lang: &str) -> bool {
+    lang.parse::<LanguageIdentifier>().ok().is_some_and(|id| LOCALES.locales().any(|l| *l == id))
 }
 
-/// The best configured language for an `Accept-Language` header, else the
-/// default. `de-AT` matches `de`.
-pub fn negotiate(accept_language: Option<&str>, config: &I18nConfig) -> String {
+/// The best of `languages` for an `Accept-Language` header, else `default`.
+/// `de-AT` matches `de`.
+pub fn negotiate(accept_language: Option<&str>, languages: &[String], default: &str) -> String {
     if let Some(header) = accept_language {
         for wanted in accept_language::parse(header) {
             let wanted = wanted.to_ascii_lowercase();
             let primary = wanted.split('-').next().unwrap_or_default();
-            let hit = config
-                .languages
+            let hit = languages
                 .iter()
                 .find(|l| l.eq_ignore_ascii_case(&wanted))
-                .or_else(|| config.languages.iter().find(|l| l.eq_ignore_ascii_case(primary)));
+                .or_else(|| languages.iter().find(|l| l.eq_ignore_ascii_case(primary)));
             if let Some(lang) = hit {
                 return lang.clone();
             }
         }
     }
-    config.default_language.clone()
+    default.to_string()
 }
 
 fn lang_id(lang: &str) -> LanguageIdentifier {

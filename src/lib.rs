@@ -48,6 +48,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let views = web::Views::default();
     rocket::custom(figment)
         .attach(config::stage())
+        .attach(secrets::stage())
         .attach(db::stage())
         .manage(views.clone())
         .attach(Template::try_custom(move |engines| {

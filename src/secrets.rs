@@ -59,3 +59,17 @@ impl Secrets {
 pub fn sha256_hex(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// Derives the [`Secrets`] from `secret_key` and puts them in managed state,
+/// or stops the launch naming the key.
+pub fn stage() -> impl rocket::fairing::Fairing {
+    rocket::fairing::AdHoc::try_on_ignite("Secrets", |rocket| async move {
+        match Secrets::from_figment(rocket.figment()) {
+            Ok(secrets) => Ok(rocket.manage(secrets)),
+            Err(e) => {
+                rocket::error!("{e}");
+                Err(rocket)
+            }
+        }
+    })
+}

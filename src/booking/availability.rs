@@ -15,7 +15,7 @@
 use chrono::{DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::booking::config::{BookingConfig, Service};
+use crate::config::{BookingConfig, Service};
 
 /// A span that occupies capacity (a booking or another visitor's hold), half-open
 /// `[start, end)` in UTC; `end = start + duration + buffer`.
@@ -41,7 +41,7 @@ pub struct Slot {
 /// Local dates of the horizon: today (local, in the config's zone) ..= today + horizon_days − 1.
 pub fn horizon(config: &BookingConfig, now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
     let today = now.with_timezone(&config.tz()).date_naive();
-    let extra = Days::new(u64::from(config.horizon_days.saturating_sub(1)));
+    let extra = Days::new(u64::from(config.horizon_days.get() - 1));
     (today, today.checked_add_days(extra).unwrap_or(NaiveDate::MAX))
 }
 
@@ -62,7 +62,7 @@ pub fn day_slots(
     let span = Duration::minutes(i64::from(service.span_minutes()));
     let notice = Duration::minutes(i64::from(config.min_notice_minutes));
     let earliest = now.checked_add_signed(notice).unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let step = config.slot_step_minutes.max(1) as usize;
+    let step = config.slot_step_minutes.get() as usize;
     let mut slots = Vec::new();
     for range in config.ranges(date.weekday()) {
         let (Some(open), Some(close)) = (boundary(tz, date, range.start), boundary(tz, date, range.end)) else {
@@ -76,7 +76,11 @@ pub fn day_slots(
             let Some(wall) = wall_clock(date, minute) else { continue };
             for start in instants(tz, &wall) {
                 let Some(end) = start.checked_add_signed(span) else { continue };
-                if start >= open && end <= close && start >= earliest && has_room(config.capacity, start, end, &near) {
+                if start >= open
+                    && end <= close
+                    && start >= earliest
+                    && has_room(config.capacity.get(), start, end, &near)
+                {
                     slots.push(Slot {
                         start,
                         value: slot_value(tz, start),
@@ -203,18 +207,13 @@ fn has_room(capacity: u32, start: DateTime<Utc>, end: DateTime<Utc>, busy: &[Bus
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use chrono::Weekday;
 
     use super::*;
 
     fn config(tz: &str, hours: &[(&str, &[&str])]) -> BookingConfig {
-        let hours: BTreeMap<String, Vec<String>> =
-            hours.iter().map(|(d, r)| (d.to_string(), r.iter().map(|s| s.to_string()).collect())).collect();
-        let mut c = BookingConfig::default();
-        (c.timezone, c.min_notice_minutes, c.hours) = (tz.into(), 0, hours);
-        c.prepare().unwrap();
+        let mut c = crate::config::booking_with_hours(tz, hours).unwrap();
+        c.min_notice_minutes = 0;
         c
     }
 
@@ -284,7 +283,7 @@ mod tests {
         let c = monday(&["09:10-10:30", "13:05-14:00"]);
         assert_eq!(monday_labels(&c, &service(30, 0), &[]), ["09:10", "09:40", "13:05"]);
         let mut fifteen = c;
-        fifteen.slot_step_minutes = 15;
+        fifteen.slot_step_minutes = std::num::NonZeroU32::new(15).unwrap();
         assert_eq!(
             monday_labels(&fifteen, &service(30, 0), &[]),
             ["09:10", "09:25", "09:40", "09:55", "13:05", "13:20"]
@@ -329,7 +328,7 @@ mod tests {
         let all: &[&str] = &["09:00-12:00"];
         let hours: Vec<(&str, &[&str])> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| (d, all)).into();
         let mut c = config("Europe/Berlin", &hours);
-        c.horizon_days = 3;
+        c.horizon_days = std::num::NonZeroU32::new(3).unwrap();
         // 23:30 UTC on May 31 is already June 1 in Berlin.
         let now = utc("2026-05-31T23:30:00Z");
         assert_eq!(horizon(&c, now), (date("2026-06-01"), date("2026-06-03")));
@@ -341,7 +340,7 @@ mod tests {
         assert!(!is_bookable(&c, &s, utc("2026-06-04T07:00:00Z"), now, &[]));
         assert!(is_bookable(&c, &s, utc("2026-06-03T07:00:00Z"), now, &[]));
         let mut one = c;
-        one.horizon_days = 1;
+        one.horizon_days = std::num::NonZeroU32::new(1).unwrap();
         assert_eq!(horizon(&one, now), (date("2026-06-01"), date("2026-06-01")));
     }
 
@@ -364,7 +363,7 @@ mod tests {
     #[test]
     fn capacity_two_uses_the_peak_overlap() {
         let mut c = monday(&["09:00-12:00"]);
-        c.capacity = 2;
+        c.capacity = std::num::NonZeroU32::new(2).unwrap();
         let (short, long) = (service(30, 0), service(60, 0));
         // 09:00-09:30 and 09:30-10:30 (different services): both overlap a 09:00-10:00 window
         // but never each other.
@@ -408,7 +407,7 @@ mod tests {
     #[test]
     fn range_starting_in_a_gap_opens_after_the_gap() {
         let mut c = config("Europe/Berlin", &[("sun", &["02:30-05:00"])]);
-        c.slot_step_minutes = 45;
+        c.slot_step_minutes = std::num::NonZeroU32::new(45).unwrap();
         let day = date("2027-03-28");
         assert_eq!(boundary(c.tz(), day, 150), Some(utc("2027-03-28T01:00:00Z")));
         let slots = day_slots(&c, &service(60, 0), day, eve("2027-03-28"), &[]);

@@ -21,38 +21,11 @@ use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rocket::fairing::AdHoc;
 
-use crate::config::{ConfigError, MailConfig, MailTransportKind, Settings};
+use crate::config::{redact_url, ConfigError, MailConfig, MailTransportKind, Settings};
 
 /// How long the SMTP client waits for the server (connect and each reply), so
 /// a dead or stuck server fails a send quickly instead of hanging a request.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Checks the `[mail]` section.
-pub fn validate(config: &MailConfig) -> Result<(), ConfigError> {
-    if config.from.parse::<Mailbox>().is_err() {
-        return Err(ConfigError::new("mail.from", format!("`{}` is not a mailbox", config.from)));
-    }
-    match config.transport {
-        MailTransportKind::Smtp => {
-            smtp_builder(&config.smtp_url)?;
-        }
-        MailTransportKind::File => {
-            if config.outbox_dir.trim().is_empty() {
-                return Err(ConfigError::new("mail.outbox_dir", "must name a folder"));
-            }
-        }
-        MailTransportKind::Log => {}
-    }
-    let public = config.public_url.to_ascii_lowercase();
-    let rest = public.strip_prefix("http://").or_else(|| public.strip_prefix("https://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(ConfigError::new(
-            "mail.public_url",
-            format!("`{}` must be an absolute http:// or https:// URL", config.public_url),
-        )),
-    }
-}
 
 /// Parses `smtp_url` into a transport builder with [`SMTP_TIMEOUT`] set.
 ///
@@ -71,20 +44,6 @@ fn smtp_builder(smtp_url: &str) -> Result<AsyncSmtpTransportBuilder, ConfigError
             )
         },
     )
-}
-
-/// `url` with any `user:password@` part hidden, for messages and logs.
-fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
-                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-                None => url.to_string(),
-            }
-        }
-        None => url.to_string(),
-    }
 }
 
 /// Why mail could not be composed or sent.
@@ -220,10 +179,7 @@ impl Mailer {
     /// `mail.smtp_url` (SMTP) or creates `mail.outbox_dir` if missing (file).
     /// Errors name the offending key. Connects to nothing yet.
     pub fn new(config: &MailConfig) -> Result<Mailer, MailError> {
-        let from: Mailbox = config
-            .from
-            .parse()
-            .map_err(|e| ConfigError::new("mail.from", format!("`{}` is not a mailbox: {e}", config.from)))?;
+        let from = config.from.clone();
         let transport = match config.transport {
             MailTransportKind::Smtp => {
                 let builder = smtp_builder(&config.smtp_url)?;
@@ -573,47 +529,5 @@ mod tests {
         let err = Mailer::new(&config).expect_err("a file is no folder");
         let _ = std::fs::remove_file(&tmp.0);
         assert!(matches!(&err, MailError::Config(e) if e.key == "mail.outbox_dir"), "{err}");
-    }
-
-    #[test]
-    fn smtp_urls_are_parsed_without_connecting() {
-        for url in ["smtp://127.0.0.1:2525", "smtp://mail.example.test:587?tls=required", "smtps://mail.example.test"] {
-            let config = MailConfig { transport: MailTransportKind::Smtp, smtp_url: url.into(), ..Default::default() };
-            validate(&config).unwrap_or_else(|e| panic!("{url}: {e}"));
-            let mailer = Mailer::new(&config).unwrap_or_else(|e| panic!("{url}: {e}"));
-            assert_eq!(mailer.transport_kind(), MailTransportKind::Smtp);
-        }
-        for url in ["", "127.0.0.1:25", "http://127.0.0.1:25", "smtp://h?tls=bogus", "smtp://user:secret@"] {
-            let config = MailConfig { transport: MailTransportKind::Smtp, smtp_url: url.into(), ..Default::default() };
-            let err = validate(&config).expect_err(url);
-            assert_eq!(err.key, "mail.smtp_url", "{url}");
-            assert!(!err.message.contains("secret"), "{}", err.message);
-            let err = Mailer::new(&config).expect_err(url);
-            assert!(matches!(&err, MailError::Config(e) if e.key == "mail.smtp_url"), "{url}: {err}");
-        }
-        // A bad smtp_url does not matter when SMTP is not used.
-        let config = MailConfig { transport: MailTransportKind::Log, smtp_url: "nope".into(), ..Default::default() };
-        validate(&config).expect("log ignores smtp_url");
-    }
-
-    #[test]
-    fn validate_checks_from_and_public_url() {
-        validate(&MailConfig::default()).expect("defaults are valid");
-        let config = MailConfig { from: "nobody".into(), ..Default::default() };
-        assert_eq!(validate(&config).expect_err("from").key, "mail.from");
-        for url in ["127.0.0.1:8000", "ftp://example.test", "https://", "http:///path", ""] {
-            let config = MailConfig { public_url: url.into(), ..Default::default() };
-            assert_eq!(validate(&config).expect_err(url).key, "mail.public_url", "{url}");
-        }
-        for url in ["https://book.example.test", "HTTP://127.0.0.1:8000/"] {
-            let config = MailConfig { public_url: url.into(), ..Default::default() };
-            validate(&config).unwrap_or_else(|e| panic!("{url}: {e}"));
-        }
-    }
-
-    #[test]
-    fn redact_url_hides_credentials() {
-        assert_eq!(redact_url("smtps://user:pw@mail.example.test:465"), "smtps://***@mail.example.test:465");
-        assert_eq!(redact_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
     }
 }

@@ -107,9 +107,9 @@ impl Codes<'_> {
         .bind(now)
         .bind(email)
         .bind(&hash)
-        .bind(now + (self.config.ttl_secs as i64) * 1000)
+        .bind(now + (self.config.ttl_secs.get() as i64) * 1000)
         .bind(flow)
-        .bind(self.config.max_sends as i64)
+        .bind(i64::from(self.config.max_sends.get()))
         .bind(now - cooldown)
         .bind(previous_sent_at)
         .execute(self.pool)
@@ -119,7 +119,7 @@ impl Codes<'_> {
         if granted {
             return Ok(Ok(Reserved { code, hash, previous_sent_at }));
         }
-        if sends >= self.config.max_sends as i64 {
+        if sends >= i64::from(self.config.max_sends.get()) {
             return Ok(Err(SendRefused::MaxSends));
         }
         // Refused by the cooldown, or by a concurrent send that just won.
@@ -165,7 +165,7 @@ impl Codes<'_> {
         if big_int(&row, 1)? <= now {
             return Ok(Check::Expired);
         }
-        let max = self.config.max_attempts as i64;
+        let max = i64::from(self.config.max_attempts.get());
         let well_formed = code.len() == self.config.length as usize && code.bytes().all(|b| b.is_ascii_digit());
         let given = self.hash(flow, email, code);
         if well_formed && bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {

@@ -107,7 +107,7 @@ pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     if headers.get_one("Host").is_some_and(|host| host.trim().eq_ignore_ascii_case(authority)) {
         return true;
     }
-    settings.public_origin().as_deref() == Some(origin.as_str())
+    settings.public_origin() == origin
 }
 
 #[rocket::async_trait]

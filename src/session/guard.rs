@@ -145,8 +145,8 @@ impl Loaded {
 /// each statement runs on a leased connection (writes on the writer).
 async fn save(state: &SessionState, config: &SessionConfig, db: &DbPool) -> Result<(), SessionError> {
     let now = now_ms();
-    let idle = (config.idle_timeout_secs as i64).saturating_mul(1000);
-    let absolute = (config.absolute_timeout_secs as i64).saturating_mul(1000);
+    let idle = (config.idle_timeout_secs.get() as i64).saturating_mul(1000);
+    let absolute = (config.absolute_timeout_secs.get() as i64).saturating_mul(1000);
     let plan = Plan::of(&state.inner.lock().unwrap_or_else(|e| e.into_inner()), now, idle)?;
     let write = match plan {
         Plan::Nothing => return Ok(()),
@@ -273,7 +273,7 @@ impl Fairing for SessionFairing {
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else { return };
         let db: DbPool = (**db).clone();
-        let every = Duration::from_secs(settings.session.purge_interval_secs);
+        let every = Duration::from_secs(settings.session.purge_interval_secs.get());
         let mut shutdown = rocket.shutdown();
         rocket::tokio::spawn(async move {
             loop {

@@ -116,10 +116,15 @@ impl<'r> Page<'r> {
 /// The visitor's language: their choice, else `Accept-Language`, else the
 /// default.
 pub fn language(req: &Request<'_>, session: Option<&Session<'_>>, settings: &Settings) -> String {
-    session
-        .and_then(|s| s.get::<String>(LANG_KEY))
-        .filter(|l| settings.i18n.languages.contains(l))
-        .unwrap_or_else(|| crate::i18n::negotiate(req.headers().get_one("Accept-Language"), &settings.i18n))
+    session.and_then(|s| s.get::<String>(LANG_KEY)).filter(|l| settings.i18n.languages.contains(l)).unwrap_or_else(
+        || {
+            crate::i18n::negotiate(
+                req.headers().get_one("Accept-Language"),
+                &settings.i18n.languages,
+                &settings.i18n.default_language,
+            )
+        },
+    )
 }
 
 #[rocket::async_trait]

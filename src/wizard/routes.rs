@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 use super::state::{Details, Step, WizardState};
 use super::{DONE_KEY, STATE_KEY};
 use crate::booking::availability::{self, Busy};
-use crate::booking::config::Service;
 use crate::booking::store::{self, Confirmed, NewBooking};
+use crate::config::Service;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::i18n::{format_date, format_datetime, t, t_args};
@@ -485,7 +485,7 @@ async fn send_code(
             &to,
             &ctx.page.lang,
             &reserved.code,
-            ctx.settings.otp.ttl_secs.div_ceil(60),
+            ctx.settings.otp.ttl_secs.get().div_ceil(60),
             &appointment,
         )
     });
@@ -720,8 +720,7 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
         }
         Confirmed::Already(existing) => existing,
         Confirmed::New => {
-            let url =
-                format!("{}/booking/{}?token={}", ctx.settings.mail.public_url.trim_end_matches('/'), reference, token);
+            let url = format!("{}/booking/{}?token={}", ctx.settings.mail.public_base(), reference, token);
             if let Some(appointment) = ctx.appointment() {
                 let message = crate::mail::mailbox(&details.name, &details.email).and_then(|to| {
                     messages::confirmation_email(

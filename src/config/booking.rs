@@ -1,13 +1,14 @@
-//! `[booking]`: services, opening hours, time zone and slot rules, parsed and
-//! checked at launch.
+//! `[booking]`: services, opening hours, time zone and slot rules, parsed
+//! into checked types while the configuration is read.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use chrono::Weekday;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// One bookable service.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -60,91 +61,20 @@ const DAYS: [(&str, Weekday); 7] = [
     ("sun", Weekday::Sun),
 ];
 
-/// The `[booking]` section.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BookingConfig {
-    /// IANA zone name of the practice.
-    pub timezone: String,
-    /// Bookable local days: today … today + horizon_days − 1.
-    pub horizon_days: u32,
-    /// Earliest start, in minutes from now.
-    pub min_notice_minutes: u32,
-    /// Grid of start times from the start of each opening range.
-    pub slot_step_minutes: u32,
-    /// Appointments (and holds) that may overlap at any moment.
-    pub capacity: u32,
-    /// How long a chosen slot is held; 0 turns holds off.
-    pub hold_minutes: u32,
-    /// Opening hours per weekday (`mon` … `sun`), `"HH:MM-HH:MM"` local.
-    pub hours: BTreeMap<String, Vec<String>>,
-    /// The services offered.
-    pub services: Vec<Service>,
-    #[serde(skip)]
-    tz: Option<Tz>,
-    #[serde(skip)]
-    week: [Vec<OpeningRange>; 7],
-}
+/// The opening ranges of each weekday, sorted, not overlapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Week([Vec<OpeningRange>; 7]);
 
-impl Default for BookingConfig {
-    fn default() -> Self {
-        let weekday = vec!["09:00-12:00".to_string(), "13:00-17:00".to_string()];
-        BookingConfig {
-            timezone: "Europe/Berlin".into(),
-            horizon_days: 14,
-            min_notice_minutes: 60,
-            slot_step_minutes: 30,
-            capacity: 1,
-            hold_minutes: 10,
-            hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
-            services: vec![Service {
-                id: "consultation".into(),
-                name: "Consultation".into(),
-                names: BTreeMap::new(),
-                duration_minutes: 30,
-                buffer_after_minutes: 0,
-            }],
-            tz: None,
-            week: Default::default(),
-        }
+impl Week {
+    /// The opening ranges of `day`.
+    pub fn ranges(&self, day: Weekday) -> &[OpeningRange] {
+        &self.0[day.num_days_from_monday() as usize]
     }
-}
 
-/// Parses `HH:MM` (and `24:00` when `allow_24`) into minutes.
-fn parse_time(value: &str, allow_24: bool) -> Option<u32> {
-    let (h, m) = value.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    match (h, m) {
-        (24, 0) if allow_24 => Some(1440),
-        (0..=23, 0..=59) => Some(h * 60 + m),
-        _ => None,
-    }
-}
-
-impl BookingConfig {
-    /// Checks every key and prepares the parsed zone and week.
-    pub fn prepare(&mut self) -> Result<(), ConfigError> {
-        let tz: Tz = self.timezone.parse().map_err(|_| {
-            ConfigError::new("booking.timezone", format!("`{}` is not an IANA time zone", self.timezone))
-        })?;
-        self.tz = Some(tz);
-        for (key, value) in [
-            ("booking.horizon_days", self.horizon_days),
-            ("booking.slot_step_minutes", self.slot_step_minutes),
-            ("booking.capacity", self.capacity),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::new(key, "must be at least 1"));
-            }
-        }
-        if self.horizon_days > 366 {
-            return Err(ConfigError::new("booking.horizon_days", "must be at most 366"));
-        }
-        let mut week: [Vec<OpeningRange>; 7] = Default::default();
-        for (day, ranges) in &self.hours {
+    /// Parses `[booking.hours]`: `"HH:MM-HH:MM"` ranges by weekday name.
+    fn parse(hours: &BTreeMap<String, Vec<String>>) -> Result<Week, ConfigError> {
+        let mut week = Week::default();
+        for (day, ranges) in hours {
             let key = format!("booking.hours.{day}");
             let Some(index) = DAYS.iter().position(|(name, _)| name == day) else {
                 return Err(ConfigError::new(key, "unknown weekday (use mon, tue, wed, thu, fri, sat, sun)"));
@@ -164,13 +94,128 @@ impl BookingConfig {
             if parsed.windows(2).any(|w| w[1].start < w[0].end) {
                 return Err(ConfigError::new(key, "ranges overlap"));
             }
-            week[index] = parsed;
+            week.0[index] = parsed;
         }
-        self.week = week;
+        Ok(week)
+    }
+
+    /// Minutes of the longest opening range.
+    fn longest(&self) -> u32 {
+        self.0.iter().flatten().map(|r| r.end - r.start).max().unwrap_or(0)
+    }
+}
+
+/// The `[booking]` section, checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Raw")]
+pub struct BookingConfig {
+    /// The practice's time zone.
+    pub timezone: Tz,
+    /// Bookable local days: today … today + horizon_days − 1 (at most 366).
+    pub horizon_days: NonZeroU32,
+    /// Earliest start, in minutes from now.
+    pub min_notice_minutes: u32,
+    /// Grid of start times from the start of each opening range.
+    pub slot_step_minutes: NonZeroU32,
+    /// Appointments (and holds) that may overlap at any moment.
+    pub capacity: NonZeroU32,
+    /// How long a chosen slot is held; 0 turns holds off.
+    pub hold_minutes: u32,
+    /// Opening hours per weekday.
+    pub hours: Week,
+    /// The services offered (at least one).
+    pub services: Vec<Service>,
+}
+
+/// `[booking]` as written.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Raw {
+    timezone: String,
+    horizon_days: u64,
+    min_notice_minutes: u32,
+    slot_step_minutes: u64,
+    capacity: u64,
+    hold_minutes: u32,
+    hours: BTreeMap<String, Vec<String>>,
+    services: Vec<Service>,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        let weekday = vec!["09:00-12:00".to_string(), "13:00-17:00".to_string()];
+        Raw {
+            timezone: "Europe/Berlin".into(),
+            horizon_days: 14,
+            min_notice_minutes: 60,
+            slot_step_minutes: 30,
+            capacity: 1,
+            hold_minutes: 10,
+            hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
+            services: vec![Service {
+                id: "consultation".into(),
+                name: "Consultation".into(),
+                names: BTreeMap::new(),
+                duration_minutes: 30,
+                buffer_after_minutes: 0,
+            }],
+        }
+    }
+}
+
+/// Parses `HH:MM` (and `24:00` when `allow_24`) into minutes.
+fn parse_time(value: &str, allow_24: bool) -> Option<u32> {
+    let (h, m) = value.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) if allow_24 => Some(1440),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+impl TryFrom<Raw> for BookingConfig {
+    type Error = ConfigError;
+
+    fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        let timezone: Tz = raw.timezone.parse().map_err(|_| {
+            ConfigError::new("booking.timezone", format!("`{}` is not an IANA time zone", raw.timezone))
+        })?;
+        let horizon_days = ConfigError::non_zero("booking.horizon_days", raw.horizon_days)?;
+        if raw.horizon_days > 366 {
+            return Err(ConfigError::new("booking.horizon_days", "must be at most 366"));
+        }
+        let config = BookingConfig {
+            timezone,
+            horizon_days,
+            min_notice_minutes: raw.min_notice_minutes,
+            slot_step_minutes: ConfigError::non_zero("booking.slot_step_minutes", raw.slot_step_minutes)?,
+            capacity: ConfigError::non_zero("booking.capacity", raw.capacity)?,
+            hold_minutes: raw.hold_minutes,
+            hours: Week::parse(&raw.hours)?,
+            services: raw.services,
+        };
+        config.check_services()?;
+        Ok(config)
+    }
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        Raw::default().try_into().expect("the default [booking] is valid")
+    }
+}
+
+impl BookingConfig {
+    /// Every service has a unique id, a name, and fits some opening range.
+    fn check_services(&self) -> Result<(), ConfigError> {
         if self.services.is_empty() {
             return Err(ConfigError::new("booking.services", "list at least one service"));
         }
-        let longest = self.week.iter().flatten().map(|r| r.end - r.start).max().unwrap_or(0);
+        let longest = self.hours.longest();
         for (i, service) in self.services.iter().enumerate() {
             let key = format!("booking.services[{i}]");
             let id_ok = !service.id.is_empty()
@@ -203,12 +248,12 @@ impl BookingConfig {
 
     /// The practice's time zone.
     pub fn tz(&self) -> Tz {
-        self.tz.unwrap_or(chrono_tz::UTC)
+        self.timezone
     }
 
     /// The opening ranges of `day`.
     pub fn ranges(&self, day: Weekday) -> &[OpeningRange] {
-        &self.week[day.num_days_from_monday() as usize]
+        self.hours.ranges(day)
     }
 
     /// The service with id `id`.
@@ -218,20 +263,26 @@ impl BookingConfig {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::config::tests::settings;
 
-    fn config(hours: &[(&str, &[&str])]) -> BookingConfig {
-        BookingConfig {
-            hours: hours.iter().map(|(d, r)| (d.to_string(), r.iter().map(|s| s.to_string()).collect())).collect(),
-            ..BookingConfig::default()
-        }
+    /// `[booking]` with these weekly hours (and the default service) in `tz`.
+    pub(crate) fn with_hours(tz: &str, hours: &[(&str, &[&str])]) -> Result<BookingConfig, ConfigError> {
+        let hours: Vec<String> = hours
+            .iter()
+            .map(|(d, r)| format!("{d} = [{}]", r.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")))
+            .collect();
+        settings(&format!("[booking]\ntimezone = \"{tz}\"\n[booking.hours]\n{}", hours.join("\n"))).map(|s| s.booking)
+    }
+
+    fn config(hours: &[(&str, &[&str])]) -> Result<BookingConfig, ConfigError> {
+        with_hours("Europe/Berlin", hours)
     }
 
     #[test]
     fn parses_hours_including_midnight_end() {
-        let mut c = config(&[("mon", &["13:00-17:00", "09:00-12:00"]), ("sat", &["20:00-24:00"])]);
-        c.prepare().unwrap();
+        let c = config(&[("mon", &["13:00-17:00", "09:00-12:00"]), ("sat", &["20:00-24:00"])]).unwrap();
         assert_eq!(
             c.ranges(Weekday::Mon),
             &[OpeningRange { start: 540, end: 720 }, OpeningRange { start: 780, end: 1020 }]
@@ -242,18 +293,18 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let cases: Vec<(BookingConfig, &str)> = vec![
+        let cases: Vec<(Result<BookingConfig, ConfigError>, &str)> = vec![
             (config(&[("moon", &["09:00-10:00"])]), "booking.hours.moon"),
             (config(&[("mon", &["9-10"])]), "booking.hours.mon"),
             (config(&[("mon", &["10:00-09:00"])]), "booking.hours.mon"),
             (config(&[("mon", &["09:00-12:00", "11:00-13:00"])]), "booking.hours.mon"),
             (config(&[("mon", &["00:00-24:01"])]), "booking.hours.mon"),
-            (BookingConfig { timezone: "Mars/Olympus".into(), ..BookingConfig::default() }, "booking.timezone"),
-            (BookingConfig { capacity: 0, ..BookingConfig::default() }, "booking.capacity"),
+            (with_hours("Mars/Olympus", &[("mon", &["09:00-10:00"])]), "booking.timezone"),
+            (settings("[booking]\ncapacity = 0").map(|s| s.booking), "booking.capacity"),
             (config(&[("mon", &["09:00-09:15"])]), "booking.services[0].duration_minutes"),
         ];
-        for (mut c, key) in cases {
-            assert_eq!(c.prepare().unwrap_err().key, key);
+        for (c, key) in cases {
+            assert_eq!(c.unwrap_err().key, key);
         }
     }
 }

@@ -300,7 +300,7 @@ impl<'s> MigrationSource<'s> for Embedded {
 
 macro_rules! migrations {
     ($dir:literal: $($version:literal $name:literal),* $(,)?) => {
-        &[$(($version, $name, include_str!(concat!("../migrations/", $dir, "/", $version, "_", $name, ".sql")))),*]
+        &[$(($version, $name, include_str!(concat!("../../migrations/", $dir, "/", $version, "_", $name, ".sql")))),*]
     };
 }
 

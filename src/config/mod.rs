@@ -1,0 +1,189 @@
+//! Typed configuration: the SPEC §4 sections of `Rocket.toml`, each parsed at
+//! deserialisation into checked types (`NonZero*`, `Tz`, `Url`, `Mailbox`,
+//! opening ranges). A bad value stops the launch with one message naming the
+//! key; there is no later "prepare" step and no silent fallback.
+//!
+//! The ground floor: imports no feature module (only the catalog lookup of
+//! `i18n`, to check configured languages). Other modules read [`Settings`]
+//! from managed state and never touch the figment themselves.
+
+mod booking;
+mod i18n;
+mod mail;
+mod otp;
+mod session;
+
+use rocket::fairing::{AdHoc, Fairing};
+use rocket::figment::error::Kind;
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+#[cfg(test)]
+pub(crate) use booking::tests::with_hours as booking_with_hours;
+pub use booking::{BookingConfig, OpeningRange, Service, Week};
+pub use i18n::I18nConfig;
+pub use mail::{redact_url, MailConfig, MailTransportKind};
+pub use otp::OtpConfig;
+pub use session::SessionConfig;
+
+/// A configuration problem, named by its dotted key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration `{key}`: {message}")]
+pub struct ConfigError {
+    /// The dotted key, e.g. `session.idle_timeout_secs`.
+    pub key: String,
+    /// What is wrong with it, for the operator.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// Builds an error for `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { key: key.into(), message: message.into() }
+    }
+
+    /// `Err` naming `key` unless `value` is at least 1.
+    fn non_zero<T: NonZeroFrom>(key: &str, value: u64) -> Result<T, ConfigError> {
+        T::non_zero(value).ok_or_else(|| ConfigError::new(key, "must be at least 1"))
+    }
+}
+
+/// The `NonZero*` types a section reads.
+trait NonZeroFrom: Sized {
+    fn non_zero(value: u64) -> Option<Self>;
+}
+
+impl NonZeroFrom for std::num::NonZeroU64 {
+    fn non_zero(value: u64) -> Option<Self> {
+        Self::new(value)
+    }
+}
+
+impl NonZeroFrom for std::num::NonZeroU32 {
+    fn non_zero(value: u64) -> Option<Self> {
+        u32::try_from(value).ok().and_then(Self::new)
+    }
+}
+
+/// Everything Slotwise reads from the configuration, checked.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    /// `[session]`
+    pub session: SessionConfig,
+    /// `[otp]`
+    pub otp: OtpConfig,
+    /// `[mail]`
+    pub mail: MailConfig,
+    /// `[i18n]`
+    pub i18n: I18nConfig,
+    /// `[booking]`
+    pub booking: BookingConfig,
+}
+
+impl Settings {
+    /// Extracts the settings from Rocket's figment: each section checks
+    /// itself while it is read, then the rules that join two sections.
+    pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(figment_error)?;
+        settings.check_across_sections()?;
+        Ok(settings)
+    }
+
+    fn check_across_sections(&self) -> Result<(), ConfigError> {
+        for (i, service) in self.booking.services.iter().enumerate() {
+            if let Some(lang) = service.names.keys().find(|l| !self.i18n.languages.contains(l)) {
+                let key = format!("booking.services[{i}].names.{lang}");
+                return Err(ConfigError::new(key, "is not one of i18n.languages"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The origin (`scheme://host[:port]`) of `mail.public_url`.
+    pub fn public_origin(&self) -> String {
+        self.mail.public_url.origin().ascii_serialization()
+    }
+}
+
+/// Turns a figment error into our one-line message naming the key.
+///
+/// NOTE: a section's own checks run inside serde (`#[serde(try_from)]`),
+/// whose errors are plain messages: the [`ConfigError`] display travels as
+/// the message and is taken apart again here, so the key it names (e.g.
+/// `booking.hours.mon`) wins over figment's path (`booking`).
+fn figment_error(e: rocket::figment::Error) -> ConfigError {
+    if let Kind::Message(message) = &e.kind {
+        let parsed = message
+            .strip_prefix("invalid configuration `")
+            .and_then(|rest| rest.split_once("`: "))
+            .map(|(key, message)| ConfigError::new(key, message));
+        if let Some(error) = parsed {
+            return error;
+        }
+    }
+    let key = e.path.join(".");
+    let key = if key.is_empty() { "configuration".to_string() } else { key };
+    ConfigError::new(key, e.kind.to_string())
+}
+
+/// Extracts [`Settings`] and puts them in managed state, or stops the launch
+/// with one line naming the key.
+pub fn stage() -> impl Fairing {
+    AdHoc::try_on_ignite("Slotwise configuration", |rocket| async move {
+        match Settings::from_figment(rocket.figment()) {
+            Ok(settings) => Ok(rocket.manage(settings)),
+            Err(e) => {
+                rocket::error!("{e}");
+                Err(rocket)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
+
+    use super::{ConfigError, Settings};
+
+    /// Settings from a TOML text (sections as top-level tables).
+    pub(crate) fn settings(toml: &str) -> Result<Settings, ConfigError> {
+        Settings::from_figment(&Figment::from(Toml::string(toml)))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        settings("").expect("the defaults");
+    }
+
+    #[test]
+    fn service_names_are_for_configured_languages_only() {
+        let service = "[[booking.services]]\nid = \"a\"\nname = \"A\"\nduration_minutes = 30\n";
+        let ok = settings(&format!("{service}names = {{ de = \"Ä\" }}")).expect("valid");
+        assert_eq!(ok.booking.services[0].name_in("de"), "Ä");
+        assert_eq!(ok.booking.services[0].name_in("en"), "A");
+        let err = settings(&format!("{service}names = {{ fr = \"Un\" }}")).unwrap_err();
+        assert_eq!(err.key, "booking.services[0].names.fr");
+        let err = settings(&format!("{service}names = {{ de = \" \" }}")).unwrap_err();
+        assert_eq!(err.key, "booking.services[0].names.de");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("[session]\ncookie_name = \"a b\"", "session.cookie_name"),
+            ("[session]\nidle_timeout_secs = 0", "session.idle_timeout_secs"),
+            ("[session]\nabsolute_timeout_secs = 0", "session.absolute_timeout_secs"),
+            ("[otp]\nlength = 3", "otp.length"),
+            ("[otp]\nmax_sends = 0", "otp.max_sends"),
+            ("[i18n]\nlanguages = [\"xx\"]", "i18n.languages"),
+            ("[i18n]\ndefault_language = \"fr\"", "i18n.default_language"),
+            ("[session]\nidle_timeout_secs = \"soon\"", "session.idle_timeout_secs"),
+        ];
+        for (toml, key) in cases {
+            assert_eq!(settings(toml).expect_err(toml).key, key, "{toml}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `[session]`: the cookie, the two timeouts and the purge interval.
+
+use std::num::NonZeroU64;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// `[session]`, checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Raw")]
+pub struct SessionConfig {
+    /// Name of the cookie carrying the session id (letters, digits, `_`, `-`).
+    pub cookie_name: String,
+    /// Seconds of inactivity after which a session is dead.
+    pub idle_timeout_secs: NonZeroU64,
+    /// Seconds after creation after which a session is dead, active or not.
+    pub absolute_timeout_secs: NonZeroU64,
+    /// Sets the cookie's `Secure` flag (serve over HTTPS when true).
+    pub secure: bool,
+    /// Seconds between two purges of expired rows by the running app.
+    pub purge_interval_secs: NonZeroU64,
+}
+
+/// `[session]` as written.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Raw {
+    cookie_name: String,
+    idle_timeout_secs: u64,
+    absolute_timeout_secs: u64,
+    secure: bool,
+    purge_interval_secs: u64,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        Raw {
+            cookie_name: "slotwise_session".into(),
+            idle_timeout_secs: 1800,
+            absolute_timeout_secs: 86400,
+            secure: false,
+            purge_interval_secs: 300,
+        }
+    }
+}
+
+impl TryFrom<Raw> for SessionConfig {
+    type Error = ConfigError;
+
+    fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        let name_ok = !raw.cookie_name.is_empty()
+            && raw.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !name_ok {
+            return Err(ConfigError::new("session.cookie_name", "use letters, digits, `_` or `-`"));
+        }
+        Ok(SessionConfig {
+            cookie_name: raw.cookie_name,
+            idle_timeout_secs: ConfigError::non_zero("session.idle_timeout_secs", raw.idle_timeout_secs)?,
+            absolute_timeout_secs: ConfigError::non_zero("session.absolute_timeout_secs", raw.absolute_timeout_secs)?,
+            secure: raw.secure,
+            purge_interval_secs: ConfigError::non_zero("session.purge_interval_secs", raw.purge_interval_secs)?,
+        })
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Raw::default().try_into().expect("the default [session] is valid")
+    }
+}
