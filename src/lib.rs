@@ -56,7 +56,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
             views.load(&engines.tera)?;
             Ok(())
         }))
-        .attach(session::stage())
+        .attach(session::stage(web::failure_body))
         .attach(mail::stage())
         .attach(web::stage())
         .mount("/", prefs::routes())

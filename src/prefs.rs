@@ -9,7 +9,7 @@ use rocket::State;
 
 use crate::config::Settings;
 use crate::session::{CsrfForm, Session};
-use crate::web::{error_page, Page, Theme, View};
+use crate::web::{page_keys, Error, Theme};
 
 /// The switchers' form.
 #[derive(FromForm)]
@@ -28,33 +28,24 @@ pub fn local_path(next: &str) -> Option<&str> {
     (plain && Origin::parse(next).is_ok()).then_some(next)
 }
 
-/// `POST /prefs`: stores `lang` and/or `theme`, then `303` back to `next`.
+/// `POST /prefs`: stores `lang` and/or `theme`, then `303` back to `next`;
+/// an unknown language or theme answers `422` and stores nothing.
 #[rocket::post("/prefs", data = "<form>")]
-fn set_prefs(
-    form: CsrfForm<PrefsForm>,
-    page: Page<'_>,
-    session: Session<'_>,
-    settings: &State<Settings>,
-) -> Result<Redirect, (Status, View)> {
-    let unprocessable = |page: &Page<'_>| error_page(page, Status::UnprocessableEntity, None);
-    let Some(prefs) = form.value else { return Err(unprocessable(&page)) };
+fn set_prefs(form: CsrfForm<PrefsForm>, session: Session<'_>, settings: &State<Settings>) -> Result<Redirect, Error> {
+    let prefs = form.value.ok_or(Status::UnprocessableEntity)?;
     let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
-    let theme = prefs.theme.as_deref().filter(|t| !t.is_empty());
     if lang.is_some_and(|l| !settings.i18n.languages.iter().any(|known| known == l)) {
-        return Err(unprocessable(&page));
+        return Err(Status::UnprocessableEntity.into());
     }
-    let theme = match theme.map(Theme::parse) {
-        Some(None) => return Err(unprocessable(&page)),
-        Some(Some(theme)) => Some(theme),
+    let theme = match prefs.theme.as_deref().filter(|t| !t.is_empty()) {
+        Some(theme) => Some(Theme::parse(theme).ok_or(Status::UnprocessableEntity)?),
         None => None,
     };
-    let stored = lang
-        .map(|l| session.insert(crate::web::page_keys::LANG, &l))
-        .transpose()
-        .and_then(|_| theme.map(|t| session.insert(crate::web::page_keys::THEME, &t.as_str())).transpose());
-    if let Err(e) = stored {
-        rocket::error!("prefs: {e}");
-        return Err(error_page(&page, Status::InternalServerError, None));
+    if let Some(lang) = lang {
+        session.insert(page_keys::LANG, &lang)?;
+    }
+    if let Some(theme) = theme {
+        session.insert(page_keys::THEME, &theme.as_str())?;
     }
     let next = prefs.next.as_deref().and_then(local_path).unwrap_or("/").to_string();
     Ok(Redirect::to(next))

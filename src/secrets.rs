@@ -55,6 +55,25 @@ impl Secrets {
     }
 }
 
+/// `len` random bytes from the OS, base64url without padding: the one source
+/// of opaque tokens (flow ids, booking links).
+pub fn random_token(len: usize) -> String {
+    use base64::Engine;
+    let mut bytes = vec![0u8; len];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `len` characters drawn uniformly from `alphabet` with the OS random
+/// source (codes, references). `alphabet` must not be empty.
+///
+/// NOTE: `gen_range` rejects out-of-range draws instead of taking a byte
+/// modulo the alphabet's size, which favoured its first letters.
+pub fn random_chars(alphabet: &[u8], len: usize) -> String {
+    use rand::Rng;
+    (0..len).map(|_| char::from(alphabet[OsRng.gen_range(0..alphabet.len())])).collect()
+}
+
 /// Hex SHA-256 of a token, as stored in place of the token itself.
 pub fn sha256_hex(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -72,4 +91,29 @@ pub fn stage() -> impl rocket::fairing::Fairing {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_chars_use_the_whole_alphabet_evenly() {
+        let alphabet = b"ABC";
+        let drawn = random_chars(alphabet, 30_000);
+        for letter in ['A', 'B', 'C'] {
+            let n = drawn.chars().filter(|c| *c == letter).count();
+            // Each letter expects 10,000; six standard deviations either side.
+            assert!((9_500..=10_500).contains(&n), "{letter}: {n}");
+        }
+        assert!(drawn.chars().all(|c| "ABC".contains(c)));
+    }
+
+    #[test]
+    fn random_tokens_are_base64url_and_distinct() {
+        let (a, b) = (random_token(24), random_token(24));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
 }

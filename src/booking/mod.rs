@@ -1,5 +1,11 @@
-//! Bookings: configuration, availability and the booking store.
+//! Bookings: when a time is free (`availability`, pure rules), the use cases
+//! that make, find and cancel bookings (`service`), their SQL (`store`) and
+//! the booking link's pages (`routes`).
+//!
+//! Owns the `bookings`, `holds` and `locks` tables. Must not know about the
+//! wizard or its session keys: callers hand in plain values.
 
 pub mod availability;
 pub mod routes;
+pub mod service;
 pub mod store;

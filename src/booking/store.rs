@@ -1,4 +1,5 @@
-//! SQL for bookings and holds.
+//! SQL for bookings and holds; the booking service (`service.rs`) owns the
+//! transactions and the rules, this file only the statements.
 //!
 //! Every transaction that can add to a time's occupancy (placing a hold,
 //! confirming a booking) first updates the `locks` row named `booking`. On
@@ -10,7 +11,7 @@
 //! with respect to every other booker.
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
 use super::availability::Busy;
 use crate::db::big_int;
@@ -79,7 +80,7 @@ fn utc(ms: i64) -> DateTime<Utc> {
 }
 
 /// Takes the booking lock inside `tx` (see the module docs).
-async fn lock(tx: &mut Transaction<'_, Any>) -> sqlx::Result<()> {
+pub async fn lock(tx: &mut Transaction<'_, Any>) -> sqlx::Result<()> {
     sqlx::query("UPDATE locks SET counter = counter + 1 WHERE name = 'booking'").execute(&mut **tx).await?;
     Ok(())
 }
@@ -106,24 +107,13 @@ where
     rows.iter().map(|r| Ok(Busy { start: utc(big_int(r, 0)?), end: utc(big_int(r, 1)?) })).collect()
 }
 
-/// Holds `[start, busy_until)` for `flow` until `expires_at` if `fits`
-/// still says yes under the lock; returns whether it was placed.
-pub async fn hold(
-    conn: &mut AnyConnection,
+/// Holds `span` for `flow` until `expires_at` (replacing its earlier hold).
+pub async fn put_hold(
+    tx: &mut Transaction<'_, Any>,
     flow: &str,
     span: Busy,
     expires_at: DateTime<Utc>,
-    fits: impl Fn(&[Busy]) -> bool,
-) -> sqlx::Result<bool> {
-    let mut tx = conn.begin().await?;
-    lock(&mut tx).await?;
-    let busy = busy(&mut *tx, span.start, span.end, flow).await?;
-    if !fits(&busy) {
-        // NOTE: rolled back here, not on drop: the writer's next user must
-        // not find the lock still taken.
-        tx.rollback().await?;
-        return Ok(false);
-    }
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO holds (flow_id, starts_at, busy_until, expires_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (flow_id) DO UPDATE SET starts_at = $2, busy_until = $3, expires_at = $4",
@@ -132,50 +122,24 @@ pub async fn hold(
     .bind(ms(span.start))
     .bind(ms(span.end))
     .bind(ms(expires_at))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Releases the hold of `flow`, if any.
-pub async fn release(conn: &mut AnyConnection, flow: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(conn).await?;
     Ok(())
 }
 
-/// What confirming a flow's booking came to.
-pub enum Confirmed {
-    /// Booked now.
-    New,
-    /// This flow had already booked (a second submit): its reference.
-    Already(String),
-    /// The time is no longer free.
-    Taken,
+/// Releases the hold of `flow`, if any.
+pub async fn release<'e, E: sqlx::Executor<'e, Database = Any>>(exec: E, flow: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(exec).await?;
+    Ok(())
 }
 
-/// Books `booking` if `fits` still says yes under the lock, turning the
-/// flow's hold into the booking.
-pub async fn confirm(
-    conn: &mut AnyConnection,
-    booking: &NewBooking<'_>,
-    fits: impl Fn(&[Busy]) -> bool,
-) -> sqlx::Result<Confirmed> {
-    let mut tx = conn.begin().await?;
-    lock(&mut tx).await?;
-    let existing: Option<String> = sqlx::query_scalar("SELECT reference FROM bookings WHERE flow_id = $1")
-        .bind(booking.flow_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if let Some(reference) = existing {
-        tx.rollback().await?;
-        return Ok(Confirmed::Already(reference));
-    }
-    let busy = busy(&mut *tx, booking.starts_at, booking.busy_until, booking.flow_id).await?;
-    if !fits(&busy) {
-        tx.rollback().await?;
-        return Ok(Confirmed::Taken);
-    }
+/// The reference of the booking `flow` already made, if any.
+pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT reference FROM bookings WHERE flow_id = $1").bind(flow).fetch_optional(&mut **tx).await
+}
+
+/// Stores `booking`; a taken reference fails with a unique violation.
+pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_until, name, email, phone, \
          notes, lang, cancel_token_hash, created_at) \
@@ -194,11 +158,9 @@ pub async fn confirm(
     .bind(booking.lang)
     .bind(booking.cancel_token_hash)
     .bind(Utc::now().timestamp_millis())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(booking.flow_id).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(Confirmed::New)
+    Ok(())
 }
 
 const COLUMNS: &str = "reference, service_id, CAST(starts_at AS TEXT), CAST(ends_at AS TEXT), name, email, phone, \

@@ -9,7 +9,10 @@
 
 /// The emails Slotwise sends.
 pub mod messages;
+mod notify;
 mod relay;
+pub use messages::Appointment;
+pub use notify::{Notifier, Recipient};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -270,7 +273,7 @@ pub fn stage() -> AdHoc {
                     Transport::File { dir, .. } => rocket::info!("mail: writing .eml files to {}", dir.display()),
                     Transport::Log => rocket::info!("mail: log only, nothing is sent"),
                 }
-                Ok(rocket.manage(mailer))
+                Ok(rocket.manage(Notifier::new(mailer.clone())).manage(mailer))
             }
             Err(e) => {
                 let key = match settings.mail.transport {

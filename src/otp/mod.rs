@@ -7,13 +7,15 @@
 //! Every rule is one conditional `UPDATE`, so concurrent requests of one
 //! visitor cannot exceed the attempts, sends or cooldown.
 
-use rand::rngs::OsRng;
-use rand::Rng;
 use sqlx::AnyPool;
 use subtle::ConstantTimeEq;
 
-use crate::config::OtpConfig;
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+
+use crate::config::{OtpConfig, Settings};
 use crate::db::big_int;
+use crate::db::Db;
 use crate::secrets::Secrets;
 use crate::session::now_ms;
 
@@ -24,6 +26,14 @@ pub enum SendRefused {
     Cooldown(u64),
     /// `otp.max_sends` reached for this flow.
     MaxSends,
+}
+
+/// The answer to a request for a send.
+pub enum Reservation {
+    /// Granted: the code to email.
+    Granted(Reserved),
+    /// Refused by a limit: nothing to send.
+    Refused(SendRefused),
 }
 
 /// A send that was granted: the code to email, and how to undo it if the
@@ -50,7 +60,7 @@ pub enum Check {
     NoCode,
 }
 
-/// The code service: configuration, keys and the pool.
+/// The code service: configuration, keys and the pool; a request guard.
 pub struct Codes<'a> {
     /// `[otp]`.
     pub config: &'a OtpConfig,
@@ -80,7 +90,7 @@ impl Codes<'_> {
 
     /// Grants a send for `flow` to `email` if the cooldown and `max_sends`
     /// allow, and makes its fresh code the only live one.
-    pub async fn reserve(&self, flow: &str, email: &str) -> sqlx::Result<Result<Reserved, SendRefused>> {
+    pub async fn reserve(&self, flow: &str, email: &str) -> sqlx::Result<Reservation> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO otp_codes (flow_id, email, code_hash, expires_at, attempts, sends, last_sent_at) \
@@ -97,7 +107,7 @@ impl Codes<'_> {
         let (previous_sent_at, sends) = (big_int(&previous, 0)?, big_int(&previous, 1)?);
         let cooldown = (self.config.resend_cooldown_secs as i64) * 1000;
         let digits = self.config.length as usize;
-        let code: String = (0..digits).map(|_| char::from(b'0' + OsRng.gen_range(0..10u8))).collect();
+        let code = crate::secrets::random_chars(b"0123456789", digits);
         let hash = self.hash(flow, email, &code);
         let granted = sqlx::query(
             "UPDATE otp_codes SET sends = sends + 1, last_sent_at = $1, email = $2, code_hash = $3, \
@@ -117,10 +127,10 @@ impl Codes<'_> {
         .rows_affected()
             == 1;
         if granted {
-            return Ok(Ok(Reserved { code, hash, previous_sent_at }));
+            return Ok(Reservation::Granted(Reserved { code, hash, previous_sent_at }));
         }
         if sends >= i64::from(self.config.max_sends.get()) {
-            return Ok(Err(SendRefused::MaxSends));
+            return Ok(Reservation::Refused(SendRefused::MaxSends));
         }
         // Refused by the cooldown, or by a concurrent send that just won.
         let latest: i64 = big_int(
@@ -131,7 +141,7 @@ impl Codes<'_> {
             0,
         )?;
         let wait = ((latest + cooldown - now).max(1000) + 999) / 1000;
-        Ok(Err(SendRefused::Cooldown(wait as u64)))
+        Ok(Reservation::Refused(SendRefused::Cooldown(wait as u64)))
     }
 
     /// Undoes a send whose email could not be delivered: the code dies and
@@ -192,5 +202,20 @@ impl Codes<'_> {
         .await?;
         let Some(attempts) = attempts.and_then(|a| a.parse::<i64>().ok()) else { return Ok(Check::NoCode) };
         Ok(if attempts >= max { Check::Exhausted } else { Check::Wrong((max - attempts) as u32) })
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Codes<'r> {
+    type Error = &'static str;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let rocket = req.rocket();
+        match (rocket.state::<Settings>(), rocket.state::<Secrets>(), rocket.state::<Db>()) {
+            (Some(settings), Some(secrets), Some(db)) => {
+                Outcome::Success(Codes { config: &settings.otp, secrets, pool: &db.pool })
+            }
+            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
+        }
     }
 }

@@ -55,6 +55,18 @@ impl SessionState {
     }
 }
 
+impl<'r> Session<'r> {
+    /// The session a guard already loaded for `req`, without touching the
+    /// store: for code that runs after the guards (responders, error pages).
+    pub fn cached(req: &'r Request<'_>) -> Option<Session<'r>> {
+        let settings = req.rocket().state::<Settings>()?;
+        match req.local_cache(|| Slot::NotLoaded) {
+            Slot::Ready(state) => Some(Session { state, cookies: req.cookies(), config: &settings.session }),
+            _ => None,
+        }
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Session<'r> {
     type Error = &'static str;
@@ -256,13 +268,21 @@ async fn purge(db: &DbPool) -> sqlx::Result<u64> {
     }
 }
 
+/// Renders the page answered when a session cannot be saved: given the
+/// request (its session still loaded) and the status, a body and its type.
+pub type FailurePage = fn(&Request<'_>, Status) -> Option<(ContentType, String)>;
+
 /// The session stage: saves sessions after each request and purges expired
-/// rows every `session.purge_interval_secs` while the app runs.
-pub fn stage() -> impl Fairing {
-    SessionFairing
+/// rows every `session.purge_interval_secs` while the app runs. A save that
+/// fails answers `503` with `failure_page`'s body (the app's own page; this
+/// module knows nothing of how pages look).
+pub fn stage(failure_page: FailurePage) -> impl Fairing {
+    SessionFairing { failure_page }
 }
 
-struct SessionFairing;
+struct SessionFairing {
+    failure_page: FailurePage,
+}
 
 #[rocket::async_trait]
 impl Fairing for SessionFairing {
@@ -305,8 +325,7 @@ impl Fairing for SessionFairing {
             // NOTE: the app's translated error page, in the language of
             // the session loaded for this request; plain text only if the
             // templates cannot render.
-            let (content_type, body) = crate::web::failure_body(req, Status::ServiceUnavailable)
-                .await
+            let (content_type, body) = (self.failure_page)(req, Status::ServiceUnavailable)
                 .unwrap_or((ContentType::Plain, "Service unavailable, please try again.".to_string()));
             res.set_header(content_type);
             res.set_sized_body(body.len(), std::io::Cursor::new(body));

@@ -34,7 +34,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use csrf::{AnonToken, CsrfForm};
-pub use guard::{clear_expired, stage};
+pub use guard::{clear_expired, stage, FailurePage};
 pub use id::SessionId;
 
 use crate::config::SessionConfig;

@@ -5,7 +5,8 @@
 //! Must not hold feature logic: steps, codes and bookings live in their own
 //! modules and only render through [`Page`].
 
-mod errors;
+mod error;
+mod error_page;
 mod page;
 mod security;
 mod view;
@@ -15,8 +16,9 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::response::Responder;
 use rocket_dyn_templates::context;
 
-pub use errors::{error_page, failure_body};
-pub use page::{language, Page, Theme};
+pub use error::Error;
+pub use error_page::{error_page, failure_body};
+pub use page::{language, Page, PageView, Theme};
 pub use view::{View, Views};
 
 /// Session keys of the preferences.
@@ -25,6 +27,8 @@ pub mod page_keys {
     pub const LANG: &str = super::page::LANG_KEY;
     /// The chosen theme.
     pub const THEME: &str = super::page::THEME_KEY;
+    /// The wizard's current step (written by the wizard, read by templates).
+    pub const STEP: &str = super::page::STEP_KEY;
 }
 
 use crate::db::Db;
@@ -72,6 +76,6 @@ pub fn stage() -> AdHoc {
         rocket
             .attach(security::stage())
             .mount("/", rocket::routes![landing, healthz, stylesheet])
-            .register("/", rocket::catchers![errors::default_catcher])
+            .register("/", rocket::catchers![error_page::default_catcher])
     })
 }

@@ -45,6 +45,9 @@ impl Theme {
 pub const LANG_KEY: &str = "lang";
 /// See [`LANG_KEY`].
 pub const THEME_KEY: &str = "theme";
+/// Session key of the current wizard step's name, kept by the wizard so
+/// templates can read it (`page.session.step`) without knowing the wizard.
+pub const STEP_KEY: &str = "step";
 
 /// What the base template needs, settled once per request.
 pub struct Page<'r> {
@@ -83,19 +86,12 @@ pub struct PublicSession {
     /// Chosen theme, if the visitor chose one.
     theme: Option<String>,
     /// The wizard's current step, if a booking is under way.
-    step: Option<&'static str>,
+    step: Option<String>,
 }
 
 impl<'r> Page<'r> {
-    /// The template view of this page; the current step is read from the
-    /// session's wizard state.
+    /// The template view of this page.
     pub fn view(&self) -> PageView<'_> {
-        self.view_with_step(crate::wizard::current_step(&self.session))
-    }
-
-    /// The template view of this page with the wizard's current `step`, for
-    /// handlers that already hold the wizard state.
-    pub fn view_with_step(&self, step: Option<&'static str>) -> PageView<'_> {
         PageView {
             lang: &self.lang,
             theme: self.theme.as_str(),
@@ -103,8 +99,28 @@ impl<'r> Page<'r> {
             path: &self.path,
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
-            session: PublicSession { lang: self.session.get(LANG_KEY), theme: self.session.get(THEME_KEY), step },
+            session: PublicSession {
+                lang: self.session.get(LANG_KEY),
+                theme: self.session.get(THEME_KEY),
+                step: self.session.get(STEP_KEY),
+            },
         }
+    }
+
+    /// The page of a request whose session a guard already loaded, built
+    /// without touching the store (for responders that run after the guards).
+    pub fn cached(req: &'r Request<'_>) -> Option<Page<'r>> {
+        Page::settle(req, Session::cached(req)?)
+    }
+
+    /// Settles language, theme and token for `session`.
+    fn settle(req: &'r Request<'_>, session: Session<'r>) -> Option<Page<'r>> {
+        let (settings, secrets) = (req.rocket().state::<Settings>()?, req.rocket().state::<Secrets>()?);
+        let lang = language(req, Some(&session), settings);
+        let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
+        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets));
+        let path = req.uri().to_string();
+        Some(Page { session, lang, theme, csrf_token, path, settings })
     }
 
     /// The settings, for handlers that take a page anyway.
@@ -137,14 +153,9 @@ impl<'r> FromRequest<'r> for Page<'r> {
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
-        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>())
-        else {
-            return Outcome::Error((Status::InternalServerError, "app not configured"));
-        };
-        let lang = language(req, Some(&session), settings);
-        let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
-        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets));
-        let path = req.uri().to_string();
-        Outcome::Success(Page { session, lang, theme, csrf_token, path, settings })
+        match Page::settle(req, session) {
+            Some(page) => Outcome::Success(page),
+            None => Outcome::Error((Status::InternalServerError, "app not configured")),
+        }
     }
 }

@@ -1,13 +1,26 @@
 //! The booking wizard: `service → slot → details → verify → confirm → done`.
 //!
-//! Owns the session key `wizard` (one [`WizardState`]) and the routes under
-//! `/book`. Availability rules live in `booking::availability`, storage in
-//! `booking::store`, codes in `otp`; this module only sequences them.
+//! Owns the session keys `wizard` (one [`WizardState`]), `step` (its current
+//! step, for templates) and `done`, and the routes under `/book`: one file
+//! per step, each a guard ([`admit`]), a form ([`fields`]), a call into the
+//! booking service or the code service, and a response.
+//!
+//! May import: the web shell (pages, errors), the session, `booking`
+//! (availability and its service), `otp`, `mail`, `config`, `i18n`. Nothing
+//! imports the wizard.
 
-mod routes;
+mod admit;
+mod code;
+mod confirm;
+mod details;
+mod entry;
+mod fields;
+mod flow;
+mod service;
+mod slot;
 mod state;
+mod verify;
 
-pub use routes::routes;
 pub use state::{Details, Step, WizardState};
 
 /// Session key of the wizard state.
@@ -15,7 +28,8 @@ pub const STATE_KEY: &str = "wizard";
 /// Session key of the last booking's reference (for `/book/done`).
 pub const DONE_KEY: &str = "done";
 
-/// The current step for templates (`page.session.step`), if a flow is under way.
-pub fn current_step(session: &crate::session::Session<'_>) -> Option<&'static str> {
-    session.get::<WizardState>(STATE_KEY).map(|s| s.first_incomplete().name())
+/// The wizard's routes, every step's and the doors'.
+pub fn routes() -> Vec<rocket::Route> {
+    [entry::routes(), service::routes(), slot::routes(), details::routes(), verify::routes(), confirm::routes()]
+        .concat()
 }

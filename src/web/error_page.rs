@@ -5,10 +5,10 @@ use rocket::http::{ContentType, Status};
 use rocket::Request;
 use rocket_dyn_templates::{context, tera};
 
+use super::page::{language, Page, Theme, THEME_KEY};
 use super::{View, Views};
-
 use crate::config::Settings;
-use crate::web::page::{language, Page, Theme, THEME_KEY};
+use crate::session::Session;
 
 /// The catalog entry (`error-title-<code>`) that explains `status`.
 fn catalog_code(status: Status) -> u16 {
@@ -30,6 +30,24 @@ pub fn error_page(page: &Page<'_>, status: Status, detail: Option<String>) -> (S
     (status, View::render("error", context! { page: view, code, status: status.code, detail }))
 }
 
+/// The error page for `status` after the guards ran: with switchers when the
+/// request's session was loaded, else without (see [`bare_error_page`]).
+pub(crate) fn error_response(req: &Request<'_>, status: Status) -> (Status, View) {
+    match Page::cached(req) {
+        Some(page) if !session_failed(status) => error_page(&page, status, None),
+        _ => {
+            let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
+            bare_error_page(status, &lang, theme)
+        }
+    }
+}
+
+/// Statuses the session store itself may have caused: their pages never
+/// touch the store again.
+fn session_failed(status: Status) -> bool {
+    matches!(status, Status::RequestHeaderFieldsTooLarge | Status::ServiceUnavailable | Status::InternalServerError)
+}
+
 /// The context of the error page without switchers.
 fn bare_context(status: Status, lang: &str, theme: Theme) -> impl serde::Serialize + '_ {
     let page = context! { lang, theme: theme.as_str() };
@@ -44,34 +62,29 @@ fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, View) {
 #[rocket::catch(default)]
 pub async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, View) {
     // NOTE: never touch the session store again for its own failures.
-    let session_failed = matches!(
-        status,
-        Status::RequestHeaderFieldsTooLarge | Status::ServiceUnavailable | Status::InternalServerError
-    );
-    if !session_failed {
+    if !session_failed(status) {
         if let Some(page) = req.guard::<Page<'_>>().await.succeeded() {
             return error_page(&page, status, None);
         }
     }
-    let (lang, theme) = bare_preferences(req, !session_failed).await;
+    let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
     bare_error_page(status, &lang, theme)
 }
 
-/// Language and theme for a page without switchers: from the session when
-/// `use_session` (a loaded session costs nothing more), else from
-/// `Accept-Language` and the default theme.
-async fn bare_preferences(req: &Request<'_>, use_session: bool) -> (String, Theme) {
+/// Language and theme for a page without switchers: from `session` when one
+/// was loaded, else from `Accept-Language` and the default theme.
+fn bare_preferences(req: &Request<'_>, session: Option<&Session<'_>>) -> (String, Theme) {
     let Some(settings) = req.rocket().state::<Settings>() else { return ("en".to_string(), Theme::Auto) };
-    let session = if use_session { req.guard::<crate::session::Session<'_>>().await.succeeded() } else { None };
-    let theme = session.as_ref().and_then(|s| s.get::<String>(THEME_KEY)).and_then(|t| Theme::parse(&t));
-    (language(req, session.as_ref(), settings), theme.unwrap_or_default())
+    let theme = session.and_then(|s| s.get::<String>(THEME_KEY)).and_then(|t| Theme::parse(&t));
+    (language(req, session, settings), theme.unwrap_or_default())
 }
 
 /// The translated error page for a failure after the handler answered (the
 /// session could not be saved), as a body to put in place of the handler's:
-/// the session loaded for the request gives its language and theme.
-pub async fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
-    let (lang, theme) = bare_preferences(req, true).await;
+/// the session loaded for the request gives its language and theme. Handed
+/// to `session::stage`.
+pub fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
+    let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
     let context = tera::Context::from_serialize(bare_context(status, &lang, theme));
     let html = req.rocket().state::<Views>()?.render("error", &context.ok()?);
     html.map_err(|e| rocket::error!("rendering the error page: {e:?}")).ok().map(|html| (ContentType::HTML, html))

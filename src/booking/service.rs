@@ -1,0 +1,270 @@
+//! The booking use cases: hold a time, release it, confirm a booking, find
+//! and cancel one from its link. Each owns its whole transaction — the lock,
+//! the capacity check (straight into [`availability`]), the write — so no
+//! caller can forget a rule and no rule lives in a handler.
+//!
+//! Callers get a typed outcome ([`Confirmation`], [`Cancellation`]) and turn
+//! it into a response; only database failures are errors.
+
+use chrono::{DateTime, Duration, Utc};
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome};
+use sqlx::{AnyConnection, Connection};
+use subtle::ConstantTimeEq;
+
+use super::availability::{self, Busy};
+use super::store::{self, Booking, NewBooking};
+use crate::config::{BookingConfig, Service, Settings};
+use crate::db::{Db, DbPool};
+use crate::secrets::{random_chars, random_token, sha256_hex};
+
+/// Draws of a fresh reference when the drawn one is taken.
+const REFERENCE_DRAWS: usize = 3;
+/// Letters of a reference: no 0/O/1/I/L/U, so it reads aloud unambiguously.
+const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
+
+/// The booking service over the app's database and `[booking]` rules; a
+/// request guard, or built with [`Bookings::new`] outside a request.
+pub struct Bookings<'a> {
+    config: &'a BookingConfig,
+    db: &'a DbPool,
+}
+
+/// The visitor's contact details, as verified by the wizard.
+pub struct Contact<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Verified address.
+    pub email: &'a str,
+    /// Phone or "".
+    pub phone: &'a str,
+    /// Notes or "".
+    pub notes: &'a str,
+    /// Language of the emails about the booking.
+    pub lang: &'a str,
+}
+
+/// A booking to make: one flow's service, start and contact.
+pub struct Request<'a> {
+    /// The wizard flow (keys its hold; a second confirm finds its booking).
+    pub flow: &'a str,
+    /// The service.
+    pub service: &'a Service,
+    /// The start.
+    pub start: DateTime<Utc>,
+    /// Who books.
+    pub contact: Contact<'a>,
+}
+
+/// What confirming came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Booked now: its reference and the token of its link (shown once, in
+    /// the confirmation email; only its hash is stored).
+    Booked {
+        /// The reference.
+        reference: String,
+        /// The token of the booking's link.
+        token: String,
+    },
+    /// This flow had booked already (a second submit): its reference.
+    Already(String),
+    /// The time is no longer free.
+    Taken,
+}
+
+/// What cancelling from the link came to.
+#[derive(Debug)]
+pub enum Cancellation {
+    /// Cancelled now.
+    Cancelled(Box<Booking>),
+    /// It was cancelled before.
+    AlreadyCancelled,
+    /// No booking has that reference and token.
+    NotFound,
+}
+
+impl<'a> Bookings<'a> {
+    /// The service over `db` with `config`'s rules.
+    pub fn new(config: &'a BookingConfig, db: &'a DbPool) -> Bookings<'a> {
+        Bookings { config, db }
+    }
+
+    fn fits(&self, service: &Service, start: DateTime<Utc>, busy: &[Busy]) -> bool {
+        availability::is_bookable(self.config, service, start, Utc::now(), busy)
+    }
+
+    /// Spans occupying capacity in `[from, to)`, `flow`'s own hold excluded.
+    pub async fn busy(&self, from: DateTime<Utc>, to: DateTime<Utc>, flow: &str) -> sqlx::Result<Vec<Busy>> {
+        store::busy(&self.db.pool, from, to, flow).await
+    }
+
+    /// Holds `start` for `flow` (when holds are on); false if it is not free.
+    pub async fn hold(&self, flow: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<bool> {
+        let span = availability::busy_span(service, start);
+        if self.config.hold_minutes == 0 {
+            let busy = self.busy(span.start, span.end, flow).await?;
+            return Ok(self.fits(service, start, &busy));
+        }
+        let expires = Utc::now() + Duration::minutes(self.config.hold_minutes.into());
+        let mut writer = self.db.durable_writer().await?;
+        let placed = self.hold_on(&mut writer, flow, service, start, span, expires).await?;
+        writer.finish();
+        Ok(placed)
+    }
+
+    async fn hold_on(
+        &self,
+        conn: &mut AnyConnection,
+        flow: &str,
+        service: &Service,
+        start: DateTime<Utc>,
+        span: Busy,
+        expires: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let mut tx = conn.begin().await?;
+        store::lock(&mut tx).await?;
+        let busy = store::busy(&mut *tx, span.start, span.end, flow).await?;
+        if !self.fits(service, start, &busy) {
+            // NOTE: rolled back here, not on drop: the writer's next user must
+            // not find the lock still taken.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        store::put_hold(&mut tx, flow, span, expires).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Releases `flow`'s hold, if any.
+    pub async fn release(&self, flow: &str) -> sqlx::Result<()> {
+        let mut writer = self.db.durable_writer().await?;
+        store::release(&mut *writer, flow).await?;
+        writer.finish();
+        Ok(())
+    }
+
+    /// Books `request` if its time is still free, turning the flow's hold
+    /// into the booking; a flow books at most once.
+    pub async fn confirm(&self, request: &Request<'_>) -> sqlx::Result<Confirmation> {
+        let token = random_token(24);
+        let token_hash = sha256_hex(&token);
+        for _ in 0..REFERENCE_DRAWS {
+            let reference = new_reference();
+            let booking = new_booking(request, &reference, &token_hash);
+            let mut writer = self.db.durable_writer().await?;
+            let outcome = self.confirm_on(&mut writer, request, &booking).await;
+            let outcome = match outcome {
+                // NOTE: a reference collision violates its unique index: draw again.
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => None,
+                Err(e) => return Err(e),
+                Ok(outcome) => Some(outcome),
+            };
+            writer.finish();
+            match outcome {
+                Some(Stored::New) => return Ok(Confirmation::Booked { reference, token }),
+                Some(Stored::Already(existing)) => return Ok(Confirmation::Already(existing)),
+                Some(Stored::Taken) => return Ok(Confirmation::Taken),
+                None => continue,
+            }
+        }
+        Err(sqlx::Error::Protocol(format!("no free booking reference after {REFERENCE_DRAWS} draws")))
+    }
+
+    async fn confirm_on(
+        &self,
+        conn: &mut AnyConnection,
+        request: &Request<'_>,
+        booking: &NewBooking<'_>,
+    ) -> sqlx::Result<Stored> {
+        let mut tx = conn.begin().await?;
+        store::lock(&mut tx).await?;
+        if let Some(existing) = store::reference_of_flow(&mut tx, request.flow).await? {
+            tx.rollback().await?;
+            return Ok(Stored::Already(existing));
+        }
+        let busy = store::busy(&mut *tx, booking.starts_at, booking.busy_until, request.flow).await?;
+        if !self.fits(request.service, request.start, &busy) {
+            tx.rollback().await?;
+            return Ok(Stored::Taken);
+        }
+        store::insert(&mut tx, booking).await?;
+        store::release(&mut *tx, request.flow).await?;
+        tx.commit().await?;
+        Ok(Stored::New)
+    }
+
+    /// The booking named by `reference` if `token` is its link's token.
+    pub async fn find(&self, reference: &str, token: &str) -> sqlx::Result<Option<Booking>> {
+        if reference.len() > 16 || token.is_empty() || token.len() > 64 {
+            return Ok(None);
+        }
+        let booking = store::find(&self.db.pool, reference).await?;
+        Ok(booking.filter(|b| token_matches(b, token)))
+    }
+
+    /// Cancels the booking named by `reference` and `token`.
+    pub async fn cancel(&self, reference: &str, token: &str) -> sqlx::Result<Cancellation> {
+        let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
+        let mut writer = self.db.durable_writer().await?;
+        let cancelled = store::cancel(&mut writer, &booking.reference).await?;
+        writer.finish();
+        Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
+    }
+}
+
+/// What one attempt at storing a booking came to.
+enum Stored {
+    New,
+    Already(String),
+    Taken,
+}
+
+fn new_booking<'a>(request: &'a Request<'a>, reference: &'a str, token_hash: &'a str) -> NewBooking<'a> {
+    let service = request.service;
+    NewBooking {
+        reference,
+        flow_id: request.flow,
+        service_id: &service.id,
+        starts_at: request.start,
+        ends_at: request.start + Duration::minutes(service.duration_minutes.into()),
+        busy_until: availability::busy_span(service, request.start).end,
+        name: request.contact.name,
+        email: request.contact.email,
+        phone: request.contact.phone,
+        notes: request.contact.notes,
+        lang: request.contact.lang,
+        cancel_token_hash: token_hash,
+    }
+}
+
+/// A short, unambiguous booking reference: `XXXX-XXXX`.
+pub fn new_reference() -> String {
+    let chars = random_chars(REFERENCE_ALPHABET, 8);
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Whether `token` is the token of `booking`'s link (constant time).
+fn token_matches(booking: &Booking, token: &str) -> bool {
+    bool::from(sha256_hex(token).as_bytes().ct_eq(booking.cancel_token_hash.as_bytes()))
+}
+
+/// The booking's own page, `<base>/booking/<reference>?token=<token>`.
+pub fn manage_url(base: &str, reference: &str, token: &str) -> String {
+    format!("{}/booking/{reference}?token={token}", base.trim_end_matches('/'))
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Bookings<'r> {
+    type Error = &'static str;
+
+    async fn from_request(req: &'r rocket::Request<'_>) -> Outcome<Self, Self::Error> {
+        match (req.rocket().state::<Settings>(), req.rocket().state::<Db>()) {
+            (Some(settings), Some(db)) => Outcome::Success(Bookings::new(&settings.booking, db)),
+            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+//! The booking service's decisions, on a real SQLite file.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::*;
+use crate::db;
+
+const ALL_DAY: &[&str] = &["00:00-24:00"];
+
+async fn setup() -> (tempfile::TempDir, DbPool, BookingConfig) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+    let pool = db::connect(&url, 2, 5).await.expect("open SQLite");
+    db::migrate(&pool).await.expect("migrate");
+    let week: Vec<(&str, &[&str])> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| (d, ALL_DAY)).into();
+    let mut config = crate::config::booking_with_hours("UTC", &week).expect("config");
+    config.min_notice_minutes = 0;
+    (dir, pool, config)
+}
+
+/// A start on the grid, tomorrow at 10:00 UTC.
+fn tomorrow_ten() -> DateTime<Utc> {
+    let day = (Utc::now() + Duration::days(1)).date_naive();
+    day.and_hms_opt(10, 0, 0).expect("time").and_utc()
+}
+
+fn request<'a>(flow: &'a str, service: &'a Service, start: DateTime<Utc>) -> Request<'a> {
+    let contact = Contact { name: "Ada", email: "ada@example.test", phone: "", notes: "", lang: "en" };
+    Request { flow, service, start, contact }
+}
+
+#[rocket::async_test]
+async fn a_held_time_is_not_free_for_another_flow_until_released() {
+    let (_dir, pool, config) = setup().await;
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let start = tomorrow_ten();
+    assert!(bookings.hold("a", service, start).await.expect("hold"));
+    assert!(bookings.hold("a", service, start).await.expect("its own hold does not block it"));
+    assert!(!bookings.hold("b", service, start).await.expect("second hold"));
+    bookings.release("a").await.expect("release");
+    assert!(bookings.hold("b", service, start).await.expect("hold after release"));
+}
+
+#[rocket::async_test]
+async fn a_flow_books_once_and_a_taken_time_is_refused() {
+    let (_dir, pool, config) = setup().await;
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let start = tomorrow_ten();
+    let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
+    else {
+        panic!("the first confirm books");
+    };
+    assert_eq!(
+        bookings.confirm(&request("a", service, start)).await.unwrap(),
+        Confirmation::Already(reference.clone())
+    );
+    assert_eq!(bookings.confirm(&request("b", service, start)).await.unwrap(), Confirmation::Taken);
+    let found = bookings.find(&reference, &token).await.unwrap().expect("found by its link");
+    assert_eq!((found.starts_at, found.email.as_str()), (start, "ada@example.test"));
+    assert_ne!(found.cancel_token_hash, token, "only the hash is stored");
+}
+
+#[rocket::async_test]
+async fn cancelling_needs_the_token_and_happens_once() {
+    let (_dir, pool, config) = setup().await;
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let start = tomorrow_ten();
+    let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
+    else {
+        panic!("booked");
+    };
+    assert!(matches!(bookings.cancel(&reference, "wrong").await.unwrap(), Cancellation::NotFound));
+    assert!(matches!(bookings.cancel(&reference, &token).await.unwrap(), Cancellation::Cancelled(_)));
+    assert!(matches!(bookings.cancel(&reference, &token).await.unwrap(), Cancellation::AlreadyCancelled));
+    // The freed time can be booked again.
+    assert!(matches!(bookings.confirm(&request("b", service, start)).await.unwrap(), Confirmation::Booked { .. }));
+}
+
+#[rocket::async_test]
+async fn a_time_off_the_grid_is_neither_held_nor_booked() {
+    let (_dir, pool, config) = setup().await;
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let off_grid = tomorrow_ten() + Duration::minutes(7);
+    assert!(!bookings.hold("a", service, off_grid).await.unwrap());
+    assert_eq!(bookings.confirm(&request("a", service, off_grid)).await.unwrap(), Confirmation::Taken);
+}
+
+#[test]
+fn references_read_aloud_and_links_carry_the_token() {
+    for _ in 0..200 {
+        let reference = new_reference();
+        assert_eq!(reference.len(), 9);
+        assert_eq!(&reference[4..5], "-");
+        assert!(reference.bytes().filter(|b| *b != b'-').all(|b| REFERENCE_ALPHABET.contains(&b)), "{reference}");
+    }
+    assert_eq!(manage_url("https://x.test/", "ABCD-EFGH", "t0k"), "https://x.test/booking/ABCD-EFGH?token=t0k");
+}

@@ -1,0 +1,56 @@
+//! [`Error`]: the one error type at the request edge. Handlers return
+//! `Result<_, Error>` and use `?`; the responder logs an internal failure
+//! once and answers the app's translated error page.
+
+use rocket::http::Status;
+use rocket::response::{self, Responder};
+use rocket::Request;
+
+use super::error_page::error_response;
+use crate::mail::MailError;
+use crate::session::SessionError;
+
+/// Why a request could not be answered as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An answer decided by the rules (`404` wrong link, `409` too late,
+    /// `422` unknown preference): the status's page, nothing logged.
+    #[error("{0}")]
+    Status(Status),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The session could not be read or written.
+    #[error("session: {0}")]
+    Session(#[from] SessionError),
+    /// Mail could not be built or sent.
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
+}
+
+impl Error {
+    /// The status the visitor sees.
+    pub fn status(&self) -> Status {
+        match self {
+            Error::Status(status) => *status,
+            Error::Mail(_) => Status::ServiceUnavailable,
+            Error::Database(_) | Error::Session(_) => Status::InternalServerError,
+        }
+    }
+}
+
+impl From<Status> for Error {
+    fn from(status: Status) -> Self {
+        Error::Status(status)
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.status();
+        if !matches!(self, Error::Status(_)) {
+            rocket::error!("{} {}: {self}", req.method(), req.uri().path());
+        }
+        error_response(req, status).respond_to(req)
+    }
+}

@@ -1,0 +1,123 @@
+//! Step 5, `/book/confirm`: the summary, the booking itself, and
+//! `/book/done` with its reference.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::State;
+use rocket_dyn_templates::context;
+use serde::Serialize;
+
+use super::admit::{Admitted, AtConfirm};
+use super::fields::Empty;
+use super::flow::{Errors, Flow, Reply};
+use super::state::Step;
+use super::{slot, DONE_KEY};
+use crate::booking::service::{manage_url, Bookings, Confirmation, Contact, Request};
+use crate::i18n::{format_datetime, t_args};
+use crate::mail::Notifier;
+use crate::session::CsrfForm;
+use crate::web::{Error, View};
+
+#[derive(Serialize, Default)]
+struct Summary<'a> {
+    service: &'a str,
+    when: String,
+    duration: String,
+    name: &'a str,
+    email: &'a str,
+    phone: &'a str,
+    notes: &'a str,
+}
+
+#[derive(Serialize)]
+struct ConfirmPage<'a> {
+    summary: Summary<'a>,
+}
+
+fn summary<'a>(flow: &'a Flow<'_>) -> Summary<'a> {
+    let (Some(service), Some(start), Some(details)) = (flow.service(), flow.slot(), flow.state.details.as_ref()) else {
+        return Summary::default();
+    };
+    let lang = &flow.page.lang;
+    Summary {
+        service: service.name_in(lang),
+        when: format_datetime(lang, flow.settings.booking.tz(), start),
+        duration: t_args(
+            lang,
+            "service-duration",
+            &[("minutes", FluentValue::from(service.duration_minutes.to_string()))],
+        ),
+        name: &details.name,
+        email: &details.email,
+        phone: &details.phone,
+        notes: &details.notes,
+    }
+}
+
+#[rocket::get("/book/confirm")]
+fn confirm_get(flow: Admitted<'_, AtConfirm>) -> Reply {
+    flow.render(Step::Confirm, Status::Ok, &Errors::new(), None, ConfirmPage { summary: summary(&flow) })
+}
+
+#[rocket::post("/book/confirm", data = "<_form>")]
+async fn confirm_post(
+    mut flow: Admitted<'_, AtConfirm>,
+    bookings: Bookings<'_>,
+    notifier: &State<Notifier>,
+    _form: CsrfForm<Empty>,
+) -> Result<Reply, Error> {
+    let (Some(service), Some(start), Some(details)) = (flow.service(), flow.slot(), flow.state.details.as_ref()) else {
+        return Ok(flow.first());
+    };
+    let contact = Contact {
+        name: &details.name,
+        email: &details.email,
+        phone: &details.phone,
+        notes: &details.notes,
+        lang: &flow.page.lang,
+    };
+    let request = Request { flow: &flow.state.flow_id, service, start, contact };
+    let reference = match bookings.confirm(&request).await? {
+        Confirmation::Taken => return slot_taken(&mut flow, &bookings).await,
+        Confirmation::Already(reference) => reference,
+        Confirmation::Booked { reference, token } => {
+            let url = manage_url(flow.settings.mail.public_base(), &reference, &token);
+            if let (Some(to), Some(appointment)) = (flow.recipient(), flow.appointment()) {
+                // NOTE: the booking stands whatever happens to its email; the
+                // visitor sees the reference, the notifier logs a failure.
+                let _ = notifier.confirmation(&to, &reference, &appointment, &url).await;
+            }
+            reference
+        }
+    };
+    flow.clear();
+    flow.page.session.insert(DONE_KEY, &reference)?;
+    flow.page.session.cycle_id();
+    Ok(Reply::Redirect(Redirect::to(rocket::uri!(done))))
+}
+
+/// The time was taken meanwhile: `409` with the slot page and a message; the
+/// slot (and its hold) go, everything else stays.
+async fn slot_taken(flow: &mut Flow<'_>, bookings: &Bookings<'_>) -> Result<Reply, Error> {
+    flow.state.slot = None;
+    bookings.release(&flow.state.flow_id).await?;
+    flow.save()?;
+    let notice = flow.t("err-slot-taken");
+    slot::page(flow, bookings, Status::Conflict, None, &Errors::new(), Some(&notice)).await
+}
+
+#[rocket::get("/book/done")]
+fn done(flow: Flow<'_>) -> Reply {
+    match flow.page.session.get::<String>(DONE_KEY) {
+        Some(reference) => {
+            Reply::Page((Status::Ok, View::render("done", context! { page: flow.page.view(), reference })))
+        }
+        None => flow.first(),
+    }
+}
+
+/// The step's routes.
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![confirm_get, confirm_post, done]
+}

@@ -1,0 +1,77 @@
+//! Step 1, `/book/service`: choose a service.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use rocket::http::Status;
+use serde::Serialize;
+
+use super::fields::ServiceForm;
+use super::flow::{error, Errors, Flow, Reply};
+use super::state::Step;
+use crate::booking::service::Bookings;
+use crate::i18n::t_args;
+use crate::session::CsrfForm;
+use crate::web::Error;
+
+#[derive(Serialize)]
+struct ServiceOption<'a> {
+    id: &'a str,
+    name: &'a str,
+    checked: bool,
+    duration: String,
+}
+
+#[derive(Serialize)]
+struct ServicePage<'a> {
+    services: Vec<ServiceOption<'a>>,
+}
+
+fn page(flow: &Flow<'_>, status: Status, selected: Option<&str>, errors: &Errors) -> Reply {
+    let lang = &flow.page.lang;
+    let services = flow
+        .settings
+        .booking
+        .services
+        .iter()
+        .map(|s| ServiceOption {
+            id: &s.id,
+            name: s.name_in(lang),
+            checked: Some(s.id.as_str()) == selected,
+            duration: t_args(
+                lang,
+                "service-duration",
+                &[("minutes", FluentValue::from(s.duration_minutes.to_string()))],
+            ),
+        })
+        .collect();
+    flow.render(Step::Service, status, errors, None, ServicePage { services })
+}
+
+#[rocket::get("/book/service")]
+fn service_get(flow: Flow<'_>) -> Reply {
+    page(&flow, Status::Ok, flow.state.service.as_deref(), &Errors::new())
+}
+
+#[rocket::post("/book/service", data = "<form>")]
+async fn service_post(mut flow: Flow<'_>, bookings: Bookings<'_>, form: CsrfForm<ServiceForm>) -> Result<Reply, Error> {
+    let chosen = form.value.and_then(|f| f.service).and_then(|id| flow.settings.booking.service(&id));
+    let Some(service) = chosen else {
+        return Ok(page(&flow, Status::UnprocessableEntity, None, &error("service", flow.t("err-service"))));
+    };
+    if flow.state.service.as_deref() != Some(service.id.as_str()) {
+        flow.state.service = Some(service.id.clone());
+        // A new service keeps the slot only if it still fits (and re-holds it).
+        if let Some(start) = flow.slot() {
+            if !bookings.hold(flow.id(), service, start).await? {
+                flow.state.slot = None;
+                bookings.release(flow.id()).await?;
+            }
+        }
+    }
+    flow.save()?;
+    Ok(flow.first())
+}
+
+/// The step's routes.
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![service_get, service_post]
+}
