@@ -6,14 +6,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use support::{body, code_in, field_value, form, read_outbox, Backend};
+use support::{body, code_in, field_value, form, read_outbox, Backend, Jar};
 
 /// Open all day, every day: the tests must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hold_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
@@ -86,17 +85,16 @@ struct Reply {
 /// A browser: one cookie jar, any instance.
 struct Browser {
     agent: ureq::Agent,
-    cookies: Mutex<BTreeMap<String, String>>,
+    jar: Jar,
 }
 
 impl Browser {
     fn new() -> Browser {
-        Browser { agent: ureq::AgentBuilder::new().redirects(0).build(), cookies: Mutex::default() }
+        Browser { agent: ureq::AgentBuilder::new().redirects(0).build(), jar: Jar::new() }
     }
 
     fn send(&self, request: ureq::Request, body: Option<&str>) -> Reply {
-        let jar = self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
-        let request = if jar.is_empty() { request } else { request.set("Cookie", &jar.join("; ")) };
+        let request = self.jar.send(request);
         let result = match body {
             Some(b) => request.set("Content-Type", "application/x-www-form-urlencoded").send_string(b),
             None => request.call(),
@@ -105,17 +103,7 @@ impl Browser {
             Ok(r) | Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("request failed: {e}"),
         };
-        for cookie in response.all("set-cookie") {
-            let pair = cookie.split(';').next().unwrap_or_default();
-            if let Some((k, v)) = pair.split_once('=') {
-                let mut jar = self.cookies.lock().unwrap();
-                if v.is_empty() || cookie.contains("Max-Age=0") {
-                    jar.remove(k.trim());
-                } else {
-                    jar.insert(k.trim().into(), v.trim().into());
-                }
-            }
-        }
+        self.jar.keep_all(&response);
         let status = response.status();
         let location = response.header("Location").unwrap_or_default().to_string();
         let body = response.into_string().unwrap_or_default();

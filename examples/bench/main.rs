@@ -34,6 +34,12 @@ mod server;
 mod smtp;
 mod wrk;
 
+// NOTE: the test kit's cookie jar, shared rather than copied; the driver
+// uses a part of it.
+#[allow(dead_code)]
+#[path = "../../tests/support/jar.rs"]
+mod jar;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
