@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use support::{body, code_in, field_value, form, read_outbox, Backend, Jar};
+use support::{code_in, field_value, form, read_outbox, Backend, Jar};
 
 /// Open all day, every day: the tests must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hold_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
@@ -134,9 +134,8 @@ impl Browser {
 /// The code in the newest email to `email`.
 fn code_for(outbox: &Path, email: &str) -> String {
     let mails = read_outbox(outbox);
-    let to_email = |m: &&String| m.split("\r\n\r\n").next().is_some_and(|headers| headers.contains(email));
-    let mail = mails.iter().rev().find(to_email).expect("a code email");
-    code_in(body(mail)).expect("a code in the email")
+    let mail = mails.iter().rev().find(|m| m.is_to(email)).expect("a code email");
+    code_in(&mail.text).expect("a code in the email")
 }
 
 /// A fresh PostgreSQL database and outbox, dropped at the end.

@@ -2,7 +2,7 @@
 //! - `app`: a [`TestApp`] per test (its figment, a fresh database, an outbox);
 //! - `visitor`: the in-process [`Visitor`] and what it reads and sends;
 //! - `jar`: the one cookie [`Jar`] of every HTTP-speaking helper;
-//! - `mail`: emails from the outbox ([`read_outbox`], [`code_in`]);
+//! - `mail`: emails read with `mail-parser` ([`Mail`], [`code_in`]);
 //! - `smtp`: a test SMTP server ([`smtp::SmtpServer`]).
 //!
 //! `jar` stands alone: the benchmark driver (`examples/bench`) includes it
@@ -20,7 +20,7 @@ pub mod visitor;
 
 pub use app::{drop_database, figment, fresh_database, TestApp, SECRET};
 pub use jar::Jar;
-pub use mail::{body, code_in, qp_decode, read_outbox};
+pub use mail::{code_in, read_outbox, Mail};
 pub use visitor::{dec, enc, field_value, form, Page, Visitor};
 
 /// The database a test app runs on.
