@@ -3,6 +3,10 @@
 //! with its headers, its text and HTML bodies and its attachments decoded
 //! (quoted-printable, base64, encoded words), so tests assert on what a
 //! reader sees, not on how it was encoded.
+//!
+//! Shared with the benchmark driver (`examples/bench`, which includes this
+//! file with `#[path]` to read codes): it depends on nothing else in
+//! `tests/support`.
 
 use std::fmt;
 use std::path::Path;

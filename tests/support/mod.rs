@@ -3,10 +3,10 @@
 //! - `visitor`: the in-process [`Visitor`] and what it reads and sends;
 //! - `jar`: the one cookie [`Jar`] of every HTTP-speaking helper;
 //! - `mail`: emails read with `mail-parser` ([`Mail`], [`code_in`]);
-//! - `smtp`: a test SMTP server ([`smtp::SmtpServer`]).
+//! - `smtp`: the one SMTP sink ([`smtp::SmtpServer`]).
 //!
-//! `jar` stands alone: the benchmark driver (`examples/bench`) includes it
-//! with `#[path]`.
+//! `jar`, `mail` and `smtp` stand alone: the benchmark driver
+//! (`examples/bench`) includes them with `#[path]`.
 
 // NOTE: each test file uses a part of the kit; the rest (and its
 // re-exports) is unused there.
