@@ -33,14 +33,17 @@ mod scenarios;
 mod server;
 mod wrk;
 
-// NOTE: the test kit's cookie jar, mail reader and SMTP sink, shared rather
-// than copied; the driver uses a part of each.
+// NOTE: the test kit's cookie jar, mail reader, SMTP sink and spawn helper,
+// shared rather than copied; the driver uses a part of each.
 #[allow(dead_code)]
 #[path = "../../tests/support/jar.rs"]
 mod jar;
 #[allow(dead_code)]
 #[path = "../../tests/support/mail.rs"]
 mod mail;
+#[allow(dead_code)]
+#[path = "../../tests/support/process.rs"]
+mod process;
 #[allow(dead_code)]
 #[path = "../../tests/support/smtp.rs"]
 mod smtp;
@@ -161,9 +164,8 @@ fn bench(
             Some(pg) => pg.url.clone(),
             None => format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display()),
         };
-        let port = server::free_port()?;
-        let env = environment(&url, port, sink.port());
-        let server = Server::start(bin, repo, port, &env, dir.path().join(format!("{name}.log")))?;
+        let env = |port| environment(&url, port, sink.port());
+        let server = Server::start(bin, repo, env, dir.path().join(format!("{name}.log")))?;
         Ok((server, url, pg))
     };
     let (server, url, pg) = start("bench")?;

@@ -3,9 +3,10 @@
 //! - `visitor`: the in-process [`Visitor`] and what it reads and sends;
 //! - `jar`: the one cookie [`Jar`] of every HTTP-speaking helper;
 //! - `mail`: emails read with `mail-parser` ([`Mail`], [`code_in`]);
-//! - `smtp`: the one SMTP sink ([`smtp::SmtpServer`]).
+//! - `smtp`: the one SMTP sink ([`smtp::SmtpServer`]);
+//! - `process`: the `slotwise` binary on a free loopback port.
 //!
-//! `jar`, `mail` and `smtp` stand alone: the benchmark driver
+//! `jar`, `mail`, `smtp` and `process` stand alone: the benchmark driver
 //! (`examples/bench`) includes them with `#[path]`.
 
 // NOTE: each test file uses a part of the kit; the rest (and its
@@ -15,6 +16,7 @@
 pub mod app;
 pub mod jar;
 pub mod mail;
+pub mod process;
 pub mod smtp;
 pub mod visitor;
 
@@ -22,6 +24,12 @@ pub use app::{drop_database, figment, fresh_database, TestApp, SECRET};
 pub use jar::Jar;
 pub use mail::{code_in, read_outbox, Mail};
 pub use visitor::{dec, enc, field_value, form, Page, Visitor};
+
+/// The `slotwise` binary Cargo built for these tests.
+pub const SLOTWISE_BIN: &str = env!("CARGO_BIN_EXE_slotwise");
+
+/// This checkout (where `Rocket.toml` and `templates/` are).
+pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The database a test app runs on.
 #[derive(Debug, Clone)]
