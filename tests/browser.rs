@@ -9,10 +9,13 @@
 //! test says `SKIPPED: …` on stderr and passes, except under `CI=true`, where
 //! it fails. Screenshots land in `target/browser-screenshots/`.
 
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::process::{tail, KillOnDrop, Launch, Process};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -25,24 +28,14 @@ const BOOKING: &str = r#"{min_notice_minutes=0,hours={mon=["00:00-24:00"],tue=["
 /// The whole browser run may take this long before it counts as hung.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A child process killed (by its PID) and reaped when dropped, panics included.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(support::MANIFEST_DIR)
 }
 
 /// `target/` of this build (respects `CARGO_TARGET_DIR`): the binary lives in
 /// `target/<profile>/slotwise`.
 fn target_dir() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_slotwise"));
+    let bin = Path::new(support::SLOTWISE_BIN);
     bin.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| manifest_dir().join("target"))
 }
 
@@ -60,51 +53,22 @@ fn missing_tools() -> Option<String> {
     None
 }
 
-fn free_port() -> u16 {
-    // NOTE: bound and dropped at once; the server binds it a moment later.
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port").port()
-}
-
-/// The last `lines` lines of a log file, for failure messages.
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// Starts the real server with its own database and outbox; waits for `/healthz`.
-fn start_server(dir: &Path, port: u16, log: &Path) -> Running {
-    let base = format!("http://127.0.0.1:{port}");
+/// Starts the real server with its own database and outbox, logging to
+/// `log`; waits for `/healthz`.
+fn start_server(dir: &Path, log: &Path) -> Process {
+    let launch = Launch::new(Path::new(support::SLOTWISE_BIN), &manifest_dir()).expect("a free loopback port");
+    let base = launch.base();
     let db = dir.join("b.db");
     let outbox = dir.join("outbox");
-    let log_file = std::fs::File::create(log).expect("server log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_slotwise"))
-        .current_dir(manifest_dir())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", port.to_string())
+    launch
         .env("ROCKET_SECRET_KEY", SECRET_KEY)
         .env("ROCKET_CLI_COLORS", "false")
         .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"sqlite://{}?mode=rwc\"}}}}", db.display()))
         .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()))
         .env("ROCKET_BOOKING", BOOKING)
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().expect("server log file"))
-        .stderr(log_file)
-        .spawn()
-        .expect("start the slotwise binary");
-    let mut server = Running(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if ureq::get(&format!("{base}/healthz")).timeout(Duration::from_secs(2)).call().is_ok_and(|r| r.status() == 200)
-        {
-            return server;
-        }
-        if let Ok(Some(status)) = server.0.try_wait() {
-            panic!("slotwise exited at launch ({status}):\n{}", tail(log, 40));
-        }
-        assert!(Instant::now() < deadline, "slotwise did not answer /healthz within 60 s:\n{}", tail(log, 40));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        .log_to(log.to_path_buf())
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -121,16 +85,15 @@ fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
     let screenshots = target_dir().join("browser-screenshots");
     std::fs::create_dir_all(&screenshots).expect("screenshot folder");
 
-    let port = free_port();
     let server_log = dir.path().join("server.log");
-    let _server = start_server(dir.path(), port, &server_log);
+    let slotwise = start_server(dir.path(), &server_log);
 
     let browser_log = dir.path().join("browser.log");
     let log_file = std::fs::File::create(&browser_log).expect("browser log file");
     let node = Command::new("node")
         .current_dir(manifest_dir())
         .arg("tests/browser/e2e.mjs")
-        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(slotwise.base())
         .arg(dir.path().join("outbox"))
         .arg(&screenshots)
         .stdin(Stdio::null())
@@ -138,7 +101,7 @@ fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
         .stderr(log_file)
         .spawn()
         .expect("start node");
-    let mut node = Running(node);
+    let mut node = KillOnDrop(node);
     let deadline = Instant::now() + BROWSER_TIMEOUT;
     let status = loop {
         if let Some(status) = node.0.try_wait().expect("waiting for node") {

@@ -6,74 +6,29 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Barrier, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Barrier};
 
-use support::{body, code_in, field_value, form, read_outbox, Backend};
+use support::process::{Launch, Process};
+use support::{code_in, field_value, form, read_outbox, Backend, Jar};
 
 /// Open all day, every day: the tests must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hold_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
 
-/// One running `slotwise` process, stopped when dropped.
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-impl Instance {
-    /// Starts the binary on a free loopback port against `db_url`, writing
-    /// mail to `outbox`, and waits until `/healthz` answers.
-    fn start(db_url: &str, outbox: &Path) -> Instance {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_slotwise"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_SECRET_KEY", support::SECRET)
-            .env("ROCKET_LOG_LEVEL", "off")
-            .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"{db_url}\"}}}}"))
-            .env(
-                "ROCKET_MAIL",
-                format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()),
-            )
-            .env("ROCKET_OTP", "{resend_cooldown_secs=0}")
-            .env("ROCKET_BOOKING", BOOKING)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start slotwise");
-        let mut instance = Instance { child, base };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = ureq::get(&format!("{}/healthz", instance.base)).call() {
-                if r.status() == 200 {
-                    return instance;
-                }
-            }
-            if let Ok(Some(status)) = instance.child.try_wait() {
-                panic!("slotwise exited at launch: {status}");
-            }
-            assert!(Instant::now() < deadline, "slotwise did not answer /healthz within 60 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Kills the process and waits for it to go.
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// Starts one `slotwise` process on a free loopback port against `db_url`,
+/// writing mail to `outbox`; it answers `/healthz` and is killed when dropped.
+fn instance(db_url: &str, outbox: &Path) -> Process {
+    let launch = Launch::new(Path::new(support::SLOTWISE_BIN), Path::new(support::MANIFEST_DIR)).expect("a free port");
+    let base = launch.base();
+    launch
+        .env("ROCKET_SECRET_KEY", support::SECRET)
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"{db_url}\"}}}}"))
+        .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()))
+        .env("ROCKET_OTP", "{resend_cooldown_secs=0}")
+        .env("ROCKET_BOOKING", BOOKING)
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A response read to the end.
@@ -86,17 +41,16 @@ struct Reply {
 /// A browser: one cookie jar, any instance.
 struct Browser {
     agent: ureq::Agent,
-    cookies: Mutex<BTreeMap<String, String>>,
+    jar: Jar,
 }
 
 impl Browser {
     fn new() -> Browser {
-        Browser { agent: ureq::AgentBuilder::new().redirects(0).build(), cookies: Mutex::default() }
+        Browser { agent: ureq::AgentBuilder::new().redirects(0).build(), jar: Jar::new() }
     }
 
     fn send(&self, request: ureq::Request, body: Option<&str>) -> Reply {
-        let jar = self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
-        let request = if jar.is_empty() { request } else { request.set("Cookie", &jar.join("; ")) };
+        let request = self.jar.send(request);
         let result = match body {
             Some(b) => request.set("Content-Type", "application/x-www-form-urlencoded").send_string(b),
             None => request.call(),
@@ -105,50 +59,39 @@ impl Browser {
             Ok(r) | Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("request failed: {e}"),
         };
-        for cookie in response.all("set-cookie") {
-            let pair = cookie.split(';').next().unwrap_or_default();
-            if let Some((k, v)) = pair.split_once('=') {
-                let mut jar = self.cookies.lock().unwrap();
-                if v.is_empty() || cookie.contains("Max-Age=0") {
-                    jar.remove(k.trim());
-                } else {
-                    jar.insert(k.trim().into(), v.trim().into());
-                }
-            }
-        }
+        self.jar.keep_all(&response);
         let status = response.status();
         let location = response.header("Location").unwrap_or_default().to_string();
         let body = response.into_string().unwrap_or_default();
         Reply { status, location, body }
     }
 
-    fn get(&self, on: &Instance, path: &str) -> Reply {
-        self.send(self.agent.get(&format!("{}{path}", on.base)), None)
+    fn get(&self, on: &Process, path: &str) -> Reply {
+        self.send(self.agent.get(&format!("{}{path}", on.base())), None)
     }
 
     /// GETs `path` on `on` for its form token, then POSTs `pairs` to `path`
     /// on `to` (which may be the other instance).
-    fn submit(&self, on: &Instance, to: &Instance, path: &str, pairs: &[(&str, &str)]) -> Reply {
+    fn submit(&self, on: &Process, to: &Process, path: &str, pairs: &[(&str, &str)]) -> Reply {
         let page = self.get(on, path);
-        assert_eq!(page.status, 200, "GET {path} on {}: {}", on.base, page.location);
+        assert_eq!(page.status, 200, "GET {path} on {}: {}", on.base(), page.location);
         self.post(to, path, &page, pairs)
     }
 
     /// POSTs `pairs` plus the token of `page` to `path` on `to`.
-    fn post(&self, to: &Instance, path: &str, page: &Reply, pairs: &[(&str, &str)]) -> Reply {
+    fn post(&self, to: &Process, path: &str, page: &Reply, pairs: &[(&str, &str)]) -> Reply {
         let token = field_value(&page.body, "csrf_token").expect("page has a csrf_token");
         let mut all = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(pairs);
-        self.send(self.agent.post(&format!("{}{path}", to.base)), Some(&form(&all)))
+        self.send(self.agent.post(&format!("{}{path}", to.base())), Some(&form(&all)))
     }
 }
 
 /// The code in the newest email to `email`.
 fn code_for(outbox: &Path, email: &str) -> String {
     let mails = read_outbox(outbox);
-    let to_email = |m: &&String| m.split("\r\n\r\n").next().is_some_and(|headers| headers.contains(email));
-    let mail = mails.iter().rev().find(to_email).expect("a code email");
-    code_in(body(mail)).expect("a code in the email")
+    let mail = mails.iter().rev().find(|m| m.is_to(email)).expect("a code email");
+    code_in(&mail.text).expect("a code in the email")
 }
 
 /// A fresh PostgreSQL database and outbox, dropped at the end.
@@ -163,16 +106,17 @@ impl Shared {
     fn new(test: &str) -> Option<Shared> {
         let db = Backend::postgres(test)?;
         let dir = tempfile::tempdir().expect("temp dir");
-        let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let (db_url, drop) = runtime.block_on(support::fresh_database(&db, dir.path()));
         Some(Shared { db_url, outbox: dir.path().join("outbox"), drop, _dir: dir })
     }
 
     fn bookings(&self) -> i64 {
-        let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         runtime.block_on(async {
-            let db = slotwise::db::connect(&self.db_url, 1, 10).await.unwrap();
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings").fetch_one(&db.pool).await.unwrap();
+            let db = slotwise::db::connect(&self.db_url, 1, 10).await.expect("the test database");
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM bookings").fetch_one(&db.pool).await.expect("count bookings");
             db.pool.close().await;
             n
         })
@@ -189,7 +133,7 @@ impl Drop for Shared {
 
 /// Service → slot → details, each step on the next instance of `on`;
 /// returns the emailed code.
-fn until_code(v: &Browser, on: [&Instance; 3], outbox: &Path, email: &str, slot: Option<&str>) -> String {
+fn until_code(v: &Browser, on: [&Process; 3], outbox: &Path, email: &str, slot: Option<&str>) -> String {
     let r = v.submit(on[0], on[1], "/book/service", &[("service", "consultation")]);
     assert_eq!((r.status, r.location.as_str()), (303, "/book/slot"));
     let page = v.get(on[1], "/book/slot");
@@ -207,7 +151,7 @@ fn a_visitor_alternating_between_instances_books_and_survives_one_stopping() {
     let Some(shared) = Shared::new("a_visitor_alternating_between_instances_books_and_survives_one_stopping") else {
         return;
     };
-    let (a, mut b) = (Instance::start(&shared.db_url, &shared.outbox), Instance::start(&shared.db_url, &shared.outbox));
+    let (a, mut b) = (instance(&shared.db_url, &shared.outbox), instance(&shared.db_url, &shared.outbox));
 
     // A session changed on one instance is seen by the other at once.
     let v = Browser::new();
@@ -241,7 +185,7 @@ fn a_visitor_alternating_between_instances_books_and_survives_one_stopping() {
 #[test]
 fn twenty_visitors_on_two_instances_book_the_last_seat_once() {
     let Some(shared) = Shared::new("twenty_visitors_on_two_instances_book_the_last_seat_once") else { return };
-    let instances = [Instance::start(&shared.db_url, &shared.outbox), Instance::start(&shared.db_url, &shared.outbox)];
+    let instances = [instance(&shared.db_url, &shared.outbox), instance(&shared.db_url, &shared.outbox)];
 
     // Everyone verifies their address for the same slot (holds are off).
     let mut slot: Option<String> = None;

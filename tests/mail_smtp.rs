@@ -2,15 +2,15 @@
 //! server: delivery, a dead server, a refusing server, STARTTLS required but
 //! not offered.
 
-#[path = "support/smtp.rs"]
-mod smtp;
+mod support;
 
 use std::time::{Duration, Instant};
 
 use slotwise::config::{MailConfig, MailTransportKind};
 use slotwise::mail::{compose, mailbox, Attachment, MailError, Mailer};
 
-use smtp::{free_port_url, SmtpServer};
+use support::smtp::{free_port_url, SmtpServer};
+use support::Mail;
 
 fn smtp_mailer(url: String) -> Mailer {
     let config = MailConfig { transport: MailTransportKind::Smtp, smtp_url: url, ..Default::default() };
@@ -49,22 +49,34 @@ async fn smtp_delivers_a_composed_message() {
     let first = &received[0];
     assert_eq!(first.from, "bookings@example.test");
     assert_eq!(first.to, vec!["ada@example.test".to_string()]);
+    // On the wire: dot-stuffed by lettre, unstuffed by the server; CRLF lines.
     let data = &first.data;
-    assert!(data.contains("Subject: Your booking\r\n"), "{data}");
-    assert!(data.contains("From: Slotwise <bookings@example.test>\r\n"), "{data}");
-    assert!(data.contains("Content-Type: multipart/mixed;"), "{data}");
-    assert!(data.contains("Content-Type: multipart/alternative;"), "{data}");
-    assert!(data.contains("Content-Type: text/plain; charset=utf-8"), "{data}");
-    assert!(data.contains("Content-Type: text/html; charset=utf-8"), "{data}");
-    assert!(data.contains("Content-Type: text/calendar; method=PUBLISH; charset=utf-8"), "{data}");
-    assert!(data.contains("filename=\"appointment.ics\""), "{data}");
-    assert!(data.contains("Your code is 424242."), "{data}");
-    // Dot-stuffed by lettre, unstuffed by the server.
     assert!(data.contains("\r\n.a line starting with a dot\r\n"), "{data}");
-    assert!(data.contains("BEGIN:VCALENDAR\r\n"), "{data}");
     assert!(data.ends_with("\r\n"), "{data}");
-    assert!(received[1].data.contains("Subject: Second\r\n"));
-    assert!(!received[1].data.contains("multipart/mixed"));
+
+    // The message, as a mail reader sees it.
+    let mail = Mail::parse(data);
+    assert_eq!(mail.subject, "Your booking", "{data}");
+    assert_eq!(mail.from.iter().map(ToString::to_string).collect::<Vec<_>>(), ["Slotwise <bookings@example.test>"]);
+    assert_eq!(mail.to.iter().map(ToString::to_string).collect::<Vec<_>>(), ["Ada Visitor <ada@example.test>"]);
+    assert!(mail.message_id.ends_with("@example.test"), "{}", mail.message_id);
+    let types = &mail.content_types;
+    assert_eq!(types.first().map(String::as_str), Some("multipart/mixed"), "{types:?}");
+    for part in ["multipart/alternative", "text/plain; charset=utf-8", "text/html; charset=utf-8"] {
+        assert!(types.iter().any(|t| t == part), "{part} in {types:?}");
+    }
+    assert!(mail.text.contains("Your code is 424242."), "{}", mail.text);
+    assert!(mail.text.lines().any(|line| line == ".a line starting with a dot"), "{}", mail.text);
+    assert!(mail.html.contains("<p>Your code is <b>424242</b>.</p>"), "{}", mail.html);
+    let [ics] = &mail.attachments[..] else { panic!("one attachment: {:?}", mail.attachments) };
+    assert_eq!(ics.filename, "appointment.ics");
+    assert_eq!(ics.content_type, "text/calendar; method=PUBLISH; charset=utf-8");
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n"), "{:?}", ics.body);
+
+    let second = Mail::parse(&received[1].data);
+    assert_eq!(second.subject, "Second");
+    assert!(!second.content_types.iter().any(|t| t == "multipart/mixed"), "{:?}", second.content_types);
+    assert!(second.attachments.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +101,7 @@ async fn smtp_refusal_is_an_error_and_the_mailer_recovers() {
     mailer.send(message(&mailer, "Accepted", None)).await.expect("send after refusal");
     let received = server.wait_for(1, Duration::from_secs(5));
     assert_eq!(received.len(), 1);
-    assert!(received[0].data.contains("Subject: Accepted\r\n"));
+    assert_eq!(Mail::parse(&received[0].data).subject, "Accepted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

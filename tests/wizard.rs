@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{body, code_in, field_value, form, Backend, Page, TestApp, Visitor};
+use support::{code_in, field_value, form, Backend, Mail, Page, TestApp, Visitor};
 
 /// Open every day, all day, so tests do not depend on today's weekday.
 const ALWAYS_OPEN: &str = r#"
@@ -26,7 +26,8 @@ async fn app(db: &Backend, extra: &str) -> TestApp {
     TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{extra}")).await
 }
 
-fn outbox(app: &TestApp) -> Vec<String> {
+/// Every email the app wrote to its outbox, oldest first, parsed.
+fn outbox(app: &TestApp) -> Vec<Mail> {
     support::read_outbox(&app.outbox)
 }
 
@@ -62,7 +63,7 @@ async fn until_code(app: &TestApp, v: &Visitor<'_>, email: &str) -> String {
     choose_first_slot(v).await;
     let page = enter_details(v, "Ann", email).await;
     assert_eq!(page.location(), "/book/verify", "{}", page.body);
-    code_in(body(outbox(app).last().expect("code email"))).expect("code in email")
+    code_in(&outbox(app).last().expect("code email").text).expect("code in email")
 }
 
 async fn confirm(v: &Visitor<'_>) -> Page {
@@ -87,9 +88,10 @@ async fn a_visitor_books_and_gets_a_confirmation_with_calendar_and_cancel_link(d
 
     let mails = outbox(&app);
     let confirmation = mails.last().unwrap();
-    assert!(confirmation.contains(&reference));
-    assert!(confirmation.contains("BEGIN:VCALENDAR") && confirmation.contains("text/calendar"));
-    let link = confirmation.split("http://127.0.0.1:8000").find(|s| s.starts_with("/booking/")).unwrap();
+    assert!(confirmation.text.contains(&reference), "{}", confirmation.text);
+    let ics = confirmation.attachment(".ics").expect("an .ics attachment");
+    assert!(ics.body.contains("BEGIN:VCALENDAR") && ics.content_type.starts_with("text/calendar"), "{ics:?}");
+    let link = confirmation.text.split("http://127.0.0.1:8000").find(|s| s.starts_with("/booking/")).unwrap();
     let link: String = link.chars().take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"').collect();
 
     let stranger = app.visitor();
@@ -167,14 +169,14 @@ async fn markup_in_a_name_is_escaped_on_the_page_and_in_the_email(db: Backend) {
     choose_first_slot(&v).await;
     let page = enter_details(&v, "<script>alert(1)</script>", "eve@example.test").await;
     assert_eq!(page.status, Status::SeeOther);
-    let code = code_in(body(outbox(&app).last().unwrap())).unwrap();
+    let code = code_in(&outbox(&app).last().unwrap().text).unwrap();
     enter_code(&v, &code).await;
     let page = v.get("/book/confirm").await;
     assert!(!page.body.contains("<script>alert"));
     assert!(page.body.contains("&lt;script&gt;"));
     confirm(&v).await;
     let mail = outbox(&app).pop().unwrap();
-    assert!(!mail.contains("<p><script>"), "raw markup in the HTML part");
+    assert!(!mail.html.is_empty() && !mail.html.contains("<p><script>"), "raw markup in the HTML part");
 }
 
 async fn wrong_codes_count_down_then_429_kills_the_code(db: Backend) {
@@ -234,7 +236,7 @@ async fn resend_respects_cooldown_and_kills_the_old_code(db: Backend) {
     assert_eq!(outbox(app).len(), 1);
     let page = v.get("/book/verify").await;
     assert_eq!(v.submit("/book/verify/resend", &page, &[]).await.location(), "/book/verify");
-    let second = code_in(body(outbox(app).last().unwrap())).unwrap();
+    let second = code_in(&outbox(app).last().unwrap().text).unwrap();
     if first != second {
         assert_eq!(enter_code(&v, &first).await.status, Status::UnprocessableEntity, "old code still works");
     }
@@ -273,7 +275,7 @@ async fn codes_travel_over_smtp_and_a_dead_server_loses_nothing(db: Backend) {
     let mail = smtp.wait_for(1, Duration::from_secs(10));
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, vec!["ann@example.test".to_string()]);
-    let code = code_in(body(&mail[0].data)).unwrap();
+    let code = code_in(&Mail::parse(&mail[0].data).text).unwrap();
     assert_eq!(enter_code(&v, &code).await.location(), "/book/confirm");
 }
 
@@ -304,12 +306,15 @@ async fn a_german_visitor_sees_german_service_names_on_pages_and_in_mail(db: Bac
     let page = v.get("/book/service").await;
     assert!(page.body.contains("Beratung") && !page.body.contains("Consultation"), "service page");
     let code = until_code(&app, &v, "de@example.test").await;
-    assert!(outbox(&app).last().unwrap().contains("Beratung"), "code email");
+    assert!(outbox(&app).last().unwrap().everything().contains("Beratung"), "code email");
     enter_code(&v, &code).await;
     assert!(v.get("/book/confirm").await.body.contains("Beratung"), "summary");
     confirm(&v).await;
     let mail = outbox(&app).pop().unwrap();
-    assert!(mail.contains("Beratung") && !mail.contains("Consultation"), "confirmation email and calendar");
+    let ics = &mail.attachment(".ics").expect("an .ics attachment").body;
+    let all = mail.everything();
+    assert!(all.contains("Beratung") && !all.contains("Consultation"), "confirmation email and calendar");
+    assert!(mail.text.contains("Beratung") && ics.contains("Beratung"), "{}\n{ics}", mail.text);
     // A language without an entry shows the configured name.
     let en = app.visitor();
     assert!(en.get("/book/service").await.body.contains("Consultation"));
@@ -326,7 +331,7 @@ async fn race_for_the_last_seat(app: &TestApp) {
         let s = slot.get_or_insert_with(|| field_value(&page.body, "slot").unwrap()).clone();
         assert_eq!(v.submit("/book/slot", &page, &[("slot", &s)]).await.status, Status::SeeOther);
         enter_details(v, "Racer", &format!("r{i}@example.test")).await;
-        let code = code_in(body(outbox(app).last().unwrap())).unwrap();
+        let code = code_in(&outbox(app).last().unwrap().text).unwrap();
         assert_eq!(enter_code(v, &code).await.location(), "/book/confirm");
     }
     let pages: Vec<Page> = futures::future::join_all(visitors.iter().map(|v| v.get("/book/confirm"))).await;
@@ -373,7 +378,7 @@ async fn a_new_service_clears_a_slot_that_no_longer_fits_and_a_new_email_clears_
     assert_eq!(v.submit("/book/slot", &page, &[("slot", &late)]).await.location(), "/book/details");
     let page = enter_details(&v, "Ann", "ann@example.test").await;
     assert_eq!(page.location(), "/book/verify");
-    let code = code_in(body(outbox(&app).last().unwrap())).unwrap();
+    let code = code_in(&outbox(&app).last().unwrap().text).unwrap();
     enter_code(&v, &code).await;
     // Same email, new name: still verified.
     assert_eq!(enter_details(&v, "Ann B", "ann@example.test").await.location(), "/book/confirm");

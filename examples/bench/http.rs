@@ -1,8 +1,10 @@
-//! A visitor over real HTTP: one `ureq` agent (keep-alive), its own session
-//! cookie, no redirects followed (each `303` is checked, and its `Set-Cookie`
-//! kept).
+//! A visitor over real HTTP: one `ureq` agent (keep-alive), its own cookie
+//! jar (the test kit's [`Jar`]), no redirects followed (each `303` is
+//! checked, and its `Set-Cookie` kept).
 
 use std::time::Duration;
+
+use crate::jar::Jar;
 
 /// The session cookie's name (`session.cookie_name`, left at its default).
 const COOKIE: &str = "slotwise_session";
@@ -34,7 +36,7 @@ impl Reply {
 pub struct Visitor {
     agent: ureq::Agent,
     base: String,
-    cookie: Option<String>,
+    jar: Jar,
 }
 
 /// A keep-alive agent that never follows redirects.
@@ -45,47 +47,36 @@ pub fn agent() -> ureq::Agent {
 impl Visitor {
     /// A visitor without a cookie, sending through `agent` to `base`.
     pub fn new(agent: &ureq::Agent, base: &str) -> Visitor {
-        Visitor { agent: agent.clone(), base: base.to_string(), cookie: None }
+        Visitor { agent: agent.clone(), base: base.to_string(), jar: Jar::new() }
     }
 
-    /// The `Cookie` header value this visitor sends (`name=value`).
-    pub fn cookie(&self) -> Option<&str> {
-        self.cookie.as_deref()
+    /// The session cookie as a `Cookie` header value (`name=value`).
+    pub fn cookie(&self) -> Option<String> {
+        self.jar.get(COOKIE).map(|value| format!("{COOKIE}={value}"))
     }
 
     /// `GET path`.
     pub fn get(&mut self, path: &str) -> Result<Reply, String> {
-        let request = self.with_cookie(self.agent.get(&format!("{}{path}", self.base)));
+        let request = self.jar.send(self.agent.get(&format!("{}{path}", self.base)));
         self.finish(request.call())
     }
 
     /// `POST path` with a urlencoded form of `pairs`.
     pub fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Result<Reply, String> {
         let request = self
-            .with_cookie(self.agent.post(&format!("{}{path}", self.base)))
+            .jar
+            .send(self.agent.post(&format!("{}{path}", self.base)))
             .set("Content-Type", "application/x-www-form-urlencoded");
         self.finish(request.send_string(&form(pairs)))
     }
 
-    fn with_cookie(&self, request: ureq::Request) -> ureq::Request {
-        match &self.cookie {
-            Some(cookie) => request.set("Cookie", cookie),
-            None => request,
-        }
-    }
-
-    fn finish(&mut self, result: Result<ureq::Response, ureq::Error>) -> Result<Reply, String> {
+    fn finish(&self, result: Result<ureq::Response, ureq::Error>) -> Result<Reply, String> {
         let response = match result {
             Ok(response) => response,
             Err(ureq::Error::Status(_, response)) => response,
             Err(e) => return Err(format!("HTTP: {e}")),
         };
-        for header in response.all("set-cookie") {
-            let pair = header.split(';').next().unwrap_or_default().trim();
-            if let Some(value) = pair.strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')) {
-                self.cookie = (!value.is_empty()).then(|| pair.to_string());
-            }
-        }
+        self.jar.keep_all(&response);
         let status = response.status();
         let location = response.header("location").unwrap_or_default().to_string();
         let body = response.into_string().map_err(|e| format!("reading a body: {e}"))?;

@@ -31,8 +31,22 @@ mod http;
 mod report;
 mod scenarios;
 mod server;
-mod smtp;
 mod wrk;
+
+// NOTE: the test kit's cookie jar, mail reader, SMTP sink and spawn helper,
+// shared rather than copied; the driver uses a part of each.
+#[allow(dead_code)]
+#[path = "../../tests/support/jar.rs"]
+mod jar;
+#[allow(dead_code)]
+#[path = "../../tests/support/mail.rs"]
+mod mail;
+#[allow(dead_code)]
+#[path = "../../tests/support/process.rs"]
+mod process;
+#[allow(dead_code)]
+#[path = "../../tests/support/smtp.rs"]
+mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -117,7 +131,7 @@ fn run() -> Result<(), String> {
     if !bin.exists() {
         return Err(format!("{} is missing: cargo build --release --bin slotwise", bin.display()));
     }
-    let sink = smtp::Sink::start()?;
+    let sink = smtp::SmtpServer::try_start().map_err(|e| format!("SMTP sink: {e}"))?;
     let mut all = Vec::new();
     for backend in &options.backends {
         eprintln!("== {backend}");
@@ -133,7 +147,7 @@ fn bench(
     options: &Options,
     repo: &Path,
     bin: &Path,
-    sink: &smtp::Sink,
+    sink: &smtp::SmtpServer,
 ) -> Result<Figures, String> {
     let mut dir = tempfile::Builder::new().prefix("slotwise-bench-").tempdir().map_err(|e| e.to_string())?;
     // BENCH_KEEP=1 keeps the folder (databases, server logs, wrk scripts).
@@ -150,9 +164,8 @@ fn bench(
             Some(pg) => pg.url.clone(),
             None => format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display()),
         };
-        let port = server::free_port()?;
-        let env = environment(&url, port, sink.port);
-        let server = Server::start(bin, repo, port, &env, dir.path().join(format!("{name}.log")))?;
+        let env = |port| environment(&url, port, sink.port());
+        let server = Server::start(bin, repo, env, dir.path().join(format!("{name}.log")))?;
         Ok((server, url, pg))
     };
     let (server, url, pg) = start("bench")?;

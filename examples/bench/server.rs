@@ -1,69 +1,46 @@
 //! The release `slotwise` binary as a child process on a loopback port,
 //! configured by `ROCKET_*` variables, killed (by its pid) when dropped —
-//! on error paths too.
+//! on error paths too. Started by the test kit's spawn helper
+//! (`tests/support/process.rs`); this adds what the benchmark measures.
 
-use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::process::{Launch, Process};
 
 /// A running server.
 pub struct Server {
-    child: Child,
+    process: Process,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
-    log: PathBuf,
-}
-
-/// A free loopback port (bound, read, released).
-pub fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 impl Server {
     /// Starts `bin` in `repo` (where `Rocket.toml` and `templates/` are) with
-    /// `env` on top of the inherited environment; waits for `/healthz`.
-    pub fn start(bin: &Path, repo: &Path, port: u16, env: &[(String, String)], log: PathBuf) -> Result<Server, String> {
-        let log_file = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let child = Command::new(bin)
-            .current_dir(repo)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+    /// `PATH`, the release profile and `env(port)` as its whole environment;
+    /// waits for `/healthz`. Its output goes to `log`.
+    pub fn start(
+        bin: &Path,
+        repo: &Path,
+        env: impl FnOnce(u16) -> Vec<(String, String)>,
+        log: PathBuf,
+    ) -> Result<Server, String> {
+        let launch = Launch::new(bin, repo)?;
+        let vars = env(launch.port());
+        let process = launch
+            .clear_env()
             .env("ROCKET_PROFILE", "release")
-            .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_CLI_COLORS", "false")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log_file)
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", bin.display()))?;
-        let server = Server { child, base: format!("http://127.0.0.1:{port}"), log };
-        server.wait_healthy(Duration::from_secs(120))?;
-        Ok(server)
-    }
-
-    fn wait_healthy(&self, within: Duration) -> Result<(), String> {
-        let agent = crate::http::agent();
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(r) = agent.get(&format!("{}/healthz", self.base)).call() {
-                if r.status() == 200 {
-                    return Ok(());
-                }
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        Err(format!("the server did not answer /healthz in {within:?}; see {}", self.log.display()))
+            .envs(vars)
+            .log_to(log)
+            .ready_within(Duration::from_secs(120))
+            .start()?;
+        Ok(Server { base: process.base().to_string(), process })
     }
 
     /// The process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// CPU time used so far by every thread of the server (user + system), in
@@ -99,11 +76,4 @@ pub fn postgres_cpu_secs() -> f64 {
             (ticks(11) + ticks(12)) / 100.0
         })
         .sum()
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -1,18 +1,21 @@
-//! A small but real SMTP server for integration tests.
+//! The one SMTP sink: a small but real SMTP server on loopback, shared by the
+//! integration tests and the benchmark driver (`examples/bench`, which
+//! includes this file with `#[path]`, so it depends on nothing else in
+//! `tests/support`).
 //!
 //! It listens on `127.0.0.1` (an OS-chosen port), serves each connection on its
 //! own thread and speaks enough RFC 5321 for lettre's client: greeting, `EHLO`
 //! / `HELO` (no `STARTTLS`, no `AUTH`), `MAIL FROM`, `RCPT TO`, `DATA` (with
 //! dot-unstuffing), `RSET`, `NOOP`, `QUIT`. Every accepted message is kept as a
-//! [`Received`]. [`SmtpServer::set_refuse`] makes it answer `554` to `MAIL FROM`.
+//! [`Received`] until taken or forgotten; waiting for one blocks on a condition
+//! variable, not a poll, so the benchmark's visitors get their code at once.
+//! [`SmtpServer::set_refuse`] makes it answer `554` to `MAIL FROM`.
 //! Dropping the server stops it and closes its connections.
-
-#![allow(dead_code)]
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -33,10 +36,20 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// Whether `address` is one of the envelope recipients (without regard
+    /// to case).
+    pub fn is_to(&self, address: &str) -> bool {
+        self.to.iter().any(|to| to.eq_ignore_ascii_case(address))
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     messages: Mutex<Vec<Received>>,
-    connections: std::sync::atomic::AtomicUsize,
+    /// Notified whenever a message is added.
+    arrived: Condvar,
+    connections: AtomicUsize,
     refuse: AtomicBool,
     stop: AtomicBool,
 }
@@ -44,7 +57,26 @@ struct Shared {
 impl Shared {
     fn messages(&self) -> MutexGuard<'_, Vec<Received>> {
         // A panicking connection thread must not hide what was received.
-        self.messages.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.messages.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, received: Received) {
+        self.messages().push(received);
+        self.arrived.notify_all();
+    }
+
+    /// Waits until `ready` finds what it wants in the messages (or `timeout`
+    /// passes) and returns its last answer.
+    fn wait<T>(&self, timeout: Duration, mut ready: impl FnMut(&mut Vec<Received>) -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        let mut messages = self.messages();
+        loop {
+            if let Some(found) = ready(&mut messages) {
+                return Some(found);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            messages = self.arrived.wait_timeout(messages, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
     }
 }
 
@@ -55,17 +87,20 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Binds `127.0.0.1:0` and starts accepting connections.
+    /// Binds `127.0.0.1:0` and starts accepting connections; panics if it
+    /// cannot (tests).
     pub fn start() -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test SMTP server");
-        let port = listener.local_addr().expect("local address").port();
+        SmtpServer::try_start().expect("start the test SMTP server")
+    }
+
+    /// Like [`SmtpServer::start`], with the error for callers that report it.
+    pub fn try_start() -> io::Result<SmtpServer> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared::default());
         let accept_shared = Arc::clone(&shared);
-        thread::Builder::new()
-            .name(format!("smtp-test-{port}"))
-            .spawn(move || accept_loop(listener, accept_shared))
-            .expect("spawn the SMTP accept thread");
-        SmtpServer { port, shared }
+        thread::Builder::new().name(format!("smtp-sink-{port}")).spawn(move || accept_loop(listener, accept_shared))?;
+        Ok(SmtpServer { port, shared })
     }
 
     /// The server's port.
@@ -88,17 +123,25 @@ impl SmtpServer {
         self.shared.messages().clone()
     }
 
-    /// Polls until at least `count` messages arrived or `timeout` passed, and
+    /// Waits until at least `count` messages arrived or `timeout` passed, and
     /// returns what arrived (possibly fewer than `count`: assert on it).
     pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let messages = self.messages();
-            if messages.len() >= count || Instant::now() >= deadline {
-                return messages;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        let enough = |messages: &mut Vec<Received>| (messages.len() >= count).then(|| messages.clone());
+        self.shared.wait(timeout, enough).unwrap_or_else(|| self.messages())
+    }
+
+    /// Waits up to `timeout` for a message to `recipient` (envelope, without
+    /// regard to case) and takes the oldest one out of the server.
+    pub fn take_to(&self, recipient: &str, timeout: Duration) -> Option<Received> {
+        self.shared.wait(timeout, |messages| {
+            let at = messages.iter().position(|m| m.is_to(recipient))?;
+            Some(messages.remove(at))
+        })
+    }
+
+    /// Forgets every message to `recipient` received so far.
+    pub fn forget_to(&self, recipient: &str) {
+        self.shared.messages().retain(|m| !m.is_to(recipient));
     }
 
     /// When `true`, every `MAIL FROM` is answered `554` and nothing is accepted.
@@ -138,7 +181,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(stream) = stream else { continue };
         shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(&shared);
-        let spawned = thread::Builder::new().name("smtp-test-conn".into()).spawn(move || {
+        let spawned = thread::Builder::new().name("smtp-sink-conn".into()).spawn(move || {
             // The client hanging up mid-session is not the server's problem.
             let _ = Session::new(stream, shared).and_then(|mut session| session.run());
         });
@@ -265,7 +308,7 @@ impl Session {
                     let Some(data) = self.read_data()? else { return Ok(()) };
                     let received =
                         Received { from: tx.from.take().unwrap_or_default(), to: std::mem::take(&mut tx.to), data };
-                    self.shared.messages().push(received);
+                    self.shared.push(received);
                     self.reply("250 2.0.0 OK queued")?;
                 }
                 "RSET" => {
