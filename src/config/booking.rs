@@ -8,7 +8,7 @@ use chrono::Weekday;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// One bookable service.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// `[i18n]`, checked: every language has a catalog, the default is one of them.
 #[derive(Debug, Clone, Deserialize)]

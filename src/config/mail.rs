@@ -5,7 +5,7 @@ use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use serde::Deserialize;
 use url::Url;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// How mail leaves the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

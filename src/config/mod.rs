@@ -8,6 +8,7 @@
 //! from managed state and never touch the figment themselves.
 
 mod booking;
+mod error;
 mod i18n;
 mod mail;
 mod otp;
@@ -21,49 +22,11 @@ use serde::Deserialize;
 #[cfg(test)]
 pub(crate) use booking::tests::with_hours as booking_with_hours;
 pub use booking::{BookingConfig, OpeningRange, Service, Week};
+pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, MailConfig, MailTransportKind};
 pub use otp::OtpConfig;
 pub use session::SessionConfig;
-
-/// A configuration problem, named by its dotted key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration `{key}`: {message}")]
-pub struct ConfigError {
-    /// The dotted key, e.g. `session.idle_timeout_secs`.
-    pub key: String,
-    /// What is wrong with it, for the operator.
-    pub message: String,
-}
-
-impl ConfigError {
-    /// Builds an error for `key`.
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError { key: key.into(), message: message.into() }
-    }
-
-    /// `Err` naming `key` unless `value` is at least 1.
-    fn non_zero<T: NonZeroFrom>(key: &str, value: u64) -> Result<T, ConfigError> {
-        T::non_zero(value).ok_or_else(|| ConfigError::new(key, "must be at least 1"))
-    }
-}
-
-/// The `NonZero*` types a section reads.
-trait NonZeroFrom: Sized {
-    fn non_zero(value: u64) -> Option<Self>;
-}
-
-impl NonZeroFrom for std::num::NonZeroU64 {
-    fn non_zero(value: u64) -> Option<Self> {
-        Self::new(value)
-    }
-}
-
-impl NonZeroFrom for std::num::NonZeroU32 {
-    fn non_zero(value: u64) -> Option<Self> {
-        u32::try_from(value).ok().and_then(Self::new)
-    }
-}
 
 /// Everything Slotwise reads from the configuration, checked.
 #[derive(Debug, Clone, Deserialize, Default)]

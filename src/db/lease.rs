@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
-use super::Backend;
+use super::backend::Backend;
 
 /// A connection idle longer than this is closed rather than reused (a server
 /// or firewall may have dropped it meanwhile).

@@ -6,6 +6,7 @@
 //! times). What genuinely differs — the migrations' DDL and the per-connection
 //! SQLite pragmas — lives here and nowhere else.
 
+mod backend;
 mod lease;
 
 use std::borrow::Cow;
@@ -21,6 +22,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::AnyPool;
 use sqlx::{Any, Executor};
 
+pub use backend::Backend;
 use lease::Lanes;
 pub use lease::Lease;
 
@@ -28,27 +30,6 @@ pub use lease::Lease;
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// Pages in the SQLite log beyond which a checkpoint also starts it over.
 const RESTART_FRAMES: i64 = 4096;
-
-/// Which SQL engine a pool talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// Embedded SQLite file (the default).
-    Sqlite,
-    /// A PostgreSQL server, shareable by several app instances.
-    Postgres,
-}
-
-impl Backend {
-    /// Reads the backend from a database URL's scheme.
-    pub fn from_url(url: &str) -> Option<Backend> {
-        let scheme = url.split_once(':')?.0;
-        match scheme {
-            "sqlite" => Some(Backend::Sqlite),
-            "postgres" | "postgresql" => Some(Backend::Postgres),
-            _ => None,
-        }
-    }
-}
 
 /// The pool behind [`Db`]: an `AnyPool` and the backend it talks to.
 /// Clones share the pool and the leased connections.

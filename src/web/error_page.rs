@@ -6,7 +6,7 @@ use rocket::Request;
 use rocket_dyn_templates::{context, tera};
 
 use super::page::{language, Page, Theme, THEME_KEY};
-use super::{View, Views};
+use super::view::{View, Views};
 use crate::config::Settings;
 use crate::session::Session;
 

@@ -6,8 +6,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
 use serde::Serialize;
 
-use super::state::{Step, WizardState};
-use super::STATE_KEY;
+use super::state::{Step, WizardState, STATE_KEY};
 use crate::config::{Service, Settings};
 use crate::i18n::t;
 use crate::mail::{Appointment, Recipient};

@@ -21,12 +21,7 @@ mod slot;
 mod state;
 mod verify;
 
-pub use state::{Details, Step, WizardState};
-
-/// Session key of the wizard state.
-pub const STATE_KEY: &str = "wizard";
-/// Session key of the last booking's reference (for `/book/done`).
-pub const DONE_KEY: &str = "done";
+pub use state::{Details, Step, WizardState, DONE_KEY, STATE_KEY};
 
 /// The wizard's routes, every step's and the doors'.
 pub fn routes() -> Vec<rocket::Route> {

@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Session key of the wizard state.
+pub const STATE_KEY: &str = "wizard";
+/// Session key of the last booking's reference (for `/book/done`).
+pub const DONE_KEY: &str = "done";
+
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
