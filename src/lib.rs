@@ -43,7 +43,8 @@ pub fn rocket() -> Rocket<Build> {
 }
 
 /// The app configured from `figment`. Stages attach in this order:
-/// config → database + migrations → templates → session → features.
+/// config → secrets → database + migrations → templates → session → mail →
+/// the web shell → features.
 pub fn build(figment: Figment) -> Rocket<Build> {
     let views = web::Views::default();
     rocket::custom(figment)
@@ -59,7 +60,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(session::stage(web::failure_body))
         .attach(mail::stage())
         .attach(web::stage())
-        .mount("/", prefs::routes())
-        .mount("/", wizard::routes())
-        .mount("/", booking::routes::routes())
+        .attach(prefs::stage())
+        .attach(wizard::stage())
+        .attach(booking::stage())
 }

@@ -52,8 +52,8 @@ fn set_prefs(form: CsrfForm<PrefsForm>, session: Session<'_>, settings: &State<S
 }
 
 /// Mounts `POST /prefs`.
-pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![set_prefs]
+pub fn stage() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_ignite("Preferences", |rocket| async { rocket.mount("/", rocket::routes![set_prefs]) })
 }
 
 #[cfg(test)]

@@ -9,3 +9,8 @@ pub mod availability;
 pub mod routes;
 pub mod service;
 pub mod store;
+
+/// Mounts the booking link's pages.
+pub fn stage() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_ignite("Booking link", |rocket| async { rocket.mount("/", routes::routes()) })
+}

@@ -23,8 +23,17 @@ mod verify;
 
 pub use state::{Details, Step, WizardState, DONE_KEY, STATE_KEY};
 
-/// The wizard's routes, every step's and the doors'.
-pub fn routes() -> Vec<rocket::Route> {
-    [entry::routes(), service::routes(), slot::routes(), details::routes(), verify::routes(), confirm::routes()]
-        .concat()
+/// Mounts the wizard's routes, every step's and the doors'.
+pub fn stage() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_ignite("Booking wizard", |rocket| async {
+        let routes = [
+            entry::routes(),
+            service::routes(),
+            slot::routes(),
+            details::routes(),
+            verify::routes(),
+            confirm::routes(),
+        ];
+        rocket.mount("/", routes.concat())
+    })
 }
