@@ -1,15 +1,26 @@
 //! Outgoing mail.
 //!
+//! [`Notifier`] is what the rest of the app calls: one method per kind of
+//! email, rendered from the Tera templates under `templates/mail/`.
 //! [`Mailer`] sends composed [`Message`]s through the transport chosen by
 //! `mail.transport`: lettre's async SMTP client, one `.eml` file per message in
-//! `mail.outbox_dir`, or the log. [`stage`] builds it at ignite from the
-//! validated [`Settings`] and puts it in managed state; [`compose`] builds the
-//! multipart messages (plain text + HTML, with an optional attachment such as
-//! an `.ics` invitation).
+//! `mail.outbox_dir`, or the log. [`compose`] builds the multipart messages
+//! (plain text + HTML, with an optional attachment such as an `.ics`
+//! invitation). [`stage`] builds both at ignite from the validated
+//! [`Settings`] and puts them in managed state.
+//!
+//! Owns the emails' wording and layout (through the templates and the
+//! catalogs' `mail-*` messages); knows nothing of bookings beyond what a
+//! caller hands a [`Notifier`] method.
 
 /// The emails Slotwise sends.
 pub mod messages;
+mod notify;
 mod relay;
+mod templates;
+
+pub use notify::{Appointment, Notifier, Recipient};
+
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +31,8 @@ use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rocket::fairing::AdHoc;
+use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::Figment;
 
 use crate::config::{redact_url, ConfigError, MailConfig, MailTransportKind, Settings};
 
@@ -82,6 +95,9 @@ pub enum MailError {
     /// The `[mail]` configuration cannot produce a working transport.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A mail template is missing, does not parse or does not render.
+    #[error("mail template: {0}")]
+    Template(String),
 }
 
 /// A file attached to a message, e.g. a `text/calendar; method=PUBLISH;
@@ -253,39 +269,66 @@ impl Mailer {
     }
 }
 
-/// Builds the [`Mailer`] from the [`Settings`] in managed state (attach after
-/// `config::stage()`) and manages it; a bad transport stops the launch.
+/// Builds the [`Mailer`] and the [`Notifier`] from the [`Settings`] in
+/// managed state (attach after `config::stage()`) and manages both. A bad
+/// transport or a missing or broken mail template stops the launch with one
+/// line.
 pub fn stage() -> AdHoc {
-    AdHoc::try_on_ignite("Mailer", |rocket| async move {
-        let Some(settings) = rocket.state::<Settings>() else {
-            rocket::error!("mail: no configuration in managed state; attach config::stage() before mail::stage()");
-            return Err(rocket);
-        };
-        match Mailer::new(&settings.mail) {
-            Ok(mailer) => {
-                match &mailer.inner.transport {
-                    Transport::Smtp { .. } | Transport::Relay(_) => {
-                        rocket::info!("mail: SMTP to {}", redact_url(&settings.mail.smtp_url))
-                    }
-                    Transport::File { dir, .. } => rocket::info!("mail: writing .eml files to {}", dir.display()),
-                    Transport::Log => rocket::info!("mail: log only, nothing is sent"),
-                }
-                Ok(rocket.manage(mailer))
-            }
+    AdHoc::try_on_ignite("Mail", |rocket| async move {
+        // NOTE: no settings means `config::stage()` failed and said why; the
+        // launch stops anyway, so a line here would only add noise.
+        let Some(settings) = rocket.state::<Settings>() else { return Err(rocket) };
+        let Some(mailer) = mailer(&settings.mail) else { return Err(rocket) };
+        let Some(template_dir) = template_dir(rocket.figment()) else { return Err(rocket) };
+        match Notifier::new(mailer.clone(), &template_dir) {
+            Ok(notifier) => Ok(rocket.manage(mailer).manage(notifier)),
             Err(e) => {
-                let key = match settings.mail.transport {
-                    MailTransportKind::Smtp => "mail.smtp_url",
-                    MailTransportKind::File => "mail.outbox_dir",
-                    MailTransportKind::Log => "mail.transport",
-                };
-                match e {
-                    MailError::Config(e) => rocket::error!("{e}"),
-                    e => rocket::error!("invalid configuration `{key}`: {e}"),
-                }
+                rocket::error!("{e}");
                 Err(rocket)
             }
         }
     })
+}
+
+/// The [`Mailer`] for `config`, its transport logged; `None` after logging
+/// why there is none.
+fn mailer(config: &MailConfig) -> Option<Mailer> {
+    match Mailer::new(config) {
+        Ok(mailer) => {
+            match &mailer.inner.transport {
+                Transport::Smtp { .. } | Transport::Relay(_) => {
+                    rocket::info!("mail: SMTP to {}", redact_url(&config.smtp_url))
+                }
+                Transport::File { dir, .. } => rocket::info!("mail: writing .eml files to {}", dir.display()),
+                Transport::Log => rocket::info!("mail: log only, nothing is sent"),
+            }
+            Some(mailer)
+        }
+        Err(e) => {
+            let key = match config.transport {
+                MailTransportKind::Smtp => "mail.smtp_url",
+                MailTransportKind::File => "mail.outbox_dir",
+                MailTransportKind::Log => "mail.transport",
+            };
+            match e {
+                MailError::Config(e) => rocket::error!("{e}"),
+                e => rocket::error!("invalid configuration `{key}`: {e}"),
+            }
+            None
+        }
+    }
+}
+
+/// `template_dir` as rocket_dyn_templates reads it: relative to the
+/// configuration file that set it, `templates` when unset.
+fn template_dir(figment: &Figment) -> Option<PathBuf> {
+    match figment.extract_inner::<RelativePathBuf>("template_dir") {
+        Ok(path) => Some(path.relative()),
+        Err(e) if e.missing() => Some(PathBuf::from("templates")),
+        // NOTE: the template fairing has already reported this value and
+        // failed the launch.
+        Err(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Composing and sending: the MIME structure of [`compose`]'s messages and
-//! the file and log transports.
+//! Composing and sending: the MIME structure of [`compose`]'s messages, the
+//! file and log transports, and what [`stage`] manages or refuses.
 
 use mail_parser::{MessageParser, MessagePart, MimeHeaders, PartType};
 
@@ -145,4 +145,35 @@ fn outbox_that_is_a_file_names_the_key() {
     };
     let err = Mailer::new(&config).expect_err("a file is no folder");
     assert!(matches!(&err, MailError::Config(e) if e.key == "mail.outbox_dir"), "{err}");
+}
+
+/// The config and mail stages alone, on `Rocket.toml` with `overrides`;
+/// `Err` when a stage fails.
+async fn ignite(overrides: &[(&str, &str)], with_config: bool) -> Result<rocket::Rocket<rocket::Ignite>, ()> {
+    let mut figment = rocket::Config::figment().merge(("log_level", "off")).merge(("mail.transport", "log"));
+    for (key, value) in overrides {
+        figment = figment.merge((*key, *value));
+    }
+    let rocket = rocket::custom(figment);
+    let rocket = if with_config { rocket.attach(crate::config::stage()) } else { rocket };
+    // NOTE: a `rocket::Error` panics when dropped unread.
+    rocket.attach(stage()).ignite().await.map_err(|e| drop(e.kind().to_string()))
+}
+
+#[tokio::test]
+async fn stage_manages_the_mailer_and_the_notifier() {
+    let rocket = ignite(&[], true).await.expect("ignites");
+    assert!(rocket.state::<Mailer>().is_some() && rocket.state::<Notifier>().is_some());
+}
+
+#[tokio::test]
+async fn stage_fails_on_a_template_dir_without_mail_templates() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let dir = empty.path().to_string_lossy().into_owned();
+    assert!(ignite(&[("template_dir", &dir)], true).await.is_err());
+}
+
+#[tokio::test]
+async fn stage_fails_without_settings() {
+    assert!(ignite(&[], false).await.is_err());
 }
