@@ -12,8 +12,7 @@ use super::store::{self, Booking};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::i18n::format_datetime;
-use crate::mail::messages::{self, Appointment};
-use crate::mail::Mailer;
+use crate::mail::{Appointment, Notifier, Recipient};
 use crate::session::CsrfForm;
 use crate::web::{error_page, Page, View};
 
@@ -66,7 +65,7 @@ struct CancelForm {
 async fn cancel(
     page: Page<'_>,
     db: &Db,
-    mailer: &rocket::State<Mailer>,
+    notifier: &rocket::State<Notifier>,
     reference: &str,
     form: CsrfForm<CancelForm>,
 ) -> Result<Redirect, (Status, View)> {
@@ -103,13 +102,9 @@ async fn cancel(
         ends_at: booking.ends_at,
         tz: settings.booking.tz(),
     };
-    let message = crate::mail::mailbox(&booking.name, &booking.email).and_then(|to| {
-        messages::cancellation_email(mailer.from_mailbox(), &to, &booking.lang, &booking.reference, &appointment)
-    });
-    let sent = mailer.send_composed(message).await;
-    if let Err(e) = sent {
-        rocket::error!("cancellation email for {} failed: {e}", booking.reference);
-    }
+    let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
+    // NOTE: a failure is logged by the notifier; the cancellation stands.
+    let _ = notifier.cancellation(&to, &booking.reference, &appointment).await;
     Ok(Redirect::to(format!("/booking/{}?token={}", booking.reference, token)))
 }
 

@@ -13,8 +13,6 @@
 //! catalogs' `mail-*` messages); knows nothing of bookings beyond what a
 //! caller hands a [`Notifier`] method.
 
-/// The emails Slotwise sends.
-pub mod messages;
 mod notify;
 mod relay;
 mod templates;
@@ -233,14 +231,9 @@ impl Mailer {
         }
     }
 
-    /// Sends `message`. Fully async: SMTP talks over Tokio sockets (giving up
-    /// after [`SMTP_TIMEOUT`] of silence), files are written with Tokio's fs.
-    /// Sends `message` if it was built; a build error is returned as is.
-    pub async fn send_composed(&self, message: Result<Message, MailError>) -> Result<(), MailError> {
-        self.send(message?).await
-    }
-
-    /// Sends one message through the configured transport.
+    /// Sends one message through the configured transport. Fully async: SMTP
+    /// talks over Tokio sockets (giving up after [`SMTP_TIMEOUT`] of silence),
+    /// files are written with Tokio's fs.
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
         match &self.inner.transport {
             Transport::Smtp { builder, transport } => {

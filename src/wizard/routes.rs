@@ -24,8 +24,7 @@ use crate::config::Service;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::i18n::{format_date, format_datetime, t, t_args};
-use crate::mail::messages::{self, Appointment};
-use crate::mail::Mailer;
+use crate::mail::{Appointment, Notifier, Recipient};
 use crate::otp::{Check, Codes, SendRefused};
 use crate::secrets::{sha256_hex, Secrets};
 use crate::session::CsrfForm;
@@ -48,7 +47,7 @@ pub struct Ctx<'r> {
     settings: &'r Settings,
     db: &'r Db,
     secrets: &'r Secrets,
-    mailer: &'r Mailer,
+    notifier: &'r Notifier,
     state: WizardState,
     /// The session holds `state` (it did at load, or `save` stored it).
     stored: bool,
@@ -65,14 +64,14 @@ impl<'r> FromRequest<'r> for Ctx<'r> {
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
         let rocket = req.rocket();
-        let (Some(settings), Some(db), Some(secrets), Some(mailer)) =
-            (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Secrets>(), rocket.state::<Mailer>())
+        let (Some(settings), Some(db), Some(secrets), Some(notifier)) =
+            (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Secrets>(), rocket.state::<Notifier>())
         else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         let stored = page.session.get::<WizardState>(STATE_KEY);
         let (stored, state) = (stored.is_some(), stored.unwrap_or_default());
-        Outcome::Success(Ctx { page, settings, db, secrets, mailer, state, stored })
+        Outcome::Success(Ctx { page, settings, db, secrets, notifier, state, stored })
     }
 }
 
@@ -478,22 +477,12 @@ async fn send_code(
         Ok(Err(refused)) => return Ok(Err(SendFailure::Refused(refused))),
         Err(e) => return Err(internal(ctx, "reserving a code", e)),
     };
-    let to = crate::mail::mailbox(&details.name, &details.email);
-    let message = to.and_then(|to| {
-        messages::code_email(
-            ctx.mailer.from_mailbox(),
-            &to,
-            &ctx.page.lang,
-            &reserved.code,
-            ctx.settings.otp.ttl_secs.get().div_ceil(60),
-            &appointment,
-        )
-    });
-    let sent = ctx.mailer.send_composed(message).await;
+    let to = Recipient { name: &details.name, email: &details.email, lang: &ctx.page.lang };
+    let ttl_minutes = ctx.settings.otp.ttl_secs.get().div_ceil(60);
+    let sent = ctx.notifier.code(&to, &reserved.code, ttl_minutes, &appointment).await;
     match sent {
         Ok(()) => Ok(Ok(())),
-        Err(e) => {
-            rocket::warn!("sending a code failed: {e}");
+        Err(_) => {
             if let Err(e) = codes.refund(&state.flow_id, &reserved).await {
                 return Err(internal(ctx, "refunding a code", e));
             }
@@ -722,21 +711,10 @@ async fn confirm_post(mut ctx: Ctx<'_>, _form: CsrfForm<Empty>) -> Reply {
         Confirmed::New => {
             let url = format!("{}/booking/{}?token={}", ctx.settings.mail.public_base(), reference, token);
             if let Some(appointment) = ctx.appointment() {
-                let message = crate::mail::mailbox(&details.name, &details.email).and_then(|to| {
-                    messages::confirmation_email(
-                        ctx.mailer.from_mailbox(),
-                        &to,
-                        &ctx.page.lang,
-                        &reference,
-                        &appointment,
-                        &url,
-                    )
-                });
-                let sent = ctx.mailer.send_composed(message).await;
-                if let Err(e) = sent {
-                    // NOTE: the booking stands; the visitor sees the reference.
-                    rocket::error!("confirmation email for {reference} failed: {e}");
-                }
+                let to = Recipient { name: &details.name, email: &details.email, lang: &ctx.page.lang };
+                // NOTE: a failure is logged by the notifier; the booking stands
+                // and the visitor sees the reference.
+                let _ = ctx.notifier.confirmation(&to, &reference, &appointment, &url).await;
             }
             reference
         }
