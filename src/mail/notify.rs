@@ -1,31 +1,166 @@
-//! The one place that sends each kind of email.
+//! The one place that sends each kind of email. [`Notifier`] fills a kind's
+//! template context, renders it (see `templates.rs`), addresses and composes
+//! the message, sends it through the [`Mailer`] and logs a failure once.
+//!
+//! Adding a kind (say `reminder`): a folder `templates/mail/reminder/` with
+//! its three parts, a function that builds its `Email` (as `code_email`
+//! does), a line in `samples` so the launch renders it once, and a public
+//! method on [`Notifier`] that sends it.
 
-use super::messages::{self, Appointment};
-use super::{mailbox, MailError, Mailer};
+use std::path::Path;
 
-/// Who an email goes to, and in which language.
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use fluent_templates::fluent_bundle::FluentValue;
+use icalendar::{Calendar, Component, Event, EventLike};
+use lettre::Message;
+use rocket_dyn_templates::tera::Context;
+
+use super::templates::{Rendered, Templates};
+use super::{compose, mailbox, Attachment, MailError, Mailer};
+use crate::i18n::{self, format_datetime, format_datetime_short, t, t_args};
+
+/// Who an email goes to.
+#[derive(Debug, Clone, Copy)]
 pub struct Recipient<'a> {
-    /// Display name.
+    /// The display name; may be empty.
     pub name: &'a str,
-    /// Address.
+    /// The address.
     pub email: &'a str,
-    /// Language tag of the texts.
+    /// The language to write in, one of `i18n.languages` (another falls back
+    /// to English).
     pub lang: &'a str,
 }
 
-/// Sends the app's emails through the [`Mailer`].
+/// What an email says about the appointment.
+#[derive(Debug, Clone, Copy)]
+pub struct Appointment<'a> {
+    /// Service name.
+    pub service: &'a str,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End of the appointment (without buffer).
+    pub ends_at: DateTime<Utc>,
+    /// The practice's zone.
+    pub tz: Tz,
+}
+
+/// One email before rendering: which templates, the context they get, and
+/// an attachment. Every context has `lang` and `name` (the recipient's).
+struct Email {
+    /// The folder under `templates/mail/`, also named in the log.
+    kind: &'static str,
+    /// The language actually written in.
+    lang: String,
+    /// The booking it is about, for the log.
+    reference: Option<String>,
+    context: Context,
+    attachment: Option<Attachment>,
+}
+
+impl Email {
+    fn new(kind: &'static str, to: &Recipient<'_>, reference: Option<&str>) -> Email {
+        // NOTE: the Tera `fluent` function rejects a tag that does not parse,
+        // where `t()` falls back to English; so fall back before rendering.
+        let lang = if i18n::has_catalog(to.lang) { to.lang } else { "en" };
+        let mut context = Context::new();
+        context.insert("lang", lang);
+        context.insert("name", to.name);
+        if let Some(reference) = reference {
+            context.insert("reference", reference);
+        }
+        Email { kind, lang: lang.to_string(), reference: reference.map(str::to_string), context, attachment: None }
+    }
+
+    fn with(mut self, key: &str, value: &str) -> Email {
+        self.context.insert(key, value);
+        self
+    }
+}
+
+/// The code email: `code`, `minutes`, `service` and `when` (without the
+/// year, so the code is the only run of digits of its length).
+fn code_email(to: &Recipient<'_>, code: &str, ttl_minutes: u64, appointment: &Appointment<'_>) -> Email {
+    let email = Email::new("code", to, None);
+    let when = format_datetime_short(&email.lang, appointment.tz, appointment.starts_at);
+    email
+        .with("code", code)
+        .with("minutes", &ttl_minutes.to_string())
+        .with("service", appointment.service)
+        .with("when", &when)
+}
+
+/// The confirmation: `reference`, `service`, `when`, `manage_url`, and the
+/// appointment as an `.ics`.
+fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
+    let mut email = Email::new("confirmation", to, Some(reference));
+    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    email.attachment = Some(calendar(&email.lang, reference, appointment));
+    email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
+}
+
+/// The cancellation notice: `reference`, `service`, `when`.
+fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>) -> Email {
+    let email = Email::new("cancellation", to, Some(reference));
+    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    email.with("service", appointment.service).with("when", &when)
+}
+
+/// One email of every kind with made-up values: their templates must exist,
+/// and each is rendered once at launch.
+fn samples() -> Vec<Email> {
+    let to = Recipient { name: "Sample", email: "sample@example.test", lang: "en" };
+    let at = DateTime::UNIX_EPOCH;
+    let appointment = Appointment { service: "Sample", starts_at: at, ends_at: at, tz: Tz::UTC };
+    vec![
+        code_email(&to, "000000", 10, &appointment),
+        confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
+        cancellation_email(&to, "SAMP-LE00", &appointment),
+    ]
+}
+
+/// The appointment as an iCalendar file: UID `<reference>@slotwise`, times in
+/// UTC, the end without buffer, and no link (the email carries it).
+fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>) -> Attachment {
+    let description =
+        t_args(lang, "mail-confirm-reference", &[("reference", FluentValue::from(reference.to_string()))]);
+    let event = Event::new()
+        .uid(&format!("{reference}@slotwise"))
+        .summary(appointment.service)
+        .description(&description)
+        .starts(appointment.starts_at)
+        .ends(appointment.ends_at)
+        .done();
+    Attachment {
+        filename: t(lang, "mail-ics-filename"),
+        content_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
+        body: Calendar::new().push(event).done().to_string(),
+    }
+}
+
+/// Sends Slotwise's emails. Lives in managed state next to the [`Mailer`]
+/// (see [`stage`](super::stage)); cloning is cheap (two reference counts).
 #[derive(Clone)]
 pub struct Notifier {
     mailer: Mailer,
+    templates: Templates,
 }
 
 impl Notifier {
-    /// A notifier over `mailer`.
-    pub fn new(mailer: Mailer) -> Notifier {
-        Notifier { mailer }
+    /// Loads the templates of every kind from `<template_dir>/mail/` and
+    /// renders each kind once with made-up values, so that a missing or broken
+    /// template stops the launch rather than a visitor's booking.
+    pub fn new(mailer: Mailer, template_dir: &Path) -> Result<Notifier, MailError> {
+        let samples = samples();
+        let kinds: Vec<&str> = samples.iter().map(|email| email.kind).collect();
+        let templates = Templates::load(template_dir, &kinds)?;
+        for email in &samples {
+            templates.render(email.kind, &email.context)?;
+        }
+        Ok(Notifier { mailer, templates })
     }
 
-    /// The code email.
+    /// Sends the one-time `code`, valid for `ttl_minutes`, for `appointment`.
     pub async fn code(
         &self,
         to: &Recipient<'_>,
@@ -33,13 +168,11 @@ impl Notifier {
         ttl_minutes: u64,
         appointment: &Appointment<'_>,
     ) -> Result<(), MailError> {
-        let from = self.mailer.from_mailbox();
-        let message = mailbox(to.name, to.email)
-            .and_then(|m| messages::code_email(from, &m, to.lang, code, ttl_minutes, appointment));
-        self.mailer.send_composed(message).await.inspect_err(|e| rocket::warn!("sending a code failed: {e}"))
+        self.send(to, code_email(to, code, ttl_minutes, appointment)).await
     }
 
-    /// The confirmation email.
+    /// Confirms booking `reference` with its `manage_url` (view or cancel)
+    /// and the appointment as an `.ics` attachment.
     pub async fn confirmation(
         &self,
         to: &Recipient<'_>,
@@ -47,28 +180,43 @@ impl Notifier {
         appointment: &Appointment<'_>,
         manage_url: &str,
     ) -> Result<(), MailError> {
-        let from = self.mailer.from_mailbox();
-        let message = mailbox(to.name, to.email)
-            .and_then(|m| messages::confirmation_email(from, &m, to.lang, reference, appointment, manage_url));
-        self.mailer
-            .send_composed(message)
-            .await
-            .inspect_err(|e| rocket::error!("confirmation email for {reference} failed: {e}"))
+        self.send(to, confirmation_email(to, reference, appointment, manage_url)).await
     }
 
-    /// The cancellation email.
+    /// Tells that booking `reference` is cancelled.
     pub async fn cancellation(
         &self,
         to: &Recipient<'_>,
         reference: &str,
         appointment: &Appointment<'_>,
     ) -> Result<(), MailError> {
-        let from = self.mailer.from_mailbox();
-        let message = mailbox(to.name, to.email)
-            .and_then(|m| messages::cancellation_email(from, &m, to.lang, reference, appointment));
-        self.mailer
-            .send_composed(message)
-            .await
-            .inspect_err(|e| rocket::error!("cancellation email for {reference} failed: {e}"))
+        self.send(to, cancellation_email(to, reference, appointment)).await
+    }
+
+    /// Renders, composes and sends `email`; a failure is logged here, once,
+    /// with the kind and the booking reference (never the context: it may
+    /// hold a code).
+    async fn send(&self, to: &Recipient<'_>, email: Email) -> Result<(), MailError> {
+        let (kind, reference) = (email.kind, email.reference.clone());
+        let sent = match self.message(to, email) {
+            Ok(message) => self.mailer.send(message).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &sent {
+            match reference {
+                Some(reference) => rocket::error!("{kind} email for {reference} failed: {e}"),
+                None => rocket::error!("{kind} email failed: {e}"),
+            }
+        }
+        sent
+    }
+
+    /// `email` rendered and composed for `to`.
+    fn message(&self, to: &Recipient<'_>, email: Email) -> Result<Message, MailError> {
+        let Rendered { subject, text, html } = self.templates.render(email.kind, &email.context)?;
+        compose(self.mailer.from_mailbox(), &mailbox(to.name, to.email)?, &subject, text, html, email.attachment)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! The mail templates: Tera files under `<template_dir>/mail/`, one folder per
+//! kind of email holding `subject.txt.tera`, `text.txt.tera` and
+//! `html.html.tera`, and `layout.html.tera`, the HTML shell they extend.
+//!
+//! Text comes from the Fluent catalogs through the same `fluent(key=…,
+//! lang=…)` function the pages use; the HTML parts are autoescaped, the
+//! subject and text parts are not. Loaded once at launch (no reload while
+//! running, unlike the pages in debug builds).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rocket_dyn_templates::tera::{self, Tera};
+
+use super::MailError;
+use crate::i18n;
+
+/// The parts every kind of email has: (file stem, data extension).
+const PARTS: [(&str, &str); 3] = [("subject", "txt"), ("text", "txt"), ("html", "html")];
+
+/// One email rendered in its recipient's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    /// One line, whitespace collapsed.
+    pub subject: String,
+    /// The `text/plain` part.
+    pub text: String,
+    /// The `text/html` part.
+    pub html: String,
+}
+
+/// The loaded mail templates; cloning shares them.
+#[derive(Clone)]
+pub(crate) struct Templates(Arc<Tera>);
+
+impl Templates {
+    /// Loads every `.tera` file under `<template_dir>/mail/` and checks that
+    /// each of `kinds` has its three parts. A parse error, a missing parent
+    /// or a missing part is one line naming the file.
+    pub(crate) fn load(template_dir: &Path, kinds: &[&str]) -> Result<Templates, MailError> {
+        let dir = template_dir.join("mail");
+        let mut found = Vec::new();
+        tera_files(&dir, &mut found)
+            .map_err(|e| MailError::Template(format!("cannot read `{}`: {e}", dir.display())))?;
+        // NOTE: rocket_dyn_templates loads these files as well (it takes every
+        // file under `template_dir`) and names each by its path minus two
+        // extensions: `mail/code/html`. Naming them the same way here lets
+        // `{% extends "mail/layout" %}` resolve in both engines; it is also why
+        // a kind's files have different stems (`text.txt`, `html.html`): two
+        // files that differ only in their data extension would share a name.
+        let named = found.into_iter().map(|path| {
+            let name = template_name(template_dir, &path);
+            (path, Some(name))
+        });
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html.tera"]);
+        tera.register_function("fluent", i18n::tera_function());
+        tera.add_template_files(named).map_err(template_error)?;
+        for kind in kinds {
+            for (stem, extension) in PARTS {
+                if tera.get_template(&format!("mail/{kind}/{stem}")).is_err() {
+                    let file = dir.join(kind).join(format!("{stem}.{extension}.tera"));
+                    return Err(MailError::Template(format!("`{}` is missing", file.display())));
+                }
+            }
+        }
+        Ok(Templates(Arc::new(tera)))
+    }
+
+    /// Renders the three parts of `kind` with `context`.
+    pub(crate) fn render(&self, kind: &str, context: &tera::Context) -> Result<Rendered, MailError> {
+        let part = |stem: &str| self.0.render(&format!("mail/{kind}/{stem}"), context).map_err(template_error);
+        let subject = part("subject")?.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(Rendered { subject, text: part("text")?, html: part("html")? })
+    }
+}
+
+/// Every `*.tera` file under `dir`, recursively.
+fn tera_files(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            tera_files(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "tera") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `path` relative to `root`, minus its last two extensions, `/`-separated:
+/// the name rocket_dyn_templates gives the file.
+fn template_name(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path).with_extension("").with_extension("");
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// A Tera error with its causes on one line (Tera puts the details in the
+/// source chain and a parse error over several lines).
+fn template_error(error: tera::Error) -> MailError {
+    let mut parts = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(e) = cause {
+        let text = e.to_string();
+        let lines: Vec<&str> =
+            text.lines().map(|l| l.trim().trim_start_matches(['|', '=']).trim()).filter(|l| !l.is_empty()).collect();
+        parts.push(lines.join(" "));
+        cause = e.source();
+    }
+    MailError::Template(parts.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_ones_rocket_dyn_templates_gives() {
+        let root = Path::new("templates");
+        assert_eq!(template_name(root, &root.join("mail/code/html.html.tera")), "mail/code/html");
+        assert_eq!(template_name(root, &root.join("mail/code/subject.txt.tera")), "mail/code/subject");
+        assert_eq!(template_name(root, &root.join("mail/layout.html.tera")), "mail/layout");
+    }
+}
