@@ -77,10 +77,7 @@ fn grid_counts_from_each_range_start() {
     assert_eq!(monday_labels(&c, &service(30, 0), &[]), ["09:10", "09:40", "13:05"]);
     let mut fifteen = c;
     fifteen.slot_step_minutes = std::num::NonZeroU32::new(15).unwrap();
-    assert_eq!(
-        monday_labels(&fifteen, &service(30, 0), &[]),
-        ["09:10", "09:25", "09:40", "09:55", "13:05", "13:20"]
-    );
+    assert_eq!(monday_labels(&fifteen, &service(30, 0), &[]), ["09:10", "09:25", "09:40", "09:55", "13:05", "13:20"]);
 }
 
 #[test]
