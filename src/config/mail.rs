@@ -1,6 +1,7 @@
 //! `[mail]`: sender, transport and the public URL of links in emails.
 
 use lettre::message::Mailbox;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use serde::Deserialize;
 use url::Url;
@@ -116,7 +117,13 @@ fn public_url(text: &str) -> Result<Url, ConfigError> {
 
 /// Checks `smtp_url` the way lettre will read it (without connecting).
 fn check_smtp_url(smtp_url: &str) -> Result<(), ConfigError> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).map(drop).map_err(|e| {
+    smtp_builder(smtp_url).map(drop)
+}
+
+/// lettre's transport builder for `smtp_url` (parsing only: building the
+/// transport needs a Tokio runtime), or the error naming `mail.smtp_url`.
+pub fn smtp_builder(smtp_url: &str) -> Result<AsyncSmtpTransportBuilder, ConfigError> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).map_err(|e| {
         ConfigError::new(
             "mail.smtp_url",
             format!(

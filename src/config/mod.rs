@@ -24,7 +24,7 @@ pub(crate) use booking::tests::with_hours as booking_with_hours;
 pub use booking::{BookingConfig, OpeningRange, Service, Week};
 pub use error::ConfigError;
 pub use i18n::I18nConfig;
-pub use mail::{redact_url, MailConfig, MailTransportKind};
+pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use otp::OtpConfig;
 pub use session::SessionConfig;
 

@@ -39,22 +39,8 @@ use crate::config::{redact_url, ConfigError, MailConfig, MailTransportKind, Sett
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses `smtp_url` into a transport builder with [`SMTP_TIMEOUT`] set.
-///
-/// Building the transport itself needs a Tokio runtime (lettre's connection
-/// pool spawns a task), parsing does not.
 fn smtp_builder(smtp_url: &str) -> Result<AsyncSmtpTransportBuilder, ConfigError> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).map(|builder| builder.timeout(Some(SMTP_TIMEOUT))).map_err(
-        |e| {
-            ConfigError::new(
-                "mail.smtp_url",
-                format!(
-                    "`{}` is not a usable SMTP URL (smtp://host:port, smtp://host:port?tls=required or \
-                     smtps://host:port): {e}",
-                    redact_url(smtp_url)
-                ),
-            )
-        },
-    )
+    crate::config::smtp_builder(smtp_url).map(|builder| builder.timeout(Some(SMTP_TIMEOUT)))
 }
 
 /// Why mail could not be composed or sent.
