@@ -35,20 +35,46 @@ pub fn has_catalog(lang: &str) -> bool {
 /// The best of `languages` for an `Accept-Language` header, else `default`.
 /// `de-AT` matches `de`.
 pub fn negotiate(accept_language: Option<&str>, languages: &[String], default: &str) -> String {
-    if let Some(header) = accept_language {
-        for wanted in accept_language::parse(header) {
-            let wanted = wanted.to_ascii_lowercase();
-            let primary = wanted.split('-').next().unwrap_or_default();
-            let hit = languages
-                .iter()
-                .find(|l| l.eq_ignore_ascii_case(&wanted))
-                .or_else(|| languages.iter().find(|l| l.eq_ignore_ascii_case(primary)));
-            if let Some(lang) = hit {
-                return lang.clone();
-            }
+    for wanted in accept_language.map(preferences).unwrap_or_default() {
+        let primary = wanted.split('-').next().unwrap_or_default();
+        let hit = languages
+            .iter()
+            .find(|l| l.eq_ignore_ascii_case(wanted))
+            .or_else(|| languages.iter().find(|l| l.eq_ignore_ascii_case(primary)));
+        if let Some(lang) = hit {
+            return lang.clone();
         }
     }
     default.to_string()
+}
+
+/// Entries of an `Accept-Language` header read at most.
+const MAX_LANGUAGE_ENTRIES: usize = 32;
+
+/// The language tags of an `Accept-Language` header, most wanted first
+/// (equal weights keep their order; `q=0`, `*` and malformed entries drop).
+///
+/// NOTE: written here rather than taken from the `accept-language` crate,
+/// which panicked in its sort on `q=NaN` ("comparison does not implement a
+/// total order") and answered a `500`. Weights are parsed strictly, sorted
+/// with a total order, and only the first entries of a long header count.
+pub fn preferences(header: &str) -> Vec<&str> {
+    let mut entries: Vec<(&str, f32)> = header
+        .split(',')
+        .take(MAX_LANGUAGE_ENTRIES)
+        .filter_map(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let tag = parts.next().filter(|t| !t.is_empty() && *t != "*")?;
+            let tag_ok = tag.len() <= 35 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            let q = match parts.next() {
+                None => 1.0,
+                Some(param) => param.strip_prefix("q=")?.parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q))?,
+            };
+            (tag_ok && q > 0.0).then_some((tag, q))
+        })
+        .collect();
+    entries.sort_by(|a, b| b.1.total_cmp(&a.1));
+    entries.into_iter().map(|(tag, _)| tag).collect()
 }
 
 fn lang_id(lang: &str) -> LanguageIdentifier {
@@ -222,6 +248,32 @@ mod tests {
         assert_eq!(zone_abbreviation("de", "JST"), "JST");
         assert_eq!(zone_abbreviation("de", "+0530"), "+0530");
         assert_eq!(zone_abbreviation("de", ""), "");
+    }
+
+    #[test]
+    fn preferences_follow_weights_and_ignore_junk() {
+        assert_eq!(preferences("de-AT;q=0.8, en;q=0.9, fr"), ["fr", "en", "de-AT"]);
+        assert_eq!(preferences("en;q=0, *;q=0.5, de;q=abc, it;q=NaN, es;q=2, nl"), ["nl"]);
+        let langs = vec!["en".to_string(), "de".to_string()];
+        assert_eq!(negotiate(Some("fr, de-CH;q=0.9, en;q=0.5"), &langs, "en"), "de");
+        assert_eq!(negotiate(Some(""), &langs, "de"), "de");
+    }
+
+    #[test]
+    fn no_header_makes_negotiation_panic() {
+        let langs = vec!["en".to_string(), "de".to_string()];
+        let nan: Vec<String> = (0..40).map(|i| format!("en;q={}", ["0.9", "NaN", "0.1", "inf", "-0"][i % 5])).collect();
+        assert_eq!(negotiate(Some(&nan.join(",")), &langs, "de"), "en");
+        // Fuzzed headers from bytes that matter to the parser.
+        let alphabet = b"en-de;q=0.1NaN,* \t";
+        for _ in 0..2000 {
+            let len = rand::random::<usize>() % 200;
+            let header: String = (0..len).map(|_| alphabet[rand::random::<usize>() % alphabet.len()] as char).collect();
+            let chosen = negotiate(Some(&header), &langs, "en");
+            assert!(langs.contains(&chosen), "{header:?}");
+        }
+        let long = "de;q=0.5,".repeat(100_000);
+        assert_eq!(negotiate(Some(&long), &langs, "en"), "de");
     }
 
     #[test]

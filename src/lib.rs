@@ -8,7 +8,9 @@
 // large by design; boxing them buys nothing on a request path.
 #![allow(clippy::result_large_err)]
 
-/// Booking rules: configuration, availability, the booking store.
+/// Limits that span sessions: code emails per address and client, holds per client.
+pub mod abuse;
+/// Booking rules: availability, the booking service, the booking store.
 pub mod booking;
 /// The `slotwise` subcommands for staff.
 pub mod cli;
@@ -18,6 +20,8 @@ pub mod config;
 pub mod db;
 /// Fluent catalogs and language negotiation.
 pub mod i18n;
+/// The process's logger (messages capped).
+pub mod logging;
 /// Outgoing mail over lettre.
 pub mod mail;
 /// Emailed one-time codes.
@@ -47,7 +51,8 @@ pub fn rocket() -> Rocket<Build> {
 /// the web shell → features.
 pub fn build(figment: Figment) -> Rocket<Build> {
     let views = web::Views::default();
-    rocket::custom(figment)
+    // NOTE: no `Server: Rocket` header: it tells an attacker what to try.
+    rocket::custom(figment.merge(("ident", false)))
         .attach(config::stage())
         .attach(secrets::stage())
         .attach(db::stage())
@@ -60,6 +65,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(session::stage(web::failure_body))
         .attach(mail::stage())
         .attach(web::stage())
+        .attach(abuse::stage())
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())

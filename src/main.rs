@@ -31,7 +31,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let figment = rocket::Config::figment();
     let outcome = match cli.command {
-        None => match slotwise::build(figment).launch().await {
+        None => match {
+            slotwise::logging::install(&figment);
+            slotwise::build(figment)
+        }
+        .launch()
+        .await
+        {
             Ok(_) => return ExitCode::SUCCESS,
             Err(e) => Err(e.to_string()),
         },

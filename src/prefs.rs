@@ -8,7 +8,7 @@ use rocket::response::Redirect;
 use rocket::State;
 
 use crate::config::Settings;
-use crate::session::{CsrfForm, Session};
+use crate::session::{CsrfForm, Session, SessionlessToken};
 use crate::web::{page_keys, Error, Theme};
 
 /// The switchers' form.
@@ -31,7 +31,11 @@ pub fn local_path(next: &str) -> Option<&str> {
 /// `POST /prefs`: stores `lang` and/or `theme`, then `303` back to `next`;
 /// an unknown language or theme answers `422` and stores nothing.
 #[rocket::post("/prefs", data = "<form>")]
-fn set_prefs(form: CsrfForm<PrefsForm>, session: Session<'_>, settings: &State<Settings>) -> Result<Redirect, Error> {
+fn set_prefs(
+    form: CsrfForm<PrefsForm, SessionlessToken>,
+    session: Session<'_>,
+    settings: &State<Settings>,
+) -> Result<Redirect, Error> {
     let prefs = form.value.ok_or(Status::UnprocessableEntity)?;
     let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
     if lang.is_some_and(|l| !settings.i18n.languages.iter().any(|known| known == l)) {

@@ -18,9 +18,15 @@ const BOOKING: &str = r#"{min_notice_minutes=0,hold_minutes=0,hours={mon=["00:00
 /// Starts one `slotwise` process on a free loopback port against `db_url`,
 /// writing mail to `outbox`; it answers `/healthz` and is killed when dropped.
 fn instance(db_url: &str, outbox: &Path) -> Process {
+    instance_with(db_url, outbox, "{}")
+}
+
+/// [`instance`] with `abuse` as its `[abuse]` section (e.g. `{holds_per_client=1}`).
+fn instance_with(db_url: &str, outbox: &Path, abuse: &str) -> Process {
     let launch = Launch::new(Path::new(support::SLOTWISE_BIN), Path::new(support::MANIFEST_DIR)).expect("a free port");
     let base = launch.base();
     launch
+        .env("ROCKET_ABUSE", abuse)
         .env("ROCKET_SECRET_KEY", support::SECRET)
         .env("ROCKET_LOG_LEVEL", "off")
         .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"{db_url}\"}}}}"))
@@ -225,4 +231,27 @@ fn twenty_visitors_on_two_instances_book_the_last_seat_once() {
     assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
     assert_eq!(shared.bookings(), 1);
+}
+
+#[test]
+fn limits_across_sessions_hold_across_instances() {
+    let Some(shared) = Shared::new("limits_across_sessions_hold_across_instances") else { return };
+    let abuse = "{sends_per_address_per_day=3,sends_per_client_per_hour=0}";
+    let instances =
+        [instance_with(&shared.db_url, &shared.outbox, abuse), instance_with(&shared.db_url, &shared.outbox, abuse)];
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        // A fresh session each time, alternating instances, one victim.
+        let v = Browser::new();
+        let (on, other) = (&instances[i % 2], &instances[(i + 1) % 2]);
+        v.submit(on, other, "/book/service", &[("service", "consultation")]);
+        let page = v.get(other, "/book/slot");
+        let slot = field_value(&page.body, "slot").expect("a slot");
+        v.post(on, "/book/slot", &page, &[("slot", &slot)]);
+        let details = [("name", "Vic"), ("email", "victim@example.test"), ("phone", ""), ("notes", "")];
+        statuses.push(v.submit(other, on, "/book/details", &details).status);
+    }
+    assert_eq!(statuses, [303, 303, 303, 429, 429, 429]);
+    let sent = read_outbox(&shared.outbox).iter().filter(|m| m.is_to("victim@example.test")).count();
+    assert_eq!(sent, 3, "the victim receives exactly the limit");
 }

@@ -123,9 +123,14 @@ async fn a_fresh_visitor_is_sent_to_the_first_step_from_every_step_url(db: Backe
         let page = v.get(&format!("/book/{step}")).await;
         assert_eq!((page.status, page.location()), (Status::SeeOther, "/book/service"), "GET {step}");
     }
+    // Revision 2: a step page binds the token to the visitor's session; the
+    // landing page's session-less token is refused.
+    let step = v.get("/book/service").await;
     for uri in ["/book/slot", "/book/details", "/book/verify", "/book/verify/resend", "/book/confirm"] {
-        let page = v.post(uri, &form(&[("csrf_token", &landing.csrf()), ("slot", "x"), ("code", "1")])).await;
+        let page = v.post(uri, &form(&[("csrf_token", &step.csrf()), ("slot", "x"), ("code", "1")])).await;
         assert_eq!((page.status, page.location()), (Status::SeeOther, "/book/service"), "POST {uri}");
+        let page = v.post(uri, &form(&[("csrf_token", &landing.csrf()), ("slot", "x"), ("code", "1")])).await;
+        assert_eq!(page.status, Status::Forbidden, "POST {uri} with the landing page's token");
     }
     assert_eq!(v.get("/book/done").await.status, Status::SeeOther);
 }

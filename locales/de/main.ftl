@@ -132,6 +132,9 @@ err-code-none = Für diese Adresse gibt es keinen gültigen Code. Bitte fordern 
 err-cooldown = Bitte warten Sie { $seconds } Sekunden, bevor Sie einen weiteren Code anfordern.
 err-max-sends = Sie haben zu viele Codes angefordert. Bitte versuchen Sie es später erneut.
 err-mail-failed = Wir konnten die E-Mail gerade nicht senden. Bitte versuchen Sie es gleich noch einmal.
+err-address-limit = An diese Adresse wurden heute schon so viele Codes gesendet, wie wir an einem Tag senden. Bitte versuchen Sie es in { $minutes } Minuten erneut.
+err-client-limit = Aus Ihrem Netz wurden zu viele Codes angefordert. Bitte versuchen Sie es in { $minutes } Minuten erneut.
+err-hold-limit = Sie halten bereits so viele Termine, wie wir gleichzeitig erlauben. Bitte schließen Sie zuerst eine Buchung ab oder brechen Sie sie ab.
 
 # Emails
 mail-code-subject = Ihr Slotwise-Code

@@ -132,6 +132,9 @@ err-code-none = There is no valid code for this address. Please ask for a new co
 err-cooldown = Please wait { $seconds } seconds before asking for another code.
 err-max-sends = You have asked for too many codes. Please start again later.
 err-mail-failed = We could not send the email just now. Please try again in a moment.
+err-address-limit = This address has received as many codes as we send in a day. Please try again in { $minutes } minutes.
+err-client-limit = Too many codes were requested from your network. Please try again in { $minutes } minutes.
+err-hold-limit = You are already holding as many times as we allow at once. Please finish or cancel a booking first.
 
 # Emails
 mail-code-subject = Your Slotwise code

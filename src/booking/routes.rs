@@ -22,7 +22,8 @@ fn service_name(settings: &Settings, booking: &Booking, lang: &str) -> String {
 
 /// `GET /booking/<reference>?token=`.
 #[rocket::get("/booking/<reference>?<token>")]
-async fn show(page: Page<'_>, bookings: Bookings<'_>, reference: &str, token: Option<&str>) -> Result<View, Error> {
+async fn show(mut page: Page<'_>, bookings: Bookings<'_>, reference: &str, token: Option<&str>) -> Result<View, Error> {
+    page.bind();
     let token = token.unwrap_or_default();
     let booking = bookings.find(reference, token).await?.ok_or(Status::NotFound)?;
     let settings = page.settings();

@@ -28,6 +28,19 @@ const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
 pub struct Bookings<'a> {
     config: &'a BookingConfig,
     db: &'a DbPool,
+    /// Slots one client may hold at once; 0 = no limit.
+    holds_per_client: u32,
+}
+
+/// What asking to hold a time came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Held {
+    /// Held (or free, when holds are off).
+    Placed,
+    /// Not free.
+    Taken,
+    /// The client already holds `abuse.holds_per_client` other slots.
+    TooMany,
 }
 
 /// The visitor's contact details, as verified by the wizard.
@@ -87,7 +100,13 @@ pub enum Cancellation {
 impl<'a> Bookings<'a> {
     /// The service over `db` with `config`'s rules.
     pub fn new(config: &'a BookingConfig, db: &'a DbPool) -> Bookings<'a> {
-        Bookings { config, db }
+        Bookings { config, db, holds_per_client: 0 }
+    }
+
+    /// The same service, letting one client hold at most `limit` slots at
+    /// once (0 = no limit).
+    pub fn with_hold_limit(self, limit: u32) -> Bookings<'a> {
+        Bookings { holds_per_client: limit, ..self }
     }
 
     fn fits(&self, service: &Service, start: DateTime<Utc>, busy: &[Busy]) -> bool {
@@ -99,41 +118,48 @@ impl<'a> Bookings<'a> {
         store::busy(&self.db.pool, from, to, flow).await
     }
 
-    /// Holds `start` for `flow` (when holds are on); false if it is not free.
-    pub async fn hold(&self, flow: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<bool> {
+    /// Holds `start` for `flow` of `client` (when holds are on).
+    pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
         let span = availability::busy_span(service, start);
         if self.config.hold_minutes == 0 {
             let busy = self.busy(span.start, span.end, flow).await?;
-            return Ok(self.fits(service, start, &busy));
+            return Ok(if self.fits(service, start, &busy) { Held::Placed } else { Held::Taken });
         }
         let expires = Utc::now() + Duration::minutes(self.config.hold_minutes.into());
         let mut writer = self.db.durable_writer().await?;
-        let placed = self.hold_on(&mut writer, flow, service, start, span, expires).await?;
+        let held = self.hold_on(&mut writer, (flow, client), service, start, span, expires).await?;
         writer.finish();
-        Ok(placed)
+        Ok(held)
     }
 
     async fn hold_on(
         &self,
         conn: &mut AnyConnection,
-        flow: &str,
+        (flow, client): (&str, &str),
         service: &Service,
         start: DateTime<Utc>,
         span: Busy,
         expires: DateTime<Utc>,
-    ) -> sqlx::Result<bool> {
+    ) -> sqlx::Result<Held> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
-        let busy = store::busy(&mut *tx, span.start, span.end, flow).await?;
-        if !self.fits(service, start, &busy) {
+        let limit = i64::from(self.holds_per_client);
+        let held = if limit > 0 && store::client_holds(&mut tx, client, flow).await? >= limit {
+            Held::TooMany
+        } else if !self.fits(service, start, &store::busy(&mut *tx, span.start, span.end, flow).await?) {
+            Held::Taken
+        } else {
+            Held::Placed
+        };
+        if held != Held::Placed {
             // NOTE: rolled back here, not on drop: the writer's next user must
             // not find the lock still taken.
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(held);
         }
-        store::put_hold(&mut tx, flow, span, expires).await?;
+        store::put_hold(&mut tx, flow, client, span, expires).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Held::Placed)
     }
 
     /// Releases `flow`'s hold, if any.
@@ -260,7 +286,9 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
 
     async fn from_request(req: &'r rocket::Request<'_>) -> Outcome<Self, Self::Error> {
         match (req.rocket().state::<Settings>(), req.rocket().state::<Db>()) {
-            (Some(settings), Some(db)) => Outcome::Success(Bookings::new(&settings.booking, db)),
+            (Some(settings), Some(db)) => {
+                Outcome::Success(Bookings::new(&settings.booking, db).with_hold_limit(settings.abuse.holds_per_client))
+            }
             _ => Outcome::Error((Status::InternalServerError, "app not configured")),
         }
     }

@@ -107,24 +107,37 @@ where
     rows.iter().map(|r| Ok(Busy { start: utc(big_int(r, 0)?), end: utc(big_int(r, 1)?) })).collect()
 }
 
-/// Holds `span` for `flow` until `expires_at` (replacing its earlier hold).
+/// Holds `span` for `flow` of `client` until `expires_at` (replacing the
+/// flow's earlier hold).
 pub async fn put_hold(
     tx: &mut Transaction<'_, Any>,
     flow: &str,
+    client: &str,
     span: Busy,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO holds (flow_id, starts_at, busy_until, expires_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (flow_id) DO UPDATE SET starts_at = $2, busy_until = $3, expires_at = $4",
+        "INSERT INTO holds (flow_id, starts_at, busy_until, expires_at, client) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (flow_id) DO UPDATE SET starts_at = $2, busy_until = $3, expires_at = $4, client = $5",
     )
     .bind(flow)
     .bind(ms(span.start))
     .bind(ms(span.end))
     .bind(ms(expires_at))
+    .bind(client)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Live holds of `client` other than `flow`'s.
+pub async fn client_holds(tx: &mut Transaction<'_, Any>, client: &str, flow: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM holds WHERE client = $1 AND flow_id <> $2 AND expires_at > $3")
+        .bind(client)
+        .bind(flow)
+        .bind(Utc::now().timestamp_millis())
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// Releases the hold of `flow`, if any.

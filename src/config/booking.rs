@@ -111,7 +111,7 @@ impl Week {
 pub struct BookingConfig {
     /// The practice's time zone.
     pub timezone: Tz,
-    /// Bookable local days: today … today + horizon_days − 1 (at most 366).
+    /// Bookable local days: today … today + horizon_days − 1 (1 … 1096).
     pub horizon_days: NonZeroU32,
     /// Earliest start, in minutes from now.
     pub min_notice_minutes: u32,
@@ -185,8 +185,8 @@ impl TryFrom<Raw> for BookingConfig {
             ConfigError::new("booking.timezone", format!("`{}` is not an IANA time zone", raw.timezone))
         })?;
         let horizon_days = ConfigError::non_zero("booking.horizon_days", raw.horizon_days)?;
-        if raw.horizon_days > 366 {
-            return Err(ConfigError::new("booking.horizon_days", "must be at most 366"));
+        if raw.horizon_days > 1096 {
+            return Err(ConfigError::new("booking.horizon_days", "must be between 1 and 1096"));
         }
         let config = BookingConfig {
             timezone,
@@ -292,6 +292,11 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_horizon_reaches_three_years() {
+        assert_eq!(settings("[booking]\nhorizon_days = 1096").expect("valid").booking.horizon_days.get(), 1096);
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let cases: Vec<(Result<BookingConfig, ConfigError>, &str)> = vec![
             (config(&[("moon", &["09:00-10:00"])]), "booking.hours.moon"),
@@ -301,6 +306,8 @@ pub(crate) mod tests {
             (config(&[("mon", &["00:00-24:01"])]), "booking.hours.mon"),
             (with_hours("Mars/Olympus", &[("mon", &["09:00-10:00"])]), "booking.timezone"),
             (settings("[booking]\ncapacity = 0").map(|s| s.booking), "booking.capacity"),
+            (settings("[booking]\nhorizon_days = 1097").map(|s| s.booking), "booking.horizon_days"),
+            (settings("[booking]\nhorizon_days = 0").map(|s| s.booking), "booking.horizon_days"),
             (config(&[("mon", &["09:00-09:15"])]), "booking.services[0].duration_minutes"),
         ];
         for (c, key) in cases {

@@ -7,6 +7,7 @@
 //! `i18n`, to check configured languages). Other modules read [`Settings`]
 //! from managed state and never touch the figment themselves.
 
+mod abuse;
 mod booking;
 mod error;
 mod i18n;
@@ -19,6 +20,7 @@ use rocket::figment::error::Kind;
 use rocket::figment::Figment;
 use serde::Deserialize;
 
+pub use abuse::AbuseConfig;
 #[cfg(test)]
 pub(crate) use booking::tests::with_hours as booking_with_hours;
 pub use booking::{BookingConfig, OpeningRange, Service, Week};
@@ -42,6 +44,8 @@ pub struct Settings {
     pub i18n: I18nConfig,
     /// `[booking]`
     pub booking: BookingConfig,
+    /// `[abuse]`
+    pub abuse: AbuseConfig,
 }
 
 impl Settings {

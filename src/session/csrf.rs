@@ -3,13 +3,15 @@
 //! [`CsrfForm`] is the data guard every state-changing route takes instead of
 //! `Form`: it refuses cross-site requests (by `Sec-Fetch-Site` and `Origin`),
 //! caps the body at the `form` limit (`413` beyond), checks `csrf_token`
-//! against the session's token in constant time — or, for a visitor without a
-//! session, against a signed short-lived [`AnonToken`] — and only then parses
-//! the form. A route that takes a `CsrfForm` cannot forget the check.
+//! against the session's token in constant time — or, only where the route's
+//! [`TokenPolicy`] allows it (`POST /prefs`) and the visitor has no session,
+//! against a signed short-lived [`AnonToken`] — and only then parses the form. A route that takes a `CsrfForm` cannot forget the check.
 //! Form types own their fields (`String`, not `&str`).
 
-use rocket::data::{self, Data, FromData, ToByteUnit};
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use rocket::data::{self, Data, FromData, ToByteUnit};
 
 use rocket::form::{Errors, Form, FromForm};
 use rocket::http::{RawStr, Status};
@@ -64,19 +66,42 @@ pub enum CsrfError {
     Unreadable(String),
 }
 
+/// Which tokens a form accepts.
+pub trait TokenPolicy: Send + 'static {
+    /// Whether a visitor without a session may post with an [`AnonToken`].
+    const SESSIONLESS: bool;
+}
+
+/// The token of the visitor's own session, nothing else (every POST but
+/// `/prefs`).
+pub struct SessionToken;
+
+impl TokenPolicy for SessionToken {
+    const SESSIONLESS: bool = false;
+}
+
+/// The session's token, or a signed session-less one while the visitor has
+/// no session: the landing page's switchers (`POST /prefs`).
+pub struct SessionlessToken;
+
+impl TokenPolicy for SessionlessToken {
+    const SESSIONLESS: bool = true;
+}
+
 /// A form whose request passed the CSRF checks: the parsed value when the
 /// input is valid, else Rocket's errors, plus the raw fields so an invalid
 /// form can be re-rendered with what the visitor typed.
-pub struct CsrfForm<T> {
+pub struct CsrfForm<T, P: TokenPolicy = SessionToken> {
     /// The parsed form, when every field is valid.
     pub value: Option<T>,
     /// The errors of the invalid fields.
     pub errors: Errors<'static>,
     /// Every submitted field, percent-decoded (the last value wins).
     pub raw: BTreeMap<String, String>,
+    policy: PhantomData<P>,
 }
 
-impl<T> CsrfForm<T> {
+impl<T, P: TokenPolicy> CsrfForm<T, P> {
     /// The raw value of field `name`, or "".
     pub fn raw(&self, name: &str) -> &str {
         self.raw.get(name).map(String::as_str).unwrap_or("")
@@ -111,7 +136,7 @@ pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
 }
 
 #[rocket::async_trait]
-impl<'r, T: for<'a> FromForm<'a> + Send + 'static> FromData<'r> for CsrfForm<T> {
+impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> for CsrfForm<T, P> {
     type Error = CsrfError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
@@ -138,14 +163,14 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static> FromData<'r> for CsrfForm<T> 
         };
         let valid = match session.csrf_token() {
             Some(expected) => bool::from(expected.as_bytes().ct_eq(token.as_bytes())),
-            None => AnonToken::verify(secrets, token),
+            None => P::SESSIONLESS && AnonToken::verify(secrets, token),
         };
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }
         match Form::<T>::parse_encoded(RawStr::new(&body)) {
-            Ok(value) => Success(CsrfForm { value: Some(value), errors: Errors::new(), raw }),
-            Err(errors) => Success(CsrfForm { value: None, errors, raw }),
+            Ok(value) => Success(CsrfForm { value: Some(value), errors: Errors::new(), raw, policy: PhantomData }),
+            Err(errors) => Success(CsrfForm { value: None, errors, raw, policy: PhantomData }),
         }
     }
 }

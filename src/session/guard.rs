@@ -49,6 +49,10 @@ impl SessionState {
                     expires_at: record.expires_at,
                     absolute_expires_at: record.absolute_expires_at,
                 });
+            } else {
+                // A session opened for a page (or one that expired): its
+                // cookie still binds the page's token until something is stored.
+                inner.pending = Some(id);
             }
         }
         Ok(SessionState { inner: std::sync::Mutex::new(inner) })

@@ -39,6 +39,12 @@ impl SessionId {
         URL_SAFE_NO_PAD.encode(self.0)
     }
 
+    /// The CSRF token of a session opened under this id but not stored yet:
+    /// unguessable without the id, which only the (encrypted) cookie holds.
+    pub fn pending_token(&self) -> String {
+        URL_SAFE_NO_PAD.encode(Sha256::new().chain_update(b"slotwise pending csrf\0").chain_update(self.0).finalize())
+    }
+
     /// The hex SHA-256 under which the session is stored: a leaked table
     /// gives no usable cookie (the fix Rails made for CVE-2019-16782).
     pub fn storage_key(&self) -> String {
@@ -67,5 +73,8 @@ mod tests {
         assert_eq!(SessionId::parse(&format!("{}A", id.encode())), None);
         assert_eq!(id.storage_key().len(), 64);
         assert!(!id.storage_key().contains(&id.encode()));
+        assert_eq!(id.pending_token(), id.clone().pending_token());
+        assert_ne!(id.pending_token(), SessionId::generate().pending_token());
+        assert_ne!(id.pending_token(), id.encode());
     }
 }

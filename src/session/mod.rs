@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use csrf::{AnonToken, CsrfForm};
+pub use csrf::{AnonToken, CsrfForm, SessionToken, SessionlessToken, TokenPolicy};
 pub use guard::{clear_expired, stage, FailurePage};
 pub use id::SessionId;
 
@@ -69,6 +69,9 @@ struct Inner {
     new_id: Option<SessionId>,
     /// The loaded row must be deleted, not updated.
     flushed: bool,
+    /// A session opened for a page but never written: the id its cookie
+    /// carries while no row exists (see [`Session::open`]).
+    pending: Option<SessionId>,
 }
 
 impl Inner {
@@ -142,6 +145,7 @@ impl<'r> Session<'r> {
         inner.data.clear();
         inner.changes.clear();
         inner.new_id = None;
+        inner.pending = None;
         self.cookies.remove_private(Cookie::from(self.config.cookie_name.clone()));
     }
 
@@ -164,7 +168,28 @@ impl<'r> Session<'r> {
     /// The session's CSRF token, or `None` while the visitor has no session
     /// (pages then carry an [`AnonToken`]).
     pub fn csrf_token(&self) -> Option<String> {
-        self.get(CSRF_KEY)
+        let inner = self.lock();
+        match inner.data.get(CSRF_KEY) {
+            Some(Value::String(token)) => Some(token.clone()),
+            _ => inner.pending.as_ref().map(SessionId::pending_token),
+        }
+    }
+
+    /// Gives a visitor without a session a session cookie, so the page's
+    /// forms carry a token bound to it, without storing anything yet.
+    ///
+    /// NOTE: nothing is written for a visitor who only looks: the cookie's
+    /// id has no row until something is stored, and the page's token is
+    /// derived from that id ([`SessionId::pending_token`]); the first write
+    /// stores that token with a fresh id (a planted id is never adopted).
+    pub fn open(&self) {
+        let mut inner = self.lock();
+        if inner.exists() || inner.pending.is_some() {
+            return;
+        }
+        let id = SessionId::generate();
+        self.set_cookie(&id);
+        inner.pending = Some(id);
     }
 
     fn ensure_exists(&self, inner: &mut Inner) {
@@ -174,7 +199,8 @@ impl<'r> Session<'r> {
         let id = SessionId::generate();
         self.set_cookie(&id);
         inner.new_id = Some(id);
-        let token = Value::String(SessionId::generate().encode());
+        let token = inner.pending.take().map(|pending| pending.pending_token());
+        let token = Value::String(token.unwrap_or_else(|| SessionId::generate().encode()));
         inner.data.insert(CSRF_KEY.into(), token.clone());
         inner.changes.insert(CSRF_KEY.into(), Some(token));
     }

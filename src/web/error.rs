@@ -49,7 +49,10 @@ impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if !matches!(self, Error::Status(_)) {
-            rocket::error!("{} {}: {self}", req.method(), req.uri().path());
+            // NOTE: what the request carries is capped before it is logged.
+            let path: String = req.uri().path().as_str().chars().take(200).collect();
+            let method: String = req.method().as_str().chars().take(16).collect();
+            rocket::error!("{method} {path}: {self}");
         }
         error_response(req, status).respond_to(req)
     }

@@ -107,6 +107,16 @@ impl<'r> Page<'r> {
         }
     }
 
+    /// Gives a visitor without a session a session cookie, and this page the
+    /// token bound to it (wizard and booking pages: their forms must post
+    /// with the visitor's own session's token).
+    pub fn bind(&mut self) {
+        self.session.open();
+        if let Some(token) = self.session.csrf_token() {
+            self.csrf_token = token;
+        }
+    }
+
     /// The page of a request whose session a guard already loaded, built
     /// without touching the store (for responders that run after the guards).
     pub fn cached(req: &'r Request<'_>) -> Option<Page<'r>> {

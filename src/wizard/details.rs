@@ -1,16 +1,13 @@
 //! Step 3, `/book/details`: contact details; a valid POST emails a code.
 
 use rocket::http::Status;
-use rocket::State;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtDetails};
-use super::code::{self, CodeSend};
+use super::code::{self, CodeSend, Sender};
 use super::fields::{error_ids, DetailsForm};
 use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
-use crate::mail::Notifier;
-use crate::otp::Codes;
 use crate::session::CsrfForm;
 use crate::web::Error;
 
@@ -46,8 +43,7 @@ fn details_get(flow: Admitted<'_, AtDetails>) -> Reply {
 #[rocket::post("/book/details", data = "<form>")]
 async fn details_post(
     mut flow: Admitted<'_, AtDetails>,
-    codes: Codes<'_>,
-    notifier: &State<Notifier>,
+    sender: Sender<'_>,
     form: CsrfForm<DetailsForm>,
 ) -> Result<Reply, Error> {
     let values =
@@ -61,8 +57,8 @@ async fn details_post(
     next.set_details(details);
     // NOTE: re-posting the same unverified address while its code lives sends nothing new.
     let email = next.details.as_ref().map(|d| d.email.as_str()).unwrap_or_default();
-    if !next.is_verified() && !codes.has_live_code(&next.flow_id, email).await? {
-        let sent = code::send(&flow, &next, &codes, notifier).await?;
+    if !next.is_verified() && !sender.codes.has_live_code(&next.flow_id, email).await? {
+        let sent = code::send(&flow, &next, &sender).await?;
         if let Some((status, message)) = sent.refusal(&flow) {
             return Ok(page(&flow, status, values, &error("email", message)));
         }

@@ -37,7 +37,7 @@ impl<'r> FromRequest<'r> for Flow<'r> {
     type Error = &'static str;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let page = match req.guard::<Page<'r>>().await {
+        let mut page = match req.guard::<Page<'r>>().await {
             Outcome::Success(page) => page,
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
@@ -45,6 +45,7 @@ impl<'r> FromRequest<'r> for Flow<'r> {
         let Some(settings) = req.rocket().state::<Settings>() else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
+        page.bind();
         let state = page.session.get::<WizardState>(STATE_KEY).unwrap_or_default();
         Outcome::Success(Flow { page, settings, state })
     }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::fields::ServiceForm;
 use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
-use crate::booking::service::Bookings;
+use crate::abuse::Client;
+use crate::booking::service::{Bookings, Held};
 use crate::i18n::t_args;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -52,7 +53,12 @@ fn service_get(flow: Flow<'_>) -> Reply {
 }
 
 #[rocket::post("/book/service", data = "<form>")]
-async fn service_post(mut flow: Flow<'_>, bookings: Bookings<'_>, form: CsrfForm<ServiceForm>) -> Result<Reply, Error> {
+async fn service_post(
+    mut flow: Flow<'_>,
+    bookings: Bookings<'_>,
+    client: Client,
+    form: CsrfForm<ServiceForm>,
+) -> Result<Reply, Error> {
     let chosen = form.value.and_then(|f| f.service).and_then(|id| flow.settings.booking.service(&id));
     let Some(service) = chosen else {
         return Ok(page(&flow, Status::UnprocessableEntity, None, &error("service", flow.t("err-service"))));
@@ -61,9 +67,16 @@ async fn service_post(mut flow: Flow<'_>, bookings: Bookings<'_>, form: CsrfForm
         flow.state.service = Some(service.id.clone());
         // A new service keeps the slot only if it still fits (and re-holds it).
         if let Some(start) = flow.slot() {
-            if !bookings.hold(flow.id(), service, start).await? {
-                flow.state.slot = None;
-                bookings.release(flow.id()).await?;
+            match bookings.hold(flow.id(), &client.0, service, start).await? {
+                Held::Placed => {}
+                Held::Taken => {
+                    flow.state.slot = None;
+                    bookings.release(flow.id()).await?;
+                }
+                Held::TooMany => {
+                    let errors = error("service", flow.t("err-hold-limit"));
+                    return Ok(page(&flow, Status::TooManyRequests, Some(&service.id), &errors));
+                }
             }
         }
     }

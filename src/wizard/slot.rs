@@ -8,8 +8,9 @@ use super::admit::{Admitted, AtSlot};
 use super::fields::SlotForm;
 use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
+use crate::abuse::Client;
 use crate::booking::availability;
-use crate::booking::service::Bookings;
+use crate::booking::service::{Bookings, Held};
 use crate::i18n::format_date;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -96,6 +97,7 @@ async fn slot_get(flow: Admitted<'_, AtSlot>, bookings: Bookings<'_>, date: Opti
 async fn slot_post(
     mut flow: Admitted<'_, AtSlot>,
     bookings: Bookings<'_>,
+    client: Client,
     form: CsrfForm<SlotForm>,
 ) -> Result<Reply, Error> {
     let Some(service) = flow.service() else { return Ok(flow.first()) };
@@ -105,10 +107,14 @@ async fn slot_post(
         let errors = error("slot", flow.t("err-slot-invalid"));
         return page(&flow, &bookings, Status::UnprocessableEntity, None, &errors, None).await;
     };
-    if !bookings.hold(flow.id(), service, start).await? {
-        let errors = error("slot", flow.t("err-slot-unavailable"));
+    let (status, message) = match bookings.hold(flow.id(), &client.0, service, start).await? {
+        Held::Placed => (None, ""),
+        Held::Taken => (Some(Status::UnprocessableEntity), "err-slot-unavailable"),
+        Held::TooMany => (Some(Status::TooManyRequests), "err-hold-limit"),
+    };
+    if let Some(status) = status {
         let day = start.with_timezone(&tz).date_naive();
-        return page(&flow, &bookings, Status::UnprocessableEntity, Some(day), &errors, None).await;
+        return page(&flow, &bookings, status, Some(day), &error("slot", flow.t(message)), None).await;
     }
     flow.state.slot = Some(start.timestamp_millis());
     flow.save()?;

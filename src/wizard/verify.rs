@@ -4,16 +4,14 @@
 use fluent_templates::fluent_bundle::FluentValue;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::State;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtVerify};
-use super::code;
+use super::code::{self, Sender};
 use super::fields::{CodeForm, Empty};
 use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
 use crate::i18n::t_args;
-use crate::mail::Notifier;
 use crate::otp::{Check, Codes};
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -68,16 +66,11 @@ async fn verify_post(
 }
 
 #[rocket::post("/book/verify/resend", data = "<_form>")]
-async fn resend(
-    flow: Admitted<'_, AtVerify>,
-    codes: Codes<'_>,
-    notifier: &State<Notifier>,
-    _form: CsrfForm<Empty>,
-) -> Result<Reply, Error> {
+async fn resend(flow: Admitted<'_, AtVerify>, sender: Sender<'_>, _form: CsrfForm<Empty>) -> Result<Reply, Error> {
     if flow.state.details.is_none() || flow.state.is_verified() {
         return Ok(flow.first());
     }
-    let sent = code::send(&flow, &flow.state, &codes, notifier).await?;
+    let sent = code::send(&flow, &flow.state, &sender).await?;
     Ok(match sent.refusal(&flow) {
         None => Reply::Redirect(Redirect::to(Step::Verify.path())),
         Some((status, message)) => page(&flow, status, &error("code", message)),

@@ -2,18 +2,30 @@
 //! in front of a [`TestApp`]'s local client, the pages it gets back, and the
 //! small HTML and form helpers tests fill forms with.
 
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::{LocalRequest, LocalResponse};
 
 use super::app::TestApp;
 use super::jar::Jar;
 
-/// One browser: a cookie jar and default headers.
+/// One browser: a cookie jar, default headers and its own network address
+/// (each visitor is a different client for the limits across sessions).
 pub struct Visitor<'a> {
     /// The app this visitor talks to.
     pub app: &'a TestApp,
     jar: Jar,
     headers: Vec<(String, String)>,
+    remote: SocketAddr,
+}
+
+/// A fresh address per visitor: 10.x.y.z, port 40000.
+fn next_address() -> SocketAddr {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 40000))
 }
 
 /// A response read to the end.
@@ -95,7 +107,13 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 impl<'a> Visitor<'a> {
     /// A visitor of `app` with an empty cookie jar.
     pub fn new(app: &'a TestApp) -> Visitor<'a> {
-        Visitor { app, jar: Jar::new(), headers: Vec::new() }
+        Visitor { app, jar: Jar::new(), headers: Vec::new(), remote: next_address() }
+    }
+
+    /// The same visitor connecting from `ip` (e.g. many sessions of one client).
+    pub fn at_address(mut self, ip: &str) -> Self {
+        self.remote = SocketAddr::new(ip.parse().expect("an IP address"), 40000);
+        self
     }
 
     /// Adds a header to every request of this visitor.
@@ -151,7 +169,7 @@ impl<'a> Visitor<'a> {
 
     /// `GET uri` with extra headers.
     pub async fn get_with(&self, uri: &str, extra: &[(&str, &str)]) -> Page {
-        let mut req = self.app.client.get(uri.to_string());
+        let mut req = self.app.client.get(uri.to_string()).remote(self.remote);
         for (n, v) in self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(extra.iter().copied()) {
             req.add_header(Header::new(n.to_string(), v.to_string()));
         }
@@ -166,7 +184,7 @@ impl<'a> Visitor<'a> {
 
     /// `POST uri` with a body and extra headers.
     pub async fn post_with(&self, uri: &str, body: &str, extra: &[(&str, &str)]) -> Page {
-        let mut req = self.app.client.post(uri.to_string()).header(ContentType::Form).body(body);
+        let mut req = self.app.client.post(uri.to_string()).header(ContentType::Form).body(body).remote(self.remote);
         for (n, v) in self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(extra.iter().copied()) {
             req.add_header(Header::new(n.to_string(), v.to_string()));
         }

@@ -35,11 +35,11 @@ async fn a_held_time_is_not_free_for_another_flow_until_released() {
     let bookings = Bookings::new(&config, &pool);
     let service = &config.services[0];
     let start = tomorrow_ten();
-    assert!(bookings.hold("a", service, start).await.expect("hold"));
-    assert!(bookings.hold("a", service, start).await.expect("its own hold does not block it"));
-    assert!(!bookings.hold("b", service, start).await.expect("second hold"));
+    assert_eq!(bookings.hold("a", "c1", service, start).await.expect("hold"), Held::Placed);
+    assert_eq!(bookings.hold("a", "c1", service, start).await.expect("its own hold"), Held::Placed);
+    assert_eq!(bookings.hold("b", "c2", service, start).await.expect("second hold"), Held::Taken);
     bookings.release("a").await.expect("release");
-    assert!(bookings.hold("b", service, start).await.expect("hold after release"));
+    assert_eq!(bookings.hold("b", "c2", service, start).await.expect("hold after release"), Held::Placed);
 }
 
 #[rocket::async_test]
@@ -85,7 +85,7 @@ async fn a_time_off_the_grid_is_neither_held_nor_booked() {
     let bookings = Bookings::new(&config, &pool);
     let service = &config.services[0];
     let off_grid = tomorrow_ten() + Duration::minutes(7);
-    assert!(!bookings.hold("a", service, off_grid).await.unwrap());
+    assert_eq!(bookings.hold("a", "c1", service, off_grid).await.unwrap(), Held::Taken);
     assert_eq!(bookings.confirm(&request("a", service, off_grid)).await.unwrap(), Confirmation::Taken);
 }
 
@@ -98,4 +98,21 @@ fn references_read_aloud_and_links_carry_the_token() {
         assert!(reference.bytes().filter(|b| *b != b'-').all(|b| REFERENCE_ALPHABET.contains(&b)), "{reference}");
     }
     assert_eq!(manage_url("https://x.test/", "ABCD-EFGH", "t0k"), "https://x.test/booking/ABCD-EFGH?token=t0k");
+}
+
+#[rocket::async_test]
+async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
+    let (_dir, pool, config) = setup().await;
+    let bookings = Bookings::new(&config, &pool).with_hold_limit(2);
+    let service = &config.services[0];
+    let start = tomorrow_ten();
+    let at = |hours: i64| start + Duration::hours(hours);
+    assert_eq!(bookings.hold("f1", "client", service, at(0)).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("f2", "client", service, at(1)).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("f3", "client", service, at(2)).await.unwrap(), Held::TooMany);
+    // A flow that already holds may move its hold; another client is not limited.
+    assert_eq!(bookings.hold("f2", "client", service, at(3)).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("g1", "other", service, at(2)).await.unwrap(), Held::Placed);
+    bookings.release("f1").await.unwrap();
+    assert_eq!(bookings.hold("f3", "client", service, at(4)).await.unwrap(), Held::Placed);
 }
