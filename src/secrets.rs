@@ -55,6 +55,36 @@ impl Secrets {
     }
 }
 
+impl Secrets {
+    /// `plain` encrypted and authenticated (AES-256-GCM under a key derived
+    /// for `purpose`), as base64url text: a database dump alone cannot read it.
+    pub fn seal(&self, purpose: &str, plain: &[u8]) -> String {
+        use aes_gcm::aead::{Aead, AeadCore, KeyInit};
+        use base64::Engine;
+        let cipher = aes_gcm::Aes256Gcm::new(&self.mac(purpose, &[b"seal"]).into());
+        let nonce = aes_gcm::Aes256Gcm::generate_nonce(&mut OsRng);
+        // NOTE: encrypting into a Vec cannot fail for inputs under 64 GiB.
+        let sealed = cipher.encrypt(&nonce, plain).unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// What [`seal`](Self::seal) sealed for `purpose`; `None` when `sealed`
+    /// was not sealed by this key (another secret, or tampered with).
+    pub fn unseal(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
+        use aes_gcm::aead::{Aead, KeyInit};
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let cipher = aes_gcm::Aes256Gcm::new(&self.mac(purpose, &[b"seal"]).into());
+        cipher.decrypt(aes_gcm::Nonce::from_slice(nonce), sealed).ok()
+    }
+}
+
 /// `len` random bytes from the OS, base64url without padding: the one source
 /// of opaque tokens (flow ids, booking links).
 pub fn random_token(len: usize) -> String {
@@ -107,6 +137,19 @@ mod tests {
             assert!((9_500..=10_500).contains(&n), "{letter}: {n}");
         }
         assert!(drawn.chars().all(|c| "ABC".contains(c)));
+    }
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_purpose() {
+        let figment = |key: &str| rocket::figment::Figment::from(("secret_key", key.to_string()));
+        let secrets = Secrets::from_figment(&figment("one")).expect("secrets");
+        let sealed = secrets.seal("outbox", b"https://x.test/booking/R?token=t");
+        assert!(!sealed.contains("token"));
+        assert_eq!(secrets.unseal("outbox", &sealed).as_deref(), Some(&b"https://x.test/booking/R?token=t"[..]));
+        assert_eq!(secrets.unseal("other", &sealed), None);
+        let other = Secrets::from_figment(&figment("two")).expect("secrets");
+        assert_eq!(other.unseal("outbox", &sealed), None);
+        assert_eq!(secrets.unseal("outbox", "junk"), None);
     }
 
     #[test]

@@ -150,3 +150,5 @@ mail-confirm-cancel = Buchung ansehen oder absagen: { $url }
 mail-ics-filename = termin.ics
 mail-cancel-subject = Buchung abgesagt: { $reference }
 mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.
+mail-reminder-subject = Erinnerung an Ihren Termin ({ $reference })
+mail-reminder-intro = Wir erinnern Sie an Ihren Termin:

@@ -150,3 +150,5 @@ mail-confirm-cancel = To see or cancel your booking, open: { $url }
 mail-ics-filename = appointment.ics
 mail-cancel-subject = Booking cancelled: { $reference }
 mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.
+mail-reminder-subject = Reminder: your appointment ({ $reference })
+mail-reminder-intro = A reminder of your appointment:

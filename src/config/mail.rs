@@ -1,5 +1,7 @@
 //! `[mail]`: sender, transport and the public URL of links in emails.
 
+use std::num::NonZeroU64;
+
 use lettre::message::Mailbox;
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -35,6 +37,13 @@ pub struct MailConfig {
     pub outbox_dir: String,
     /// Base URL for links in emails; its origin also counts as the app's own.
     pub public_url: Url,
+    /// Lead times of the reminders before each appointment, in minutes.
+    pub reminders_minutes: Vec<u32>,
+    /// Wait after a failed delivery, doubling up to one hour.
+    pub retry_secs: NonZeroU64,
+    /// Hours after its due time when an undeliverable email is marked failed
+    /// (0: at the first refused attempt).
+    pub give_up_hours: u32,
 }
 
 impl MailConfig {
@@ -53,6 +62,9 @@ struct Raw {
     smtp_url: String,
     outbox_dir: String,
     public_url: String,
+    reminders_minutes: Vec<u32>,
+    retry_secs: u64,
+    give_up_hours: u32,
 }
 
 impl Default for Raw {
@@ -63,6 +75,9 @@ impl Default for Raw {
             smtp_url: "smtp://127.0.0.1:2525".into(),
             outbox_dir: "outbox".into(),
             public_url: "http://127.0.0.1:8000".into(),
+            reminders_minutes: vec![1440],
+            retry_secs: 30,
+            give_up_hours: 48,
         }
     }
 }
@@ -88,6 +103,9 @@ impl TryFrom<Raw> for MailConfig {
             smtp_url: raw.smtp_url,
             outbox_dir: raw.outbox_dir,
             public_url: public_url(&raw.public_url)?,
+            reminders_minutes: raw.reminders_minutes,
+            retry_secs: ConfigError::non_zero("mail.retry_secs", raw.retry_secs)?,
+            give_up_hours: raw.give_up_hours,
         })
     }
 }

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
@@ -127,7 +128,7 @@ pub fn compose(
     // A `Message-ID` on the sender's domain; lettre adds `Date` but no id.
     // NOTE: letters only, so no header holds a run of digits that could be
     // mistaken for a one-time code.
-    let letters: String = (0..26).map(|_| (b'a' + rand::random::<u8>() % 26) as char).collect();
+    let letters = crate::secrets::random_chars(b"abcdefghijklmnopqrstuvwxyz", 26);
     let message_id = format!("<{letters}@{}>", from.email.domain());
     Ok(Message::builder()
         .message_id(Some(message_id))
@@ -217,30 +218,40 @@ impl Mailer {
         }
     }
 
-    /// Sends one message through the configured transport. Fully async: SMTP
-    /// talks over Tokio sockets (giving up after [`SMTP_TIMEOUT`] of silence),
-    /// files are written with Tokio's fs.
+    /// Sends one message through the configured transport.
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
+        self.send_raw(message.envelope(), &message.formatted()).await
+    }
+
+    /// Sends an already formatted message to `to` (an email from the
+    /// outbox, stored as its bytes). Fully async: SMTP talks over Tokio
+    /// sockets (giving up after [`SMTP_TIMEOUT`] of silence), files are
+    /// written with Tokio's fs.
+    pub async fn send_stored(&self, to: &str, raw: &[u8]) -> Result<(), MailError> {
+        let to: Address = to.parse()?;
+        let envelope = Envelope::new(Some(self.inner.from.email.clone()), vec![to])?;
+        self.send_raw(&envelope, raw).await
+    }
+
+    async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), MailError> {
         match &self.inner.transport {
             Transport::Smtp { builder, transport } => {
                 let transport = transport.get_or_init(|| builder.clone().build());
-                transport.send(message).await?;
+                transport.send_raw(envelope, raw).await?;
             }
-            Transport::Relay(relay) => relay.send(message.envelope(), &message.formatted()).await?,
+            Transport::Relay(relay) => relay.send(envelope, raw).await?,
             Transport::File { dir, transport } => {
                 // Recreate the folder if it was removed since launch; should this
                 // fail, the write below reports the real problem.
                 let _ = tokio::fs::create_dir_all(dir).await;
-                transport.send(message).await?;
+                transport.send_raw(envelope, raw).await?;
             }
             Transport::Log => {
-                let envelope = message.envelope();
                 let from = envelope.from().map(ToString::to_string).unwrap_or_default();
                 let to = envelope.to().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                let raw = message.formatted();
                 rocket::info!(
                     "mail (log transport, not sent) from <{from}> to <{to}>:\n{}",
-                    String::from_utf8_lossy(&raw)
+                    String::from_utf8_lossy(raw)
                 );
             }
         }

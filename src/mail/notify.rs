@@ -106,6 +106,13 @@ fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appoint
     email.with("service", appointment.service).with("when", &when)
 }
 
+/// The reminder: `reference`, `service`, `when`, `manage_url`.
+fn reminder_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
+    let email = Email::new("reminder", to, Some(reference));
+    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
+}
+
 /// One email of every kind with made-up values: their templates must exist,
 /// and each is rendered once at launch.
 fn samples() -> Vec<Email> {
@@ -116,6 +123,7 @@ fn samples() -> Vec<Email> {
         code_email(&to, "000000", 10, &appointment),
         confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
         cancellation_email(&to, "SAMP-LE00", &appointment),
+        reminder_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
     ]
 }
 
@@ -191,6 +199,43 @@ impl Notifier {
         appointment: &Appointment<'_>,
     ) -> Result<(), MailError> {
         self.send(to, cancellation_email(to, reference, appointment)).await
+    }
+
+    /// The confirmation of booking `reference` as a message, for the outbox.
+    pub fn confirmation_message(
+        &self,
+        to: &Recipient<'_>,
+        reference: &str,
+        appointment: &Appointment<'_>,
+        manage_url: &str,
+    ) -> Result<Message, MailError> {
+        self.message(to, confirmation_email(to, reference, appointment, manage_url))
+    }
+
+    /// The cancellation notice of booking `reference` as a message, for the outbox.
+    pub fn cancellation_message(
+        &self,
+        to: &Recipient<'_>,
+        reference: &str,
+        appointment: &Appointment<'_>,
+    ) -> Result<Message, MailError> {
+        self.message(to, cancellation_email(to, reference, appointment))
+    }
+
+    /// A reminder of booking `reference` as a message, for the outbox.
+    pub fn reminder_message(
+        &self,
+        to: &Recipient<'_>,
+        reference: &str,
+        appointment: &Appointment<'_>,
+        manage_url: &str,
+    ) -> Result<Message, MailError> {
+        self.message(to, reminder_email(to, reference, appointment, manage_url))
+    }
+
+    /// The mailer behind this notifier.
+    pub fn mailer(&self) -> &Mailer {
+        &self.mailer
     }
 
     /// Renders, composes and sends `email`; a failure is logged here, once,
