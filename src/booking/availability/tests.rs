@@ -16,7 +16,9 @@ fn service(duration: u32, buffer: u32) -> Service {
         name: "S".into(),
         names: Default::default(),
         duration_minutes: duration,
+        buffer_before_minutes: 0,
         buffer_after_minutes: buffer,
+        max_per_day: Default::default(),
     }
 }
 
