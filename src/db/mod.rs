@@ -285,8 +285,8 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp");
-const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp");
+const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar");
+const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///

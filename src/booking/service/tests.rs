@@ -99,3 +99,71 @@ fn references_read_aloud_and_links_carry_the_token() {
     }
     assert_eq!(manage_url("https://x.test/", "ABCD-EFGH", "t0k"), "https://x.test/booking/ABCD-EFGH?token=t0k");
 }
+
+#[rocket::async_test]
+async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
+    let (_dir, pool, mut config) = setup().await;
+    config.max_per_day = 2.into();
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let ten = tomorrow_ten();
+    assert!(bookings.hold("a", service, ten).await.unwrap());
+    let booked = bookings.confirm(&request("b", service, ten + Duration::hours(1))).await.unwrap();
+    assert!(matches!(booked, Confirmation::Booked { .. }));
+    // Two started tomorrow (a hold and a booking): a third neither holds nor books.
+    let noon = ten + Duration::hours(2);
+    assert!(!bookings.hold("c", service, noon).await.unwrap());
+    assert_eq!(bookings.confirm(&request("c", service, noon)).await.unwrap(), Confirmation::Taken);
+    assert!(bookings.hold("c", service, noon + Duration::days(1)).await.unwrap(), "the next date counts anew");
+    // A flow's own hold does not count against moving it on the same date.
+    assert!(bookings.hold("a", service, noon).await.unwrap());
+    bookings.release("a").await.unwrap();
+    assert!(bookings.hold("c", service, noon).await.unwrap(), "a released hold no longer counts");
+}
+
+#[rocket::async_test]
+async fn a_service_cap_counts_that_service_only() {
+    let (_dir, pool, mut config) = setup().await;
+    let mut capped = config.services[0].clone();
+    capped.id = "capped".into();
+    capped.max_per_day = 1.into();
+    config.services.push(capped);
+    let bookings = Bookings::new(&config, &pool);
+    let (plain, capped) = (&config.services[0], &config.services[1]);
+    let ten = tomorrow_ten();
+    assert!(bookings.hold("a", plain, ten).await.unwrap());
+    assert!(bookings.hold("b", capped, ten + Duration::hours(1)).await.unwrap());
+    assert!(!bookings.hold("c", capped, ten + Duration::hours(2)).await.unwrap());
+    assert!(bookings.hold("c", plain, ten + Duration::hours(2)).await.unwrap());
+    let taken = bookings.taken(ten.date_naive(), ten.date_naive(), "c").await.unwrap();
+    assert_eq!((taken.starts.all(ten.date_naive()), taken.starts.of(ten.date_naive(), "capped")), (2, 1));
+}
+
+#[rocket::async_test]
+async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
+    let (_dir, pool, mut config) = setup().await;
+    let mut prepared = config.services[0].clone();
+    prepared.id = "prepared".into();
+    prepared.buffer_before_minutes = 30;
+    config.services.push(prepared);
+    let bookings = Bookings::new(&config, &pool);
+    let (plain, prepared) = (&config.services[0], &config.services[1]);
+    let ten = tomorrow_ten();
+    let Confirmation::Booked { reference, .. } = bookings.confirm(&request("a", prepared, ten)).await.unwrap() else {
+        panic!("booked");
+    };
+    let row = sqlx::query("SELECT CAST(busy_from AS TEXT), CAST(starts_at AS TEXT) FROM bookings WHERE reference = $1")
+        .bind(&reference)
+        .fetch_one(&pool.pool)
+        .await
+        .unwrap();
+    let (busy_from, starts_at) = (db::big_int(&row, 0).unwrap(), db::big_int(&row, 1).unwrap());
+    assert_eq!((busy_from, starts_at), ((ten - Duration::minutes(30)).timestamp_millis(), ten.timestamp_millis()));
+    // 09:30-10:00 is the buffer: a plain appointment there is refused, one at 09:00 is not.
+    assert!(!bookings.hold("b", plain, ten - Duration::minutes(30)).await.unwrap());
+    assert!(bookings.hold("b", plain, ten - Duration::minutes(60)).await.unwrap());
+    // A hold keeps its buffer free too: prepared at 12:00 occupies 11:30-12:30.
+    assert!(bookings.hold("c", prepared, ten + Duration::hours(2)).await.unwrap());
+    assert!(!bookings.hold("d", plain, ten + Duration::minutes(90)).await.unwrap());
+    assert!(bookings.hold("d", plain, ten + Duration::minutes(60)).await.unwrap());
+}
