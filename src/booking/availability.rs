@@ -1,30 +1,100 @@
-//! Bookable start times: the opening-hours grid, clock changes, notice, horizon and capacity.
+//! Bookable start times: the opening-hours grid, date overrides, clock changes, notice, horizon,
+//! capacity, buffers and daily caps.
 //!
-//! Pure functions over a prepared [`BookingConfig`] (no database, no web). Start times lie on a
-//! grid of `slot_step_minutes` local wall-clock minutes counted from the start of each opening
-//! range. A start time is offered when the appointment's whole span (duration plus buffer) lies
-//! inside that one range measured in real time, it is at least `min_notice_minutes` away, its
-//! local date is within the horizon, and at every moment of the span fewer than `capacity` busy
-//! spans (bookings and holds) overlap.
+//! Pure functions over a prepared [`BookingConfig`] and what is already [`Taken`] (no database, no
+//! web: the caller reads the busy spans and the day counts and hands them in). A local date's
+//! opening ranges are [`BookingConfig::ranges_on`]: its override in `[booking.dates]`, else its
+//! weekday's hours. Start times lie on a grid of `slot_step_minutes` local wall-clock minutes
+//! counted from the start of each opening range. A start time is offered when the appointment's
+//! occupied span `[start − buffer before, start + duration + buffer after)` lies inside that one
+//! range measured in real time, the start is at least `min_notice_minutes` away, its local date is
+//! within the horizon and under every daily cap that applies, and at every moment of the span
+//! fewer than `capacity` busy spans (bookings and holds) overlap.
 //!
 //! Clock changes: wall-clock times that do not exist (clock set forward) are skipped; wall-clock
 //! times that occur twice (clock set back) yield both instants, each checked on its own. Range
 //! boundaries that fall into a gap mean the first instant after the gap; ambiguous boundaries
 //! mean the earlier instant.
 
-use chrono::{DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::config::{BookingConfig, Service};
 
 /// A span that occupies capacity (a booking or another visitor's hold), half-open
-/// `[start, end)` in UTC; `end = start + duration + buffer`.
+/// `[start, end)` in UTC: see [`busy_span`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy {
     /// First instant occupied.
     pub start: DateTime<Utc>,
     /// First instant free again.
     pub end: DateTime<Utc>,
+}
+
+/// Bookings and live holds starting on each local date, by service: what the daily caps count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayCounts(BTreeMap<NaiveDate, BTreeMap<String, u32>>);
+
+impl DayCounts {
+    /// Records `count` more starts of `service_id` on `date`.
+    pub fn add(&mut self, date: NaiveDate, service_id: &str, count: u32) {
+        let day = self.0.entry(date).or_default();
+        let n = day.entry(service_id.to_string()).or_default();
+        *n = n.saturating_add(count);
+    }
+
+    /// Starts on `date`, all services together.
+    pub fn all(&self, date: NaiveDate) -> u32 {
+        self.0.get(&date).map_or(0, |day| day.values().fold(0, |sum, n| sum.saturating_add(*n)))
+    }
+
+    /// Starts of `service_id` on `date`.
+    pub fn of(&self, date: NaiveDate, service_id: &str) -> u32 {
+        self.0.get(&date).and_then(|day| day.get(service_id)).copied().unwrap_or(0)
+    }
+}
+
+/// What already occupies the calendar, as the caller read it (another flow's hold included, the
+/// asking flow's own excluded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Taken {
+    /// Spans occupying capacity around the instants asked about.
+    pub busy: Vec<Busy>,
+    /// Starts per local date, for the dates asked about (only needed when a cap is set).
+    pub starts: DayCounts,
+}
+
+/// Why a day offers no start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Empty {
+    /// Outside the horizon.
+    Outside,
+    /// No opening range: closed by its weekday's hours or by a date override.
+    Closed,
+    /// Open, but the service with its buffers fits none of the day's ranges.
+    Unfit,
+    /// Every start the day had is sooner than the notice allows: no time left.
+    Late,
+    /// A daily cap is reached, or capacity is taken at every start left.
+    Full,
+}
+
+/// One local date's bookable start times for a service, or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Day {
+    /// The start times, in chronological order.
+    pub slots: Vec<Slot>,
+    /// Why `slots` is empty (`None` when it is not).
+    pub empty: Option<Empty>,
+}
+
+impl Day {
+    fn none(why: Empty) -> Day {
+        Day { slots: Vec::new(), empty: Some(why) }
+    }
 }
 
 /// One bookable start time.
@@ -45,42 +115,44 @@ pub fn horizon(config: &BookingConfig, now: DateTime<Utc>) -> (NaiveDate, NaiveD
     (today, today.checked_add_days(extra).unwrap_or(NaiveDate::MAX))
 }
 
-/// Bookable start times of one local date for `service`, in chronological order.
-/// Empty outside the horizon.
-pub fn day_slots(
-    config: &BookingConfig,
-    service: &Service,
-    date: NaiveDate,
-    now: DateTime<Utc>,
-    busy: &[Busy],
-) -> Vec<Slot> {
+/// Bookable start times of one local date for `service` and, when there are none, why.
+pub fn day(config: &BookingConfig, service: &Service, date: NaiveDate, now: DateTime<Utc>, taken: &Taken) -> Day {
     let (first, last) = horizon(config, now);
     if !(first..=last).contains(&date) {
-        return Vec::new();
+        return Day::none(Empty::Outside);
+    }
+    let ranges = config.ranges_on(date);
+    if ranges.is_empty() {
+        return Day::none(Empty::Closed);
     }
     let tz = config.tz();
-    let span = Duration::minutes(i64::from(service.span_minutes()));
     let notice = Duration::minutes(i64::from(config.min_notice_minutes));
     let earliest = now.checked_add_signed(notice).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let step = config.slot_step_minutes.get() as usize;
+    let under_caps = under_caps(config, service, date, &taken.starts);
+    let (mut fits, mut in_time) = (false, false);
     let mut slots = Vec::new();
-    for range in config.ranges(date.weekday()) {
+    for range in ranges {
         let (Some(open), Some(close)) = (boundary(tz, date, range.start), boundary(tz, date, range.end)) else {
             continue;
         };
-        // NOTE: every start of this range lies in [open, close]; only spans
-        // overlapping it can matter, so each slot scans those, not the
+        // NOTE: every span of this range lies in [open, close]; only busy
+        // spans overlapping it can matter, so each slot scans those, not the
         // whole horizon's bookings.
-        let near: Vec<Busy> = busy.iter().filter(|b| b.start < close && b.end > open).copied().collect();
+        let near: Vec<Busy> = taken.busy.iter().filter(|b| b.start < close && b.end > open).copied().collect();
         for minute in (range.start..range.end).step_by(step) {
             let Some(wall) = wall_clock(date, minute) else { continue };
             for start in instants(tz, &wall) {
-                let Some(end) = start.checked_add_signed(span) else { continue };
-                if start >= open
-                    && end <= close
-                    && start >= earliest
-                    && has_room(config.capacity.get(), start, end, &near)
-                {
+                let span = busy_span(service, start);
+                if span.start < open || span.end > close {
+                    continue;
+                }
+                fits = true;
+                if start < earliest {
+                    continue;
+                }
+                in_time = true;
+                if under_caps && has_room(config.capacity.get(), span.start, span.end, &near) {
                     slots.push(Slot {
                         start,
                         value: slot_value(tz, start),
@@ -92,7 +164,40 @@ pub fn day_slots(
     }
     slots.sort_by_key(|slot| slot.start);
     slots.dedup_by_key(|slot| slot.start);
-    slots
+    let empty = match (slots.is_empty(), fits, in_time) {
+        (false, _, _) => None,
+        (true, false, _) => Some(Empty::Unfit),
+        (true, true, false) => Some(Empty::Late),
+        (true, true, true) => Some(Empty::Full),
+    };
+    Day { slots, empty }
+}
+
+/// Bookable start times of one local date for `service`, in chronological order (see [`day`]).
+/// Empty outside the horizon.
+pub fn day_slots(
+    config: &BookingConfig,
+    service: &Service,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    taken: &Taken,
+) -> Vec<Slot> {
+    day(config, service, date, now, taken).slots
+}
+
+/// Whether `date` takes one more start of `service` under `booking.max_per_day` and the
+/// service's own `max_per_day`, given the starts `counts` already has.
+pub fn under_caps(config: &BookingConfig, service: &Service, date: NaiveDate, counts: &DayCounts) -> bool {
+    config.max_per_day.admits(counts.all(date)) && service.max_per_day.admits(counts.of(date, &service.id))
+}
+
+/// The instants bounding the local date `date`: its first instant and the next date's first.
+/// A start lies on `date` exactly when it lies in `[first, next)`.
+pub fn day_bounds(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        boundary(tz, date, 0).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        boundary(tz, date, 1440).unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )
 }
 
 /// Whether `start` is a bookable start for `service`: exactly one of the start times
@@ -102,10 +207,10 @@ pub fn is_bookable(
     service: &Service,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
-    busy: &[Busy],
+    taken: &Taken,
 ) -> bool {
     let date = start.with_timezone(&config.tz()).date_naive();
-    day_slots(config, service, date, now, busy).iter().any(|slot| slot.start == start)
+    day_slots(config, service, date, now, taken).iter().any(|slot| slot.start == start)
 }
 
 /// The form value of an instant: local `YYYY-MM-DDTHH:MM`; when that local time occurs twice
@@ -148,10 +253,15 @@ pub fn parse_slot_value(tz: Tz, value: &str) -> Option<DateTime<Utc>> {
     Some(found.with_timezone(&Utc))
 }
 
-/// The busy span of an appointment of `service` starting at `start`.
+/// The busy span of an appointment of `service` starting at `start`:
+/// `[start − buffer before, start + duration + buffer after)`.
 pub fn busy_span(service: &Service, start: DateTime<Utc>) -> Busy {
-    let span = Duration::minutes(i64::from(service.span_minutes()));
-    Busy { start, end: start.checked_add_signed(span).unwrap_or(DateTime::<Utc>::MAX_UTC) }
+    let before = Duration::minutes(i64::from(service.buffer_before_minutes));
+    let after = Duration::minutes(i64::from(service.duration_minutes) + i64::from(service.buffer_after_minutes));
+    Busy {
+        start: start.checked_sub_signed(before).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        end: start.checked_add_signed(after).unwrap_or(DateTime::<Utc>::MAX_UTC),
+    }
 }
 
 /// A non-empty run of ASCII digits as a number.
@@ -205,5 +315,9 @@ fn has_room(capacity: u32, start: DateTime<Utc>, end: DateTime<Utc>, busy: &[Bus
     peak < i64::from(capacity)
 }
 
+#[cfg(test)]
+mod calendar_tests;
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

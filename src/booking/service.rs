@@ -1,18 +1,19 @@
 //! The booking use cases: hold a time, release it, confirm a booking, find
 //! and cancel one from its link. Each owns its whole transaction — the lock,
-//! the capacity check (straight into [`availability`]), the write — so no
+//! reading what is taken (busy spans, and the day's counts when a daily cap
+//! is set), the check (straight into [`availability`]), the write — so no
 //! caller can forget a rule and no rule lives in a handler.
 //!
 //! Callers get a typed outcome ([`Confirmation`], [`Cancellation`]) and turn
 //! it into a response; only database failures are errors.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use sqlx::{AnyConnection, Connection};
 use subtle::ConstantTimeEq;
 
-use super::availability::{self, Busy};
+use super::availability::{self, Busy, DayCounts, Taken};
 use super::store::{self, Booking, NewBooking};
 use crate::config::{BookingConfig, Service, Settings};
 use crate::db::{Db, DbPool};
@@ -109,8 +110,8 @@ impl<'a> Bookings<'a> {
         Bookings { holds_per_client: limit, ..self }
     }
 
-    fn fits(&self, service: &Service, start: DateTime<Utc>, busy: &[Busy]) -> bool {
-        availability::is_bookable(self.config, service, start, Utc::now(), busy)
+    fn fits(&self, service: &Service, start: DateTime<Utc>, taken: &Taken) -> bool {
+        availability::is_bookable(self.config, service, start, Utc::now(), taken)
     }
 
     /// Spans occupying capacity in `[from, to)`, `flow`'s own hold excluded.
@@ -118,16 +119,69 @@ impl<'a> Bookings<'a> {
         store::busy(&self.db.pool, from, to, flow).await
     }
 
-    /// Holds `start` for `flow` of `client` (when holds are on).
-    pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
+    /// What is taken on the local dates `first..=last` for `flow` (its own
+    /// hold excluded): the busy spans overlapping them and, when a daily cap
+    /// is set, the starts on each date.
+    pub async fn taken(&self, first: NaiveDate, last: NaiveDate, flow: &str) -> sqlx::Result<Taken> {
+        let tz = self.config.tz();
+        let (from, to) = (availability::day_bounds(tz, first).0, availability::day_bounds(tz, last).1);
+        let mut conn = self.db.pool.acquire().await?;
+        let busy = store::busy(&mut *conn, from, to, flow).await?;
+        let starts = self.day_counts(&mut conn, first, last, flow).await?;
+        Ok(Taken { busy, starts })
+    }
+
+    /// What is taken around an appointment of `service` at `start` for
+    /// `flow`: the spans overlapping its busy span, and its date's counts.
+    async fn taken_at(
+        &self,
+        conn: &mut AnyConnection,
+        service: &Service,
+        start: DateTime<Utc>,
+        flow: &str,
+    ) -> sqlx::Result<Taken> {
         let span = availability::busy_span(service, start);
+        let busy = store::busy(&mut *conn, span.start, span.end, flow).await?;
+        let date = start.with_timezone(&self.config.tz()).date_naive();
+        let starts = self.day_counts(conn, date, date, flow).await?;
+        Ok(Taken { busy, starts })
+    }
+
+    /// Starts on each local date of `first..=last` (none read when no daily
+    /// cap is set: nothing would use them).
+    async fn day_counts(
+        &self,
+        conn: &mut AnyConnection,
+        first: NaiveDate,
+        last: NaiveDate,
+        flow: &str,
+    ) -> sqlx::Result<DayCounts> {
+        if !self.config.has_daily_caps() {
+            return Ok(DayCounts::default());
+        }
+        let tz = self.config.tz();
+        let days: Vec<_> = first
+            .iter_days()
+            .take_while(|day| *day <= last)
+            .map(|day| {
+                let (from, to) = availability::day_bounds(tz, day);
+                (day, from, to)
+            })
+            .collect();
+        store::day_counts(conn, &days, flow).await
+    }
+
+    /// Holds `start` for `flow` of `client` (when holds are on): not when it
+    /// is not free, its date is at a daily cap, or the client holds enough.
+    pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
         if self.config.hold_minutes == 0 {
-            let busy = self.busy(span.start, span.end, flow).await?;
-            return Ok(if self.fits(service, start, &busy) { Held::Placed } else { Held::Taken });
+            let mut conn = self.db.pool.acquire().await?;
+            let taken = self.taken_at(&mut conn, service, start, flow).await?;
+            return Ok(if self.fits(service, start, &taken) { Held::Placed } else { Held::Taken });
         }
         let expires = Utc::now() + Duration::minutes(self.config.hold_minutes.into());
         let mut writer = self.db.durable_writer().await?;
-        let held = self.hold_on(&mut writer, (flow, client), service, start, span, expires).await?;
+        let held = self.hold_on(&mut writer, (flow, client), service, start, expires).await?;
         writer.finish();
         Ok(held)
     }
@@ -138,7 +192,6 @@ impl<'a> Bookings<'a> {
         (flow, client): (&str, &str),
         service: &Service,
         start: DateTime<Utc>,
-        span: Busy,
         expires: DateTime<Utc>,
     ) -> sqlx::Result<Held> {
         let mut tx = conn.begin().await?;
@@ -146,7 +199,7 @@ impl<'a> Bookings<'a> {
         let limit = i64::from(self.holds_per_client);
         let held = if limit > 0 && store::client_holds(&mut tx, client, flow).await? >= limit {
             Held::TooMany
-        } else if !self.fits(service, start, &store::busy(&mut *tx, span.start, span.end, flow).await?) {
+        } else if !self.fits(service, start, &self.taken_at(&mut tx, service, start, flow).await?) {
             Held::Taken
         } else {
             Held::Placed
@@ -157,7 +210,8 @@ impl<'a> Bookings<'a> {
             tx.rollback().await?;
             return Ok(held);
         }
-        store::put_hold(&mut tx, flow, client, span, expires).await?;
+        let span = availability::busy_span(service, start);
+        store::put_hold(&mut tx, flow, client, &service.id, start, span, expires).await?;
         tx.commit().await?;
         Ok(Held::Placed)
     }
@@ -170,8 +224,9 @@ impl<'a> Bookings<'a> {
         Ok(())
     }
 
-    /// Books `request` if its time is still free, turning the flow's hold
-    /// into the booking; a flow books at most once.
+    /// Books `request` if its time is still free and its date under every
+    /// daily cap, turning the flow's hold into the booking; a flow books at
+    /// most once.
     pub async fn confirm(&self, request: &Request<'_>) -> sqlx::Result<Confirmation> {
         let token = random_token(24);
         let token_hash = sha256_hex(&token);
@@ -209,8 +264,8 @@ impl<'a> Bookings<'a> {
             tx.rollback().await?;
             return Ok(Stored::Already(existing));
         }
-        let busy = store::busy(&mut *tx, booking.starts_at, booking.busy_until, request.flow).await?;
-        if !self.fits(request.service, request.start, &busy) {
+        let taken = self.taken_at(&mut tx, request.service, request.start, request.flow).await?;
+        if !self.fits(request.service, request.start, &taken) {
             tx.rollback().await?;
             return Ok(Stored::Taken);
         }
@@ -248,13 +303,15 @@ enum Stored {
 
 fn new_booking<'a>(request: &'a Request<'a>, reference: &'a str, token_hash: &'a str) -> NewBooking<'a> {
     let service = request.service;
+    let span = availability::busy_span(service, request.start);
     NewBooking {
         reference,
         flow_id: request.flow,
         service_id: &service.id,
         starts_at: request.start,
         ends_at: request.start + Duration::minutes(service.duration_minutes.into()),
-        busy_until: availability::busy_span(service, request.start).end,
+        busy_from: span.start,
+        busy_until: span.end,
         name: request.contact.name,
         email: request.contact.email,
         phone: request.contact.phone,

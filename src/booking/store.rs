@@ -7,13 +7,17 @@
 //! read (no stale read can precede it); on PostgreSQL the row lock queues the
 //! transactions of every app instance, and under READ COMMITTED each
 //! statement after it sees everything committed before the lock was granted.
-//! Either way the capacity check and the insert that follows it are atomic
-//! with respect to every other booker.
+//! Either way the capacity check, the daily caps' counts and the insert that
+//! follows them are atomic with respect to every other booker.
+//!
+//! A booking or hold occupies `[busy_from, busy_until)` (its start minus the
+//! buffer before, to its end plus the buffer after); the daily caps count its
+//! `starts_at`.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
-use super::availability::Busy;
+use super::availability::{Busy, DayCounts};
 use crate::db::big_int;
 
 /// A booking to store.
@@ -28,7 +32,9 @@ pub struct NewBooking<'a> {
     pub starts_at: DateTime<Utc>,
     /// End of the appointment.
     pub ends_at: DateTime<Utc>,
-    /// End plus buffer.
+    /// Start minus the buffer before.
+    pub busy_from: DateTime<Utc>,
+    /// End plus the buffer after.
     pub busy_until: DateTime<Utc>,
     /// Contact details.
     pub name: &'a str,
@@ -92,11 +98,11 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(
-        "SELECT CAST(starts_at AS TEXT), CAST(busy_until AS TEXT) FROM bookings \
-         WHERE cancelled_at IS NULL AND starts_at < $1 AND busy_until > $2 \
+        "SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM bookings \
+         WHERE cancelled_at IS NULL AND busy_from < $1 AND busy_until > $2 \
          UNION ALL \
-         SELECT CAST(starts_at AS TEXT), CAST(busy_until AS TEXT) FROM holds \
-         WHERE flow_id <> $3 AND expires_at > $4 AND starts_at < $1 AND busy_until > $2",
+         SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM holds \
+         WHERE flow_id <> $3 AND expires_at > $4 AND busy_from < $1 AND busy_until > $2",
     )
     .bind(ms(to))
     .bind(ms(from))
@@ -107,20 +113,72 @@ where
     rows.iter().map(|r| Ok(Busy { start: utc(big_int(r, 0)?), end: utc(big_int(r, 1)?) })).collect()
 }
 
-/// Holds `span` for `flow` of `client` until `expires_at` (replacing the
-/// flow's earlier hold).
+/// Bookings and live holds of other flows starting on each of `days`, by
+/// service. Each day is `(date, first instant, next date's first instant)`,
+/// the bounds in UTC of a local date of the practice's zone.
+pub async fn day_counts<'e, E>(
+    exec: E,
+    days: &[(NaiveDate, DateTime<Utc>, DateTime<Utc>)],
+    except_flow: &str,
+) -> sqlx::Result<DayCounts>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let mut counts = DayCounts::default();
+    let (Some(from), Some(to)) = (days.iter().map(|d| d.1).min(), days.iter().map(|d| d.2).max()) else {
+        return Ok(counts);
+    };
+    // NOTE: one row of bounds per day, numbered, so one statement counts them
+    // all; $1..$4 bound the scan to the whole window, so it stays an index
+    // range on `starts_at` however old the table grows.
+    let values: Vec<String> =
+        (0..days.len()).map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i)).collect();
+    let sql = format!(
+        "WITH days (i, lo, hi) AS (VALUES {}) \
+         SELECT CAST(days.i AS TEXT), s.service_id, CAST(COUNT(*) AS TEXT) FROM days JOIN ( \
+             SELECT starts_at, service_id FROM bookings \
+             WHERE cancelled_at IS NULL AND starts_at >= $1 AND starts_at < $2 \
+             UNION ALL \
+             SELECT starts_at, service_id FROM holds \
+             WHERE flow_id <> $3 AND expires_at > $4 AND starts_at >= $1 AND starts_at < $2 \
+         ) s ON s.starts_at >= days.lo AND s.starts_at < days.hi \
+         GROUP BY days.i, s.service_id",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(Utc::now().timestamp_millis());
+    for (i, (_, lo, hi)) in days.iter().enumerate() {
+        query = query.bind(i as i64).bind(ms(*lo)).bind(ms(*hi));
+    }
+    for row in query.fetch_all(exec).await? {
+        let day = usize::try_from(big_int(&row, 0)?).ok().and_then(|i| days.get(i));
+        let count = u32::try_from(big_int(&row, 2)?).unwrap_or(u32::MAX);
+        if let Some((date, _, _)) = day {
+            counts.add(*date, &row.try_get::<String, _>(1)?, count);
+        }
+    }
+    Ok(counts)
+}
+
+/// Holds `service_id` at `starts_at`, occupying `span`, for `flow` of
+/// `client` until `expires_at` (replacing its earlier hold).
 pub async fn put_hold(
     tx: &mut Transaction<'_, Any>,
     flow: &str,
     client: &str,
+    service_id: &str,
+    starts_at: DateTime<Utc>,
     span: Busy,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO holds (flow_id, starts_at, busy_until, expires_at, client) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (flow_id) DO UPDATE SET starts_at = $2, busy_until = $3, expires_at = $4, client = $5",
+        "INSERT INTO holds (flow_id, service_id, starts_at, busy_from, busy_until, expires_at, client) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (flow_id) DO UPDATE \
+         SET service_id = $2, starts_at = $3, busy_from = $4, busy_until = $5, expires_at = $6, client = $7",
     )
     .bind(flow)
+    .bind(service_id)
+    .bind(ms(starts_at))
     .bind(ms(span.start))
     .bind(ms(span.end))
     .bind(ms(expires_at))
@@ -154,15 +212,16 @@ pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sql
 /// Stores `booking`; a taken reference fails with a unique violation.
 pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_until, name, email, phone, \
-         notes, lang, cancel_token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_from, busy_until, name, email, \
+         phone, notes, lang, cancel_token_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(booking.reference)
     .bind(booking.flow_id)
     .bind(booking.service_id)
     .bind(ms(booking.starts_at))
     .bind(ms(booking.ends_at))
+    .bind(ms(booking.busy_from))
     .bind(ms(booking.busy_until))
     .bind(booking.name)
     .bind(booking.email)

@@ -1,14 +1,44 @@
-//! `[booking]`: services, opening hours, time zone and slot rules, parsed
-//! into checked types while the configuration is read.
+//! `[booking]`: services, opening hours, date overrides, time zone, slot
+//! rules and daily caps, parsed into checked types while the configuration
+//! is read (the hours in `hours.rs`, the date overrides in `dates.rs`).
+
+mod dates;
+mod hours;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
-use chrono::Weekday;
+use chrono::{Datelike, NaiveDate, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::error::ConfigError;
+pub use dates::Dates;
+pub use hours::{OpeningRange, Week};
+
+/// A cap on the bookings (and holds) starting on one local date; `0` in the
+/// file means no cap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "u32")]
+pub struct DailyCap(Option<NonZeroU32>);
+
+impl From<u32> for DailyCap {
+    fn from(value: u32) -> Self {
+        DailyCap(NonZeroU32::new(value))
+    }
+}
+
+impl DailyCap {
+    /// The cap, or `None` when there is none.
+    pub fn get(self) -> Option<u32> {
+        self.0.map(NonZeroU32::get)
+    }
+
+    /// Whether a date on which `count` have started yet takes one more.
+    pub fn admits(self, count: u32) -> bool {
+        self.get().is_none_or(|cap| count < cap)
+    }
+}
 
 /// One bookable service.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -24,9 +54,15 @@ pub struct Service {
     pub names: BTreeMap<String, String>,
     /// Length of the appointment.
     pub duration_minutes: u32,
+    /// Time kept free before each appointment.
+    #[serde(default)]
+    pub buffer_before_minutes: u32,
     /// Time kept free after each appointment.
     #[serde(default)]
     pub buffer_after_minutes: u32,
+    /// Bookings of this service per local date.
+    #[serde(default)]
+    pub max_per_day: DailyCap,
 }
 
 impl Service {
@@ -35,73 +71,9 @@ impl Service {
         self.names.get(lang).map(String::as_str).unwrap_or(&self.name)
     }
 
-    /// Minutes one appointment occupies: duration plus buffer.
+    /// Minutes one appointment occupies: buffer before, duration, buffer after.
     pub fn span_minutes(&self) -> u32 {
-        self.duration_minutes + self.buffer_after_minutes
-    }
-}
-
-/// An opening range of one weekday, in minutes after local midnight;
-/// `end` may be 1440 (`24:00`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OpeningRange {
-    /// First minute.
-    pub start: u32,
-    /// Minute after the last.
-    pub end: u32,
-}
-
-const DAYS: [(&str, Weekday); 7] = [
-    ("mon", Weekday::Mon),
-    ("tue", Weekday::Tue),
-    ("wed", Weekday::Wed),
-    ("thu", Weekday::Thu),
-    ("fri", Weekday::Fri),
-    ("sat", Weekday::Sat),
-    ("sun", Weekday::Sun),
-];
-
-/// The opening ranges of each weekday, sorted, not overlapping.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Week([Vec<OpeningRange>; 7]);
-
-impl Week {
-    /// The opening ranges of `day`.
-    pub fn ranges(&self, day: Weekday) -> &[OpeningRange] {
-        &self.0[day.num_days_from_monday() as usize]
-    }
-
-    /// Parses `[booking.hours]`: `"HH:MM-HH:MM"` ranges by weekday name.
-    fn parse(hours: &BTreeMap<String, Vec<String>>) -> Result<Week, ConfigError> {
-        let mut week = Week::default();
-        for (day, ranges) in hours {
-            let key = format!("booking.hours.{day}");
-            let Some(index) = DAYS.iter().position(|(name, _)| name == day) else {
-                return Err(ConfigError::new(key, "unknown weekday (use mon, tue, wed, thu, fri, sat, sun)"));
-            };
-            let mut parsed = Vec::new();
-            for range in ranges {
-                let bad = || ConfigError::new(key.clone(), format!("`{range}` is not a range like \"09:00-17:00\""));
-                let (start, end) = range.split_once('-').ok_or_else(bad)?;
-                let start = parse_time(start, false).ok_or_else(bad)?;
-                let end = parse_time(end, true).ok_or_else(bad)?;
-                if start >= end {
-                    return Err(ConfigError::new(key, format!("`{range}` ends before it starts")));
-                }
-                parsed.push(OpeningRange { start, end });
-            }
-            parsed.sort_by_key(|r| r.start);
-            if parsed.windows(2).any(|w| w[1].start < w[0].end) {
-                return Err(ConfigError::new(key, "ranges overlap"));
-            }
-            week.0[index] = parsed;
-        }
-        Ok(week)
-    }
-
-    /// Minutes of the longest opening range.
-    fn longest(&self) -> u32 {
-        self.0.iter().flatten().map(|r| r.end - r.start).max().unwrap_or(0)
+        self.buffer_before_minutes.saturating_add(self.duration_minutes).saturating_add(self.buffer_after_minutes)
     }
 }
 
@@ -121,8 +93,12 @@ pub struct BookingConfig {
     pub capacity: NonZeroU32,
     /// How long a chosen slot is held; 0 turns holds off.
     pub hold_minutes: u32,
+    /// Bookings of all services together per local date.
+    pub max_per_day: DailyCap,
     /// Opening hours per weekday.
     pub hours: Week,
+    /// Dates whose opening hours replace their weekday's.
+    pub dates: Dates,
     /// The services offered (at least one).
     pub services: Vec<Service>,
 }
@@ -137,7 +113,9 @@ struct Raw {
     slot_step_minutes: u64,
     capacity: u64,
     hold_minutes: u32,
+    max_per_day: DailyCap,
     hours: BTreeMap<String, Vec<String>>,
+    dates: BTreeMap<String, Vec<String>>,
     services: Vec<Service>,
 }
 
@@ -151,29 +129,19 @@ impl Default for Raw {
             slot_step_minutes: 30,
             capacity: 1,
             hold_minutes: 10,
+            max_per_day: DailyCap::default(),
             hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
+            dates: BTreeMap::new(),
             services: vec![Service {
                 id: "consultation".into(),
                 name: "Consultation".into(),
                 names: BTreeMap::new(),
                 duration_minutes: 30,
+                buffer_before_minutes: 0,
                 buffer_after_minutes: 0,
+                max_per_day: DailyCap::default(),
             }],
         }
-    }
-}
-
-/// Parses `HH:MM` (and `24:00` when `allow_24`) into minutes.
-fn parse_time(value: &str, allow_24: bool) -> Option<u32> {
-    let (h, m) = value.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    match (h, m) {
-        (24, 0) if allow_24 => Some(1440),
-        (0..=23, 0..=59) => Some(h * 60 + m),
-        _ => None,
     }
 }
 
@@ -195,7 +163,9 @@ impl TryFrom<Raw> for BookingConfig {
             slot_step_minutes: ConfigError::non_zero("booking.slot_step_minutes", raw.slot_step_minutes)?,
             capacity: ConfigError::non_zero("booking.capacity", raw.capacity)?,
             hold_minutes: raw.hold_minutes,
+            max_per_day: raw.max_per_day,
             hours: Week::parse(&raw.hours)?,
+            dates: Dates::parse(&raw.dates)?,
             services: raw.services,
         };
         config.check_services()?;
@@ -210,12 +180,13 @@ impl Default for BookingConfig {
 }
 
 impl BookingConfig {
-    /// Every service has a unique id, a name, and fits some opening range.
+    /// Every service has a unique id, a name, and fits some opening range
+    /// (of the weekly hours or of a date override).
     fn check_services(&self) -> Result<(), ConfigError> {
         if self.services.is_empty() {
             return Err(ConfigError::new("booking.services", "list at least one service"));
         }
-        let longest = self.hours.longest();
+        let longest = self.hours.longest().max(hours::longest(self.dates.ranges()));
         for (i, service) in self.services.iter().enumerate() {
             let key = format!("booking.services[{i}]");
             let id_ok = !service.id.is_empty()
@@ -239,7 +210,7 @@ impl BookingConfig {
             if service.span_minutes() > longest {
                 return Err(ConfigError::new(
                     format!("{key}.duration_minutes"),
-                    "with its buffer, longer than every opening range: it could never be booked",
+                    "with its buffers, longer than every opening range: it could never be booked",
                 ));
             }
         }
@@ -251,9 +222,21 @@ impl BookingConfig {
         self.timezone
     }
 
-    /// The opening ranges of `day`.
+    /// The weekly opening ranges of `day` (without date overrides; see
+    /// [`BookingConfig::ranges_on`]).
     pub fn ranges(&self, day: Weekday) -> &[OpeningRange] {
         self.hours.ranges(day)
+    }
+
+    /// The opening ranges of the local date `date`: its override in
+    /// `[booking.dates]` if it has one, else its weekday's hours.
+    pub fn ranges_on(&self, date: NaiveDate) -> &[OpeningRange] {
+        self.dates.on(date).unwrap_or_else(|| self.hours.ranges(date.weekday()))
+    }
+
+    /// Whether any daily cap is set (overall or for a service).
+    pub fn has_daily_caps(&self) -> bool {
+        self.max_per_day.get().is_some() || self.services.iter().any(|s| s.max_per_day.get().is_some())
     }
 
     /// The service with id `id`.
@@ -263,55 +246,4 @@ impl BookingConfig {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::config::tests::settings;
-
-    /// `[booking]` with these weekly hours (and the default service) in `tz`.
-    pub(crate) fn with_hours(tz: &str, hours: &[(&str, &[&str])]) -> Result<BookingConfig, ConfigError> {
-        let hours: Vec<String> = hours
-            .iter()
-            .map(|(d, r)| format!("{d} = [{}]", r.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")))
-            .collect();
-        settings(&format!("[booking]\ntimezone = \"{tz}\"\n[booking.hours]\n{}", hours.join("\n"))).map(|s| s.booking)
-    }
-
-    fn config(hours: &[(&str, &[&str])]) -> Result<BookingConfig, ConfigError> {
-        with_hours("Europe/Berlin", hours)
-    }
-
-    #[test]
-    fn parses_hours_including_midnight_end() {
-        let c = config(&[("mon", &["13:00-17:00", "09:00-12:00"]), ("sat", &["20:00-24:00"])]).unwrap();
-        assert_eq!(
-            c.ranges(Weekday::Mon),
-            &[OpeningRange { start: 540, end: 720 }, OpeningRange { start: 780, end: 1020 }]
-        );
-        assert_eq!(c.ranges(Weekday::Sat), &[OpeningRange { start: 1200, end: 1440 }]);
-        assert!(c.ranges(Weekday::Sun).is_empty());
-    }
-
-    #[test]
-    fn the_horizon_reaches_three_years() {
-        assert_eq!(settings("[booking]\nhorizon_days = 1096").expect("valid").booking.horizon_days.get(), 1096);
-    }
-
-    #[test]
-    fn bad_values_name_their_key() {
-        let cases: Vec<(Result<BookingConfig, ConfigError>, &str)> = vec![
-            (config(&[("moon", &["09:00-10:00"])]), "booking.hours.moon"),
-            (config(&[("mon", &["9-10"])]), "booking.hours.mon"),
-            (config(&[("mon", &["10:00-09:00"])]), "booking.hours.mon"),
-            (config(&[("mon", &["09:00-12:00", "11:00-13:00"])]), "booking.hours.mon"),
-            (config(&[("mon", &["00:00-24:01"])]), "booking.hours.mon"),
-            (with_hours("Mars/Olympus", &[("mon", &["09:00-10:00"])]), "booking.timezone"),
-            (settings("[booking]\ncapacity = 0").map(|s| s.booking), "booking.capacity"),
-            (settings("[booking]\nhorizon_days = 1097").map(|s| s.booking), "booking.horizon_days"),
-            (settings("[booking]\nhorizon_days = 0").map(|s| s.booking), "booking.horizon_days"),
-            (config(&[("mon", &["09:00-09:15"])]), "booking.services[0].duration_minutes"),
-        ];
-        for (c, key) in cases {
-            assert_eq!(c.unwrap_err().key, key);
-        }
-    }
-}
+pub(crate) mod tests;

@@ -23,7 +23,7 @@ use serde::Deserialize;
 pub use abuse::AbuseConfig;
 #[cfg(test)]
 pub(crate) use booking::tests::with_hours as booking_with_hours;
-pub use booking::{BookingConfig, OpeningRange, Service, Week};
+pub use booking::{BookingConfig, DailyCap, Dates, OpeningRange, Service, Week};
 pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};

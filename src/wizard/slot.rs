@@ -30,6 +30,8 @@ struct Day {
     date: String,
     label: String,
     slots: Vec<SlotOption>,
+    /// Why `slots` is empty: `closed`, `full`, `late`, … (see `availability::Empty`).
+    why: Option<availability::Empty>,
 }
 
 #[derive(Serialize)]
@@ -62,18 +64,22 @@ pub(super) async fn page(
         .unwrap_or(first_day)
         .clamp(first_day, last_day);
     let end_day = (start_day + Duration::days(DAYS_PER_PAGE - 1)).min(last_day);
-    let to = now + Duration::days((end_day - first_day).num_days() + 3);
-    let busy = bookings.busy(now, to, &flow.state.flow_id).await?;
+    let taken = bookings.taken(start_day, end_day, &flow.state.flow_id).await?;
     let days: Vec<Day> = start_day
         .iter_days()
         .take_while(|day| *day <= end_day)
-        .map(|day| Day {
-            date: day.to_string(),
-            label: format_date(&flow.page.lang, day),
-            slots: availability::day_slots(booking, service, day, now, &busy)
-                .into_iter()
-                .map(|s| SlotOption { checked: Some(s.start) == held, value: s.value, label: s.label })
-                .collect(),
+        .map(|day| {
+            let offer = availability::day(booking, service, day, now, &taken);
+            Day {
+                date: day.to_string(),
+                label: format_date(&flow.page.lang, day),
+                slots: offer
+                    .slots
+                    .into_iter()
+                    .map(|s| SlotOption { checked: Some(s.start) == held, value: s.value, label: s.label })
+                    .collect(),
+                why: offer.empty,
+            }
         })
         .collect();
     let content = SlotPage {

@@ -1,39 +1,49 @@
 //! The availability rules: grid, hours, notice, horizon, capacity, clock changes.
 
-use chrono::Weekday;
+use chrono::{Datelike, Weekday};
 
 use super::*;
 
-fn config(tz: &str, hours: &[(&str, &[&str])]) -> BookingConfig {
+pub(super) fn config(tz: &str, hours: &[(&str, &[&str])]) -> BookingConfig {
     let mut c = crate::config::booking_with_hours(tz, hours).unwrap();
     c.min_notice_minutes = 0;
     c
 }
 
-fn service(duration: u32, buffer: u32) -> Service {
+pub(super) fn service(duration: u32, buffer: u32) -> Service {
     Service {
         id: "s".into(),
         name: "S".into(),
         names: Default::default(),
         duration_minutes: duration,
+        buffer_before_minutes: 0,
         buffer_after_minutes: buffer,
+        max_per_day: Default::default(),
     }
 }
 
-fn utc(s: &str) -> DateTime<Utc> {
+/// Nothing taken: no busy span, no start counted on any day.
+pub(super) const FREE: Taken = Taken { busy: Vec::new(), starts: DayCounts(BTreeMap::new()) };
+
+/// These busy spans and no day counts.
+pub(super) fn busy_of(spans: &[Busy]) -> Taken {
+    Taken { busy: spans.to_vec(), starts: DayCounts::default() }
+}
+
+pub(super) fn utc(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-fn date(s: &str) -> NaiveDate {
+pub(super) fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
 /// Noon UTC of the day before `day`: today in every zone used here, so `day` is in the horizon.
-fn eve(day: &str) -> DateTime<Utc> {
+pub(super) fn eve(day: &str) -> DateTime<Utc> {
     date(day).pred_opt().unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc()
 }
 
-fn labels(slots: &[Slot]) -> Vec<&str> {
+pub(super) fn labels(slots: &[Slot]) -> Vec<&str> {
     slots.iter().map(|s| s.label.as_str()).collect()
 }
 
@@ -49,13 +59,13 @@ fn monday(hours: &[&str]) -> BookingConfig {
 }
 
 fn monday_labels(c: &BookingConfig, s: &Service, busy: &[Busy]) -> Vec<String> {
-    day_slots(c, s, date(MONDAY), eve(MONDAY), busy).into_iter().map(|s| s.label).collect()
+    day_slots(c, s, date(MONDAY), eve(MONDAY), &busy_of(busy)).into_iter().map(|s| s.label).collect()
 }
 
 #[test]
 fn grid_covers_range_while_service_fits() {
     let c = monday(&["09:00-12:00"]);
-    let slots = day_slots(&c, &service(30, 0), date(MONDAY), eve(MONDAY), &[]);
+    let slots = day_slots(&c, &service(30, 0), date(MONDAY), eve(MONDAY), &FREE);
     assert_eq!(labels(&slots), ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]);
     assert_eq!(slots[0].start, utc("2026-06-01T07:00:00Z"));
     assert_eq!(slots[0].value, "2026-06-01T09:00");
@@ -91,11 +101,11 @@ fn adjacent_ranges_do_not_join() {
 fn range_ending_at_midnight_does_not_join_next_day() {
     let c = config("Europe/Berlin", &[("mon", &["22:00-24:00"]), ("tue", &["00:00-02:00"])]);
     let now = eve(MONDAY);
-    let mon = day_slots(&c, &service(60, 0), date(MONDAY), now, &[]);
+    let mon = day_slots(&c, &service(60, 0), date(MONDAY), now, &FREE);
     assert_eq!(labels(&mon), ["22:00", "22:30", "23:00"]);
-    let tue = day_slots(&c, &service(60, 0), date("2026-06-02"), now, &[]);
+    let tue = day_slots(&c, &service(60, 0), date("2026-06-02"), now, &FREE);
     assert_eq!(labels(&tue), ["00:00", "00:30", "01:00"]);
-    assert!(!is_bookable(&c, &service(60, 0), utc("2026-06-01T21:30:00Z"), now, &[]));
+    assert!(!is_bookable(&c, &service(60, 0), utc("2026-06-01T21:30:00Z"), now, &FREE));
 }
 
 #[test]
@@ -104,7 +114,7 @@ fn min_notice_is_measured_from_now() {
     c.min_notice_minutes = 60;
     let s = service(30, 0);
     let at = |now: &str| -> Vec<String> {
-        day_slots(&c, &s, date(MONDAY), utc(now), &[]).into_iter().map(|s| s.label).collect()
+        day_slots(&c, &s, date(MONDAY), utc(now), &FREE).into_iter().map(|s| s.label).collect()
     };
     // 09:10 local + 60 min = 10:10: first start 10:30.
     assert_eq!(at("2026-06-01T07:10:00Z"), ["10:30", "11:00", "11:30"]);
@@ -123,12 +133,12 @@ fn horizon_spans_local_days_and_its_edges() {
     let now = utc("2026-05-31T23:30:00Z");
     assert_eq!(horizon(&c, now), (date("2026-06-01"), date("2026-06-03")));
     let s = service(30, 0);
-    assert!(day_slots(&c, &s, date("2026-05-31"), now, &[]).is_empty());
-    assert_eq!(day_slots(&c, &s, date("2026-06-01"), now, &[]).len(), 6);
-    assert_eq!(day_slots(&c, &s, date("2026-06-03"), now, &[]).len(), 6);
-    assert!(day_slots(&c, &s, date("2026-06-04"), now, &[]).is_empty());
-    assert!(!is_bookable(&c, &s, utc("2026-06-04T07:00:00Z"), now, &[]));
-    assert!(is_bookable(&c, &s, utc("2026-06-03T07:00:00Z"), now, &[]));
+    assert!(day_slots(&c, &s, date("2026-05-31"), now, &FREE).is_empty());
+    assert_eq!(day_slots(&c, &s, date("2026-06-01"), now, &FREE).len(), 6);
+    assert_eq!(day_slots(&c, &s, date("2026-06-03"), now, &FREE).len(), 6);
+    assert!(day_slots(&c, &s, date("2026-06-04"), now, &FREE).is_empty());
+    assert!(!is_bookable(&c, &s, utc("2026-06-04T07:00:00Z"), now, &FREE));
+    assert!(is_bookable(&c, &s, utc("2026-06-03T07:00:00Z"), now, &FREE));
     let mut one = c;
     one.horizon_days = std::num::NonZeroU32::new(1).unwrap();
     assert_eq!(horizon(&one, now), (date("2026-06-01"), date("2026-06-01")));
@@ -182,7 +192,7 @@ fn berlin_spring_forward_day_has_23_hours_and_no_0200_slots() {
     let tz = c.tz();
     let length = boundary(tz, day, 1440).unwrap() - boundary(tz, day, 0).unwrap();
     assert_eq!(length, Duration::hours(23));
-    let slots = day_slots(&c, &service(60, 0), day, eve("2027-03-28"), &[]);
+    let slots = day_slots(&c, &service(60, 0), day, eve("2027-03-28"), &FREE);
     assert_eq!(slots.len(), 45);
     assert!(slots.iter().all(|s| !s.label.starts_with("02:")));
     assert_eq!(labels(&slots[2..5]), ["01:00", "01:30", "03:00"]);
@@ -191,7 +201,7 @@ fn berlin_spring_forward_day_has_23_hours_and_no_0200_slots() {
     assert_eq!(slots[4].start, utc("2027-03-28T01:00:00Z"));
     let last = slots.last().unwrap();
     assert_eq!((last.label.as_str(), last.start), ("23:00", utc("2027-03-28T21:00:00Z")));
-    assert_eq!(day_slots(&c, &service(30, 0), day, eve("2027-03-28"), &[]).len(), 46);
+    assert_eq!(day_slots(&c, &service(30, 0), day, eve("2027-03-28"), &FREE).len(), 46);
 }
 
 #[test]
@@ -200,7 +210,7 @@ fn range_starting_in_a_gap_opens_after_the_gap() {
     c.slot_step_minutes = std::num::NonZeroU32::new(45).unwrap();
     let day = date("2027-03-28");
     assert_eq!(boundary(c.tz(), day, 150), Some(utc("2027-03-28T01:00:00Z")));
-    let slots = day_slots(&c, &service(60, 0), day, eve("2027-03-28"), &[]);
+    let slots = day_slots(&c, &service(60, 0), day, eve("2027-03-28"), &FREE);
     // Grid 02:30 (missing), 03:15, 04:00 (04:45 would end after 05:00).
     assert_eq!(labels(&slots), ["03:15", "04:00"]);
 }
@@ -213,7 +223,7 @@ fn berlin_fall_back_day_has_25_hours_and_offers_0200_twice() {
     let length = boundary(tz, day, 1440).unwrap() - boundary(tz, day, 0).unwrap();
     assert_eq!(length, Duration::hours(25));
     let now = eve("2026-10-25");
-    let slots = day_slots(&c, &service(30, 0), day, now, &[]);
+    let slots = day_slots(&c, &service(30, 0), day, now, &FREE);
     assert_eq!(slots.len(), 50);
     assert_eq!(labels(&slots[3..9]), ["01:30", "02:00", "02:30", "02:00", "02:30", "03:00"]);
     assert_eq!(
@@ -225,20 +235,20 @@ fn berlin_fall_back_day_has_25_hours_and_offers_0200_twice() {
     assert_eq!(slots.last().unwrap().label, "23:30");
     // Each occurrence is checked on its own.
     let earlier = busy_span(&service(30, 0), slots[5].start);
-    let rest = day_slots(&c, &service(30, 0), day, now, &[earlier]);
+    let rest = day_slots(&c, &service(30, 0), day, now, &busy_of(&[earlier]));
     assert_eq!(values(&rest[4..7]), ["2026-10-25T02:00", "2026-10-25T02:00+01:00", "2026-10-25T02:30+01:00"]);
-    assert!(!is_bookable(&c, &service(30, 0), slots[5].start, now, &[earlier]));
-    assert!(is_bookable(&c, &service(30, 0), slots[7].start, now, &[earlier]));
+    assert!(!is_bookable(&c, &service(30, 0), slots[5].start, now, &busy_of(&[earlier])));
+    assert!(is_bookable(&c, &service(30, 0), slots[7].start, now, &busy_of(&[earlier])));
 }
 
 #[test]
 fn new_york_clock_changes() {
     let c = config("America/New_York", &[("sun", &["00:00-04:00"])]);
     let s = service(30, 0);
-    let spring = day_slots(&c, &s, date("2026-03-08"), eve("2026-03-08"), &[]);
+    let spring = day_slots(&c, &s, date("2026-03-08"), eve("2026-03-08"), &FREE);
     assert_eq!(labels(&spring), ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]);
     assert_eq!(spring[4].start, utc("2026-03-08T07:00:00Z"));
-    let fall = day_slots(&c, &s, date("2026-11-01"), eve("2026-11-01"), &[]);
+    let fall = day_slots(&c, &s, date("2026-11-01"), eve("2026-11-01"), &FREE);
     assert_eq!(fall.len(), 10);
     assert_eq!(
         values(&fall[1..6]),
@@ -258,11 +268,11 @@ fn lord_howe_half_hour_shifts() {
     let c = config("Australia/Lord_Howe", &[("sun", &["00:00-24:00"])]);
     let s = service(30, 0);
     // 2026-10-04: 02:00 -> 02:30, a 23.5-hour day.
-    let spring = day_slots(&c, &s, date("2026-10-04"), eve("2026-10-04"), &[]);
+    let spring = day_slots(&c, &s, date("2026-10-04"), eve("2026-10-04"), &FREE);
     assert_eq!(spring.len(), 47);
     assert_eq!(labels(&spring[3..5]), ["01:30", "02:30"]);
     // 2026-04-05: 02:00 -> 01:30, so 01:30 occurs twice, a 24.5-hour day.
-    let autumn = day_slots(&c, &s, date("2026-04-05"), eve("2026-04-05"), &[]);
+    let autumn = day_slots(&c, &s, date("2026-04-05"), eve("2026-04-05"), &FREE);
     assert_eq!(autumn.len(), 49);
     assert_eq!(values(&autumn[3..5]), ["2026-04-05T01:30", "2026-04-05T01:30+10:30"]);
     assert_eq!(autumn[4].start - autumn[3].start, Duration::minutes(30));
@@ -273,21 +283,21 @@ fn is_bookable_matches_day_slots_exactly() {
     let c = monday(&["09:00-12:00"]);
     let s = service(30, 0);
     let now = eve(MONDAY);
-    for slot in day_slots(&c, &s, date(MONDAY), now, &[]) {
-        assert!(is_bookable(&c, &s, slot.start, now, &[]));
+    for slot in day_slots(&c, &s, date(MONDAY), now, &FREE) {
+        assert!(is_bookable(&c, &s, slot.start, now, &FREE));
     }
     for off in ["2026-06-01T07:10:00Z", "2026-06-01T07:00:01Z", "2026-06-01T09:45:00Z", "2026-06-01T06:30:00Z"] {
-        assert!(!is_bookable(&c, &s, utc(off), now, &[]), "{off}");
+        assert!(!is_bookable(&c, &s, utc(off), now, &FREE), "{off}");
     }
     let taken = busy_span(&s, utc("2026-06-01T07:00:00Z"));
-    assert!(!is_bookable(&c, &s, taken.start, now, &[taken]));
+    assert!(!is_bookable(&c, &s, taken.start, now, &busy_of(&[taken])));
 }
 
 #[test]
 fn slot_values_round_trip() {
     let c = config("Europe/Berlin", &[("sun", &["00:00-24:00"])]);
     for day in ["2026-10-25", "2027-03-28", "2026-11-01"] {
-        for slot in day_slots(&c, &service(30, 0), date(day), eve(day), &[]) {
+        for slot in day_slots(&c, &service(30, 0), date(day), eve(day), &FREE) {
             assert_eq!(parse_slot_value(c.tz(), &slot.value), Some(slot.start), "{}", slot.value);
             assert_eq!(slot_value(c.tz(), slot.start), slot.value);
         }

@@ -116,3 +116,79 @@ async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
     bookings.release("f1").await.unwrap();
     assert_eq!(bookings.hold("f3", "client", service, at(4)).await.unwrap(), Held::Placed);
 }
+
+#[rocket::async_test]
+async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
+    let (_dir, pool, mut config) = setup().await;
+    config.max_per_day = 2.into();
+    let bookings = Bookings::new(&config, &pool);
+    let service = &config.services[0];
+    let ten = tomorrow_ten();
+    assert_eq!(bookings.hold("a", "c-a", service, ten).await.unwrap(), Held::Placed);
+    let booked = bookings.confirm(&request("b", service, ten + Duration::hours(1))).await.unwrap();
+    assert!(matches!(booked, Confirmation::Booked { .. }));
+    // Two started tomorrow (a hold and a booking): a third neither holds nor books.
+    let noon = ten + Duration::hours(2);
+    assert_eq!(bookings.hold("c", "c-c", service, noon).await.unwrap(), Held::Taken);
+    assert_eq!(bookings.confirm(&request("c", service, noon)).await.unwrap(), Confirmation::Taken);
+    assert_eq!(
+        bookings.hold("c", "c-c", service, noon + Duration::days(1)).await.unwrap(),
+        Held::Placed,
+        "the next date counts anew"
+    );
+    // A flow's own hold does not count against moving it on the same date.
+    assert_eq!(bookings.hold("a", "c-a", service, noon).await.unwrap(), Held::Placed);
+    bookings.release("a").await.unwrap();
+    assert_eq!(
+        bookings.hold("c", "c-c", service, noon).await.unwrap(),
+        Held::Placed,
+        "a released hold no longer counts"
+    );
+}
+
+#[rocket::async_test]
+async fn a_service_cap_counts_that_service_only() {
+    let (_dir, pool, mut config) = setup().await;
+    let mut capped = config.services[0].clone();
+    capped.id = "capped".into();
+    capped.max_per_day = 1.into();
+    config.services.push(capped);
+    let bookings = Bookings::new(&config, &pool);
+    let (plain, capped) = (&config.services[0], &config.services[1]);
+    let ten = tomorrow_ten();
+    assert_eq!(bookings.hold("a", "c-a", plain, ten).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("b", "c-b", capped, ten + Duration::hours(1)).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("c", "c-c", capped, ten + Duration::hours(2)).await.unwrap(), Held::Taken);
+    assert_eq!(bookings.hold("c", "c-c", plain, ten + Duration::hours(2)).await.unwrap(), Held::Placed);
+    let taken = bookings.taken(ten.date_naive(), ten.date_naive(), "c").await.unwrap();
+    assert_eq!((taken.starts.all(ten.date_naive()), taken.starts.of(ten.date_naive(), "capped")), (2, 1));
+}
+
+#[rocket::async_test]
+async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
+    let (_dir, pool, mut config) = setup().await;
+    let mut prepared = config.services[0].clone();
+    prepared.id = "prepared".into();
+    prepared.buffer_before_minutes = 30;
+    config.services.push(prepared);
+    let bookings = Bookings::new(&config, &pool);
+    let (plain, prepared) = (&config.services[0], &config.services[1]);
+    let ten = tomorrow_ten();
+    let Confirmation::Booked { reference, .. } = bookings.confirm(&request("a", prepared, ten)).await.unwrap() else {
+        panic!("booked");
+    };
+    let row = sqlx::query("SELECT CAST(busy_from AS TEXT), CAST(starts_at AS TEXT) FROM bookings WHERE reference = $1")
+        .bind(&reference)
+        .fetch_one(&pool.pool)
+        .await
+        .unwrap();
+    let (busy_from, starts_at) = (db::big_int(&row, 0).unwrap(), db::big_int(&row, 1).unwrap());
+    assert_eq!((busy_from, starts_at), ((ten - Duration::minutes(30)).timestamp_millis(), ten.timestamp_millis()));
+    // 09:30-10:00 is the buffer: a plain appointment there is refused, one at 09:00 is not.
+    assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(30)).await.unwrap(), Held::Taken);
+    assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(60)).await.unwrap(), Held::Placed);
+    // A hold keeps its buffer free too: prepared at 12:00 occupies 11:30-12:30.
+    assert_eq!(bookings.hold("c", "c-c", prepared, ten + Duration::hours(2)).await.unwrap(), Held::Placed);
+    assert_eq!(bookings.hold("d", "c-d", plain, ten + Duration::minutes(90)).await.unwrap(), Held::Taken);
+    assert_eq!(bookings.hold("d", "c-d", plain, ten + Duration::minutes(60)).await.unwrap(), Held::Placed);
+}
