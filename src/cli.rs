@@ -69,3 +69,40 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     out.push_str(&format!("{} booking{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
     Ok(out)
 }
+
+/// `slotwise outbox [--failed] [--retry]`: the stored emails not yet
+/// delivered (or, with `failed`, given up on), with their attempts and last
+/// error; `retry` puts the failed ones back in the queue.
+pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<String, String> {
+    use crate::outbox::store;
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let tz = settings.booking.tz();
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    if retry {
+        let now = chrono::Utc::now().timestamp_millis();
+        let n = store::retry_failed(&db.pool, now).await.map_err(|e| e.to_string())?;
+        return Ok(format!("requeued {n} failed email{}", if n == 1 { "" } else { "s" }));
+    }
+    let status = if failed { "failed" } else { "pending" };
+    let rows = store::list(&db.pool, status).await.map_err(|e| e.to_string())?;
+    let mut out = format!(
+        "{:<6} {:<13} {:<10} {:<30} {:<16} {:>8}  {}\n",
+        "ID", "KIND", "REFERENCE", "TO", "DUE", "ATTEMPTS", "LAST ERROR"
+    );
+    for e in &rows {
+        let due = chrono::DateTime::from_timestamp_millis(e.due_at).unwrap_or_default().with_timezone(&tz);
+        out.push_str(&format!(
+            "{:<6} {:<13} {:<10} {:<30} {:<16} {:>8}  {}\n",
+            e.id,
+            e.kind,
+            e.reference,
+            e.recipient.chars().take(30).collect::<String>(),
+            due.format("%Y-%m-%d %H:%M"),
+            e.attempts,
+            e.last_error.chars().take(80).collect::<String>()
+        ));
+    }
+    out.push_str(&format!("{} {status} email{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    Ok(out)
+}

@@ -26,6 +26,8 @@ pub mod logging;
 pub mod mail;
 /// Emailed one-time codes.
 pub mod otp;
+/// Mail that is never lost: the stored emails and their sender.
+pub mod outbox;
 /// The visitor's language and theme (`POST /prefs`).
 pub mod prefs;
 /// Keys derived from Rocket's `secret_key`.
@@ -66,6 +68,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(mail::stage())
         .attach(web::stage())
         .attach(abuse::stage())
+        .attach(outbox::stage())
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())

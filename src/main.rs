@@ -18,6 +18,15 @@ enum Command {
     Migrate,
     /// Delete expired sessions and print how many went.
     ClearSessions,
+    /// List stored emails not yet delivered (or given up on), with attempts and last error.
+    Outbox {
+        /// List the emails given up on instead.
+        #[arg(long)]
+        failed: bool,
+        /// Put the failed emails back in the queue.
+        #[arg(long)]
+        retry: bool,
+    },
     /// List bookings for staff.
     Bookings {
         /// Only this local day (YYYY-MM-DD).
@@ -44,6 +53,7 @@ async fn main() -> ExitCode {
         Some(Command::Migrate) => slotwise::cli::migrate(&figment).await,
         Some(Command::ClearSessions) => slotwise::cli::clear_sessions(&figment).await,
         Some(Command::Bookings { date }) => slotwise::cli::bookings(&figment, date).await,
+        Some(Command::Outbox { failed, retry }) => slotwise::cli::outbox(&figment, failed, retry).await,
     };
     match outcome {
         Ok(message) => {

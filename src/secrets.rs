@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::config::ConfigError;
 
 /// The app's keyed-hash material; in managed state.
+#[derive(Clone)]
 pub struct Secrets {
     master: [u8; 32],
 }

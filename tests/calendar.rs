@@ -156,7 +156,8 @@ async fn a_buffer_before_blocks_the_neighbour_and_the_opening_edge(db: Backend) 
     assert_eq!(post_slot(&v, &page, day(0), "09:00").await.status, Status::UnprocessableEntity);
 
     book(&app, "prepared", day(0), "10:30", "prep@example.test").await;
-    let mail = support::read_outbox(&app.outbox).pop().expect("confirmation");
+    let mails = support::wait_for_mail(&app.outbox, |m| m.attachment(".ics").is_some()).await;
+    let mail = mails.into_iter().find(|m| m.attachment(".ics").is_some()).expect("confirmation");
     let ics = &mail.attachment(".ics").expect("an .ics").body;
     let utc = |time: &str| {
         let local = day(0).and_time(time.parse().expect("a time"));

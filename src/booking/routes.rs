@@ -8,11 +8,11 @@ use rocket::response::Redirect;
 use rocket::State;
 use rocket_dyn_templates::context;
 
-use super::service::{Bookings, Cancellation};
+use super::service::{Bookings, Cancellation, ServiceError};
 use super::store::Booking;
 use crate::config::Settings;
 use crate::i18n::format_datetime;
-use crate::mail::{Appointment, Notifier, Recipient};
+use crate::outbox::Wake;
 use crate::session::CsrfForm;
 use crate::web::{Error, Page, View};
 
@@ -43,12 +43,12 @@ struct CancelForm {
     token: Option<String>,
 }
 
-/// `POST /booking/<reference>/cancel` with field `token`.
+/// `POST /booking/<reference>/cancel` with field `token`; the cancellation
+/// email was stored with the cancellation, and the sender is woken for it.
 #[rocket::post("/booking/<reference>/cancel", data = "<form>")]
 async fn cancel(
-    page: Page<'_>,
     bookings: Bookings<'_>,
-    notifier: &State<Notifier>,
+    wake: &State<Wake>,
     reference: &str,
     form: CsrfForm<CancelForm>,
 ) -> Result<Redirect, Error> {
@@ -58,18 +58,18 @@ async fn cancel(
         Cancellation::AlreadyCancelled => return Err(Status::Conflict.into()),
         Cancellation::NotFound => return Err(Status::NotFound.into()),
     };
-    let settings = page.settings();
-    let service = service_name(settings, &booking, &page.lang);
-    let appointment = Appointment {
-        service: &service,
-        starts_at: booking.starts_at,
-        ends_at: booking.ends_at,
-        tz: settings.booking.tz(),
-    };
-    let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
-    // NOTE: the cancellation stands whatever happens to its email.
-    let _ = notifier.cancellation(&to, &booking.reference, &appointment).await;
+    wake.now();
     Ok(Redirect::to(rocket::uri!(show(reference = &booking.reference, token = Some(&token)))))
+}
+
+/// A use case's failure at the edge: logged once, the translated page.
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Error {
+        match e {
+            ServiceError::Database(e) => Error::Database(e),
+            ServiceError::Mail(e) => Error::Mail(e),
+        }
+    }
 }
 
 /// The booking link's routes.

@@ -17,7 +17,9 @@ use super::availability::{self, Busy, DayCounts, Taken};
 use super::store::{self, Booking, NewBooking};
 use crate::config::{BookingConfig, Service, Settings};
 use crate::db::{Db, DbPool};
-use crate::secrets::{random_chars, random_token, sha256_hex};
+use crate::mail::{MailError, Notifier, Recipient};
+use crate::outbox::{self, About, Letters, Prepared};
+use crate::secrets::{random_chars, random_token, sha256_hex, Secrets};
 
 /// Draws of a fresh reference when the drawn one is taken.
 const REFERENCE_DRAWS: usize = 3;
@@ -31,6 +33,20 @@ pub struct Bookings<'a> {
     db: &'a DbPool,
     /// Slots one client may hold at once; 0 = no limit.
     holds_per_client: u32,
+    /// Prepares the emails stored with a booking or cancellation (none
+    /// without: unit tests of the rules).
+    letters: Option<(Letters<'a>, &'a str)>,
+}
+
+/// Why a use case could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// An email to store could not be rendered.
+    #[error("email: {0}")]
+    Mail(#[from] MailError),
 }
 
 /// What asking to hold a time came to.
@@ -101,13 +117,19 @@ pub enum Cancellation {
 impl<'a> Bookings<'a> {
     /// The service over `db` with `config`'s rules.
     pub fn new(config: &'a BookingConfig, db: &'a DbPool) -> Bookings<'a> {
-        Bookings { config, db, holds_per_client: 0 }
+        Bookings { config, db, holds_per_client: 0, letters: None }
     }
 
     /// The same service, letting one client hold at most `limit` slots at
     /// once (0 = no limit).
     pub fn with_hold_limit(self, limit: u32) -> Bookings<'a> {
         Bookings { holds_per_client: limit, ..self }
+    }
+
+    /// The same service, storing the emails `letters` prepares (links
+    /// under `public_base`) in each booking's and cancellation's transaction.
+    pub fn with_letters(self, letters: Letters<'a>, public_base: &'a str) -> Bookings<'a> {
+        Bookings { letters: Some((letters, public_base)), ..self }
     }
 
     fn fits(&self, service: &Service, start: DateTime<Utc>, taken: &Taken) -> bool {
@@ -227,18 +249,19 @@ impl<'a> Bookings<'a> {
     /// Books `request` if its time is still free and its date under every
     /// daily cap, turning the flow's hold into the booking; a flow books at
     /// most once.
-    pub async fn confirm(&self, request: &Request<'_>) -> sqlx::Result<Confirmation> {
+    pub async fn confirm(&self, request: &Request<'_>) -> Result<Confirmation, ServiceError> {
         let token = random_token(24);
         let token_hash = sha256_hex(&token);
         for _ in 0..REFERENCE_DRAWS {
             let reference = new_reference();
             let booking = new_booking(request, &reference, &token_hash);
+            let emails = self.booked_emails(request, &booking, &token)?;
             let mut writer = self.db.durable_writer().await?;
-            let outcome = self.confirm_on(&mut writer, request, &booking).await;
+            let outcome = self.confirm_on(&mut writer, request, &booking, &emails).await;
             let outcome = match outcome {
                 // NOTE: a reference collision violates its unique index: draw again.
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => None,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
                 Ok(outcome) => Some(outcome),
             };
             writer.finish();
@@ -249,7 +272,26 @@ impl<'a> Bookings<'a> {
                 None => continue,
             }
         }
-        Err(sqlx::Error::Protocol(format!("no free booking reference after {REFERENCE_DRAWS} draws")))
+        Err(sqlx::Error::Protocol(format!("no free booking reference after {REFERENCE_DRAWS} draws")).into())
+    }
+
+    /// The confirmation and reminders of `booking`, ready to store.
+    fn booked_emails(
+        &self,
+        request: &Request<'_>,
+        booking: &NewBooking<'_>,
+        token: &str,
+    ) -> Result<Vec<Prepared>, MailError> {
+        let Some((letters, base)) = &self.letters else { return Ok(Vec::new()) };
+        let contact = &request.contact;
+        let to = Recipient { name: contact.name, email: contact.email, lang: contact.lang };
+        let about = About {
+            reference: booking.reference,
+            service: request.service,
+            starts_at: booking.starts_at,
+            ends_at: booking.ends_at,
+        };
+        letters.booked(&to, &about, &manage_url(base, booking.reference, token))
     }
 
     async fn confirm_on(
@@ -257,6 +299,7 @@ impl<'a> Bookings<'a> {
         conn: &mut AnyConnection,
         request: &Request<'_>,
         booking: &NewBooking<'_>,
+        emails: &[Prepared],
     ) -> sqlx::Result<Stored> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
@@ -271,6 +314,10 @@ impl<'a> Bookings<'a> {
         }
         store::insert(&mut tx, booking).await?;
         store::release(&mut *tx, request.flow).await?;
+        let now = Utc::now().timestamp_millis();
+        for email in emails {
+            outbox::store::insert(&mut tx, &email.row(booking.reference), now).await?;
+        }
         tx.commit().await?;
         Ok(Stored::New)
     }
@@ -284,14 +331,41 @@ impl<'a> Bookings<'a> {
         Ok(booking.filter(|b| token_matches(b, token)))
     }
 
-    /// Cancels the booking named by `reference` and `token`.
-    pub async fn cancel(&self, reference: &str, token: &str) -> sqlx::Result<Cancellation> {
+    /// Cancels the booking named by `reference` and `token`: in one
+    /// transaction its pending reminders go and its cancellation email is
+    /// stored.
+    pub async fn cancel(&self, reference: &str, token: &str) -> Result<Cancellation, ServiceError> {
         let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
+        let email = self.cancelled_email(&booking)?;
         let mut writer = self.db.durable_writer().await?;
-        let cancelled = store::cancel(&mut writer, &booking.reference).await?;
+        let cancelled = cancel_on(&mut writer, &booking.reference, email.as_ref()).await?;
         writer.finish();
         Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
     }
+
+    fn cancelled_email(&self, booking: &Booking) -> Result<Option<Prepared>, MailError> {
+        let (Some((letters, _)), Some(service)) = (&self.letters, self.config.service(&booking.service_id)) else {
+            return Ok(None);
+        };
+        let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
+        let about =
+            About { reference: &booking.reference, service, starts_at: booking.starts_at, ends_at: booking.ends_at };
+        letters.cancelled(&to, &about).map(Some)
+    }
+}
+
+async fn cancel_on(conn: &mut AnyConnection, reference: &str, email: Option<&Prepared>) -> sqlx::Result<bool> {
+    let mut tx = conn.begin().await?;
+    if !store::cancel(&mut tx, reference).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    outbox::store::drop_reminders(&mut tx, reference).await?;
+    if let Some(email) = email {
+        outbox::store::insert(&mut tx, &email.row(reference), Utc::now().timestamp_millis()).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// What one attempt at storing a booking came to.
@@ -344,7 +418,14 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
     async fn from_request(req: &'r rocket::Request<'_>) -> Outcome<Self, Self::Error> {
         match (req.rocket().state::<Settings>(), req.rocket().state::<Db>()) {
             (Some(settings), Some(db)) => {
-                Outcome::Success(Bookings::new(&settings.booking, db).with_hold_limit(settings.abuse.holds_per_client))
+                let bookings = Bookings::new(&settings.booking, db).with_hold_limit(settings.abuse.holds_per_client);
+                match (req.rocket().state::<Notifier>(), req.rocket().state::<Secrets>()) {
+                    (Some(notifier), Some(secrets)) => {
+                        let letters = Letters::new(notifier, secrets, settings);
+                        Outcome::Success(bookings.with_letters(letters, settings.mail.public_base()))
+                    }
+                    _ => Outcome::Error((Status::InternalServerError, "app not configured")),
+                }
             }
             _ => Outcome::Error((Status::InternalServerError, "app not configured")),
         }

@@ -15,7 +15,7 @@
 //! `starts_at`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::availability::{Busy, DayCounts};
 use crate::db::big_int;
@@ -264,11 +264,11 @@ pub async fn find(pool: &AnyPool, reference: &str) -> sqlx::Result<Option<Bookin
 }
 
 /// Cancels a standing booking; false when it was already cancelled.
-pub async fn cancel(conn: &mut AnyConnection, reference: &str) -> sqlx::Result<bool> {
+pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE bookings SET cancelled_at = $1 WHERE reference = $2 AND cancelled_at IS NULL")
         .bind(Utc::now().timestamp_millis())
         .bind(reference)
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -286,9 +286,9 @@ macro_rules! migrations {
 }
 
 const SQLITE_MIGRATIONS: Embedded_ =
-    migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse");
+    migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox");
 const POSTGRES_MIGRATIONS: Embedded_ =
-    migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse");
+    migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///

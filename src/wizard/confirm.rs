@@ -13,9 +13,9 @@ use super::fields::Empty;
 use super::flow::{Errors, Flow, Reply};
 use super::slot;
 use super::state::{Step, DONE_KEY};
-use crate::booking::service::{manage_url, Bookings, Confirmation, Contact, Request};
+use crate::booking::service::{Bookings, Confirmation, Contact, Request};
 use crate::i18n::{format_datetime, t_args};
-use crate::mail::Notifier;
+use crate::outbox::Wake;
 use crate::session::CsrfForm;
 use crate::web::{Error, View};
 
@@ -64,7 +64,7 @@ fn confirm_get(flow: Admitted<'_, AtConfirm>) -> Reply {
 async fn confirm_post(
     mut flow: Admitted<'_, AtConfirm>,
     bookings: Bookings<'_>,
-    notifier: &State<Notifier>,
+    wake: &State<Wake>,
     _form: CsrfForm<Empty>,
 ) -> Result<Reply, Error> {
     let (Some(service), Some(start), Some(details)) = (flow.service(), flow.slot(), flow.state.details.as_ref()) else {
@@ -81,13 +81,10 @@ async fn confirm_post(
     let reference = match bookings.confirm(&request).await? {
         Confirmation::Taken => return slot_taken(&mut flow, &bookings).await,
         Confirmation::Already(reference) => reference,
-        Confirmation::Booked { reference, token } => {
-            let url = manage_url(flow.settings.mail.public_base(), &reference, &token);
-            if let (Some(to), Some(appointment)) = (flow.recipient(), flow.appointment()) {
-                // NOTE: the booking stands whatever happens to its email; the
-                // visitor sees the reference, the notifier logs a failure.
-                let _ = notifier.confirmation(&to, &reference, &appointment, &url).await;
-            }
+        Confirmation::Booked { reference, .. } => {
+            // NOTE: the confirmation was stored with the booking; the sender
+            // delivers it, and the visitor never waits for SMTP.
+            wake.now();
             reference
         }
     };

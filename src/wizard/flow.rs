@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::state::{Step, WizardState, STATE_KEY};
 use crate::config::{Service, Settings};
 use crate::i18n::t;
-use crate::mail::{Appointment, Recipient};
+use crate::mail::Appointment;
 use crate::secrets::random_token;
 use crate::web::{page_keys, Error, Page, PageView, View};
 
@@ -135,12 +135,6 @@ impl<'r> Flow<'r> {
             ends_at: start + chrono::Duration::minutes(service.duration_minutes.into()),
             tz: self.settings.booking.tz(),
         })
-    }
-
-    /// The visitor as the recipient of emails about this flow.
-    pub fn recipient(&self) -> Option<Recipient<'_>> {
-        let details = self.state.details.as_ref()?;
-        Some(Recipient { name: &details.name, email: &details.email, lang: &self.page.lang })
     }
 
     fn steps(&self, current: Step) -> Vec<StepLink> {

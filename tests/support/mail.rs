@@ -165,6 +165,21 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
     files.iter().filter_map(|p| std::fs::read(p).ok()).map(Mail::parse).collect()
 }
 
+/// The outbox once it holds a message that `wanted` accepts (the stored
+/// emails — confirmation, cancellation — go out from the app's sender
+/// moments after the answer); panics after ten seconds.
+pub async fn wait_for_mail(dir: &Path, wanted: impl Fn(&Mail) -> bool) -> Vec<Mail> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mails = read_outbox(dir);
+        if mails.iter().any(&wanted) {
+            return mails;
+        }
+        assert!(std::time::Instant::now() < deadline, "the awaited email never arrived; have {}", mails.len());
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The code in an email body: its only standalone run of six digits (the
 /// last one, should there be several).
 pub fn code_in(text: &str) -> Option<String> {

@@ -22,7 +22,7 @@ pub mod visitor;
 
 pub use app::{drop_database, figment, fresh_database, TestApp, SECRET};
 pub use jar::Jar;
-pub use mail::{code_in, read_outbox, Mail};
+pub use mail::{code_in, read_outbox, wait_for_mail, Mail};
 pub use visitor::{dec, enc, field_value, form, Page, Visitor};
 
 /// The `slotwise` binary Cargo built for these tests.

@@ -1,0 +1,205 @@
+//! Mail that is never lost (SPEC §2c): the stored emails, their sender, its
+//! retries, reminders, and `slotwise outbox`.
+
+mod support;
+
+use std::time::Duration;
+
+use rocket::http::Status;
+use support::smtp::SmtpServer;
+use support::{code_in, field_value, Backend, Mail, TestApp, Visitor};
+
+/// Open every day, all day; codes without cooldown; SMTP to `smtp`, retried
+/// after a second.
+fn config(smtp: &SmtpServer, extra: &str) -> String {
+    format!(
+        r#"
+[default.booking]
+min_notice_minutes = 0
+hold_minutes = 0
+[default.booking.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+[default.otp]
+resend_cooldown_secs = 0
+[default.mail]
+transport = "smtp"
+smtp_url = "{}"
+retry_secs = 1
+reminders_minutes = []
+---
+{extra}"#,
+        smtp.url()
+    )
+}
+
+/// Books the first free time for `email`; returns the reference.
+async fn book(v: &Visitor<'_>, smtp: &SmtpServer, email: &str) -> String {
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/slot").await;
+    let slot = field_value(&page.body, "slot").expect("a slot");
+    v.submit("/book/slot", &page, &[("slot", &slot)]).await;
+    let page = v.get("/book/details").await;
+    assert_eq!(v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await.location(), "/book/verify");
+    let mail = smtp.take_to(email, Duration::from_secs(10)).expect("the code email");
+    let code = code_in(&Mail::parse(&mail.data).text).expect("a code");
+    let page = v.get("/book/verify").await;
+    assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
+    let page = v.get("/book/confirm").await;
+    let done = v.submit("/book/confirm", &page, &[]).await;
+    assert_eq!((done.status, done.location()), (Status::SeeOther, "/book/done"), "answered at once");
+    let done = v.get("/book/done").await;
+    done.body.split("id=\"booking-ref\">").nth(1).and_then(|r| r.split('<').next()).expect("a reference").to_string()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db().await;
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(&db.pool).await.expect("a count");
+    db.pool.close().await;
+    n
+}
+
+async fn a_refused_confirmation_is_retried_and_delivered_once(db: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::with_config(&db, &config(&smtp, "")).await;
+    let v = app.visitor();
+    let reference = book_refusing_after_code(&v, &smtp, "ann@example.test").await;
+    rocket::tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts > 0").await >= 1);
+    smtp.set_refuse(false);
+    let mail = smtp.take_to("ann@example.test", Duration::from_secs(10)).expect("delivered once the server accepts");
+    assert!(Mail::parse(&mail.data).subject.contains(&reference));
+    rocket::tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(smtp.take_to("ann@example.test", Duration::from_millis(100)).is_none(), "exactly once");
+}
+
+/// [`book`], with the server refusing from the confirmation on.
+async fn book_refusing_after_code(v: &Visitor<'_>, smtp: &SmtpServer, email: &str) -> String {
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/slot").await;
+    let slot = field_value(&page.body, "slot").expect("a slot");
+    v.submit("/book/slot", &page, &[("slot", &slot)]).await;
+    let page = v.get("/book/details").await;
+    assert_eq!(v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await.location(), "/book/verify");
+    let mail = smtp.take_to(email, Duration::from_secs(10)).expect("the code email");
+    let code = code_in(&Mail::parse(&mail.data).text).expect("a code");
+    let page = v.get("/book/verify").await;
+    v.submit("/book/verify", &page, &[("code", &code)]).await;
+    smtp.set_refuse(true);
+    let page = v.get("/book/confirm").await;
+    let done = v.submit("/book/confirm", &page, &[]).await;
+    assert_eq!((done.status, done.location()), (Status::SeeOther, "/book/done"), "the visitor never waits for SMTP");
+    let done = v.get("/book/done").await;
+    done.body.split("id=\"booking-ref\">").nth(1).and_then(|r| r.split('<').next()).expect("a reference").to_string()
+}
+
+async fn an_undeliverable_email_is_failed_listed_and_requeued(db: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::with_config(&db, &config(&smtp, "[default.mail]\ngive_up_hours = 0")).await;
+    let v = app.visitor();
+    let reference = book_refusing_after_code(&v, &smtp, "bo@example.test").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'").await == 0 {
+        assert!(std::time::Instant::now() < deadline, "never marked failed");
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let listed = slotwise::cli::outbox(&app.figment, true, false).await.expect("outbox --failed");
+    assert!(listed.contains(&reference) && listed.contains("confirmation") && listed.contains("554"), "{listed}");
+    assert!(listed.ends_with("1 failed email"), "{listed}");
+    smtp.set_refuse(false);
+    assert!(smtp.take_to("bo@example.test", Duration::from_millis(1500)).is_none(), "a failed email stays put");
+    let requeued = slotwise::cli::outbox(&app.figment, false, true).await.expect("outbox --retry");
+    assert_eq!(requeued, "requeued 1 failed email");
+    let mail = smtp.take_to("bo@example.test", Duration::from_secs(10)).expect("delivered after --retry");
+    assert!(Mail::parse(&mail.data).subject.contains(&reference));
+}
+
+async fn reminders_are_stored_sent_when_due_and_dropped_on_cancel(db: Backend) {
+    let smtp = SmtpServer::start();
+    // Far enough ahead that the first free time has none due already, and one
+    // lead time that has already passed.
+    let app = TestApp::with_config(&db, &config(&smtp, "[default.mail]\nreminders_minutes = [1, 100000]")).await;
+    let v = app.visitor();
+    let reference = book(&v, &smtp, "cy@example.test").await;
+    let mail = smtp.take_to("cy@example.test", Duration::from_secs(10)).expect("the confirmation");
+    let confirmation = Mail::parse(&mail.data);
+    let sql = format!("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND reference = '{reference}'");
+    let reminders = count(&app, &sql).await;
+    assert!(reminders <= 1, "none for a lead time already past");
+    // Make the reminder due now (the clock cannot be moved).
+    let db_pool = app.db().await;
+    sqlx::query("INSERT INTO outbox (kind, reference, message_id, recipient, sealed, status, due_at, next_attempt_at, attempts, last_error, claimed_until, created_at) SELECT 'reminder', reference, message_id || '.r', recipient, sealed, 'pending', 0, 0, 0, '', 0, 0 FROM outbox WHERE reference = $1 AND kind = 'confirmation' AND $2 = 0")
+        .bind(&reference).bind(reminders).execute(&db_pool.pool).await.expect("a due reminder");
+    sqlx::query("UPDATE outbox SET due_at = 0, next_attempt_at = 0 WHERE kind = 'reminder' AND reference = $1")
+        .bind(&reference)
+        .execute(&db_pool.pool)
+        .await
+        .expect("due now");
+    db_pool.pool.close().await;
+    let reminder = smtp.take_to("cy@example.test", Duration::from_secs(10)).expect("the reminder when due");
+    let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link").to_string();
+    assert!(Mail::parse(&reminder.data).text.contains(&link), "the reminder carries the booking's link");
+
+    // A second booking, cancelled: its reminder is never sent.
+    let smtp2 = SmtpServer::start();
+    let app = TestApp::with_config(&db, &config(&smtp2, "[default.mail]\nreminders_minutes = [1]")).await;
+    let v = app.visitor();
+    let reference = book(&v, &smtp2, "di@example.test").await;
+    let confirmation =
+        Mail::parse(&smtp2.take_to("di@example.test", Duration::from_secs(10)).expect("confirmation").data);
+    let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link").to_string();
+    let path = &link[link.find("/booking/").expect("path")..];
+    let view = v.get(path).await;
+    let token = path.split("token=").nth(1).expect("token");
+    assert_eq!(
+        v.submit(&format!("/booking/{reference}/cancel"), &view, &[("token", token)]).await.status,
+        Status::SeeOther
+    );
+    let cancellation = smtp2.take_to("di@example.test", Duration::from_secs(10)).expect("the cancellation");
+    assert!(Mail::parse(&cancellation.data).subject.contains(&reference));
+    let pending = format!(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND status = 'pending' AND reference = '{reference}'"
+    );
+    assert_eq!(count(&app, &pending).await, 0, "no reminder left for a cancelled booking");
+}
+
+async fn the_database_alone_yields_no_working_link(db: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::with_config(&db, &config(&smtp, "[default.mail]\nreminders_minutes = [1]")).await;
+    let v = app.visitor();
+    let reference = book(&v, &smtp, "ed@example.test").await;
+    let confirmation =
+        Mail::parse(&smtp.take_to("ed@example.test", Duration::from_secs(10)).expect("confirmation").data);
+    let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link").to_string();
+    let token = link.split("token=").nth(1).expect("a token").to_string();
+    assert_eq!(v.get(&link[link.find("/booking/").expect("path")..]).await.status, Status::Ok, "the link works");
+    let db_pool = app.db().await;
+    for table in ["bookings", "outbox", "sessions"] {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"))
+            .fetch_all(&db_pool.pool)
+            .await
+            .expect("rows");
+        assert!(!rows.is_empty());
+    }
+    let sealed: Vec<String> =
+        sqlx::query_scalar("SELECT sealed FROM outbox").fetch_all(&db_pool.pool).await.expect("sealed");
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT cancel_token_hash FROM bookings").fetch_all(&db_pool.pool).await.expect("hashes");
+    db_pool.pool.close().await;
+    assert!(sealed.iter().all(|s| !s.contains(&token) && !s.contains(&reference)), "stored emails are sealed");
+    assert!(hashes.iter().all(|h| !h.contains(&token)), "only the token's hash is stored");
+}
+
+on_both_backends!(
+    a_refused_confirmation_is_retried_and_delivered_once,
+    an_undeliverable_email_is_failed_listed_and_requeued,
+    reminders_are_stored_sent_when_due_and_dropped_on_cancel,
+    the_database_alone_yields_no_working_link,
+);
