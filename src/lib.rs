@@ -72,4 +72,5 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())
+        .attach(db::in_flight())
 }

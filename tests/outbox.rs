@@ -203,3 +203,63 @@ on_both_backends!(
     reminders_are_stored_sent_when_due_and_dropped_on_cancel,
     the_database_alone_yields_no_working_link,
 );
+
+/// A real `slotwise` process asked to stop (`SIGTERM`) while visitors load
+/// pages: every request it took is answered normally, none with a `5xx`.
+#[test]
+fn a_sigterm_answers_the_requests_in_flight() {
+    use support::process::Launch;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let launch = Launch::new(std::path::Path::new(support::SLOTWISE_BIN), std::path::Path::new(support::MANIFEST_DIR))
+        .expect("a free port");
+    let db = format!("{{slotwise={{url=\"sqlite://{}?mode=rwc\"}}}}", dir.path().join("t.db").display());
+    let server = launch
+        .env("ROCKET_SECRET_KEY", support::SECRET)
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_DATABASES", db)
+        .env("ROCKET_MAIL", format!("{{outbox_dir=\"{}\"}}", dir.path().join("outbox").display()))
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.base().to_string();
+    let pid = server.pid();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let visitors: Vec<_> = (0..20)
+            .map(|_| {
+                let base = base.clone();
+                s.spawn(move || {
+                    // A visitor with a session: every page reads the database.
+                    let agent = ureq::AgentBuilder::new().redirects(0).build();
+                    let jar = support::Jar::new();
+                    let page = agent.get(&format!("{base}/book/service")).call().expect("the service page");
+                    jar.keep_all(&page);
+                    let token = field_value(&page.into_string().expect("a body"), "csrf_token").expect("a token");
+                    let form = format!("csrf_token={}&service=consultation", support::enc(&token));
+                    let chosen = jar
+                        .send(agent.post(&format!("{base}/book/service")))
+                        .set("Content-Type", "application/x-www-form-urlencoded")
+                        .send_string(&form)
+                        .expect("a service chosen");
+                    jar.keep_all(&chosen);
+                    let mut seen = Vec::new();
+                    let until = std::time::Instant::now() + Duration::from_millis(1500);
+                    while std::time::Instant::now() < until {
+                        match jar.send(agent.get(&format!("{base}/book/slot"))).call() {
+                            Ok(r) => seen.push(r.status()),
+                            Err(ureq::Error::Status(code, _)) => seen.push(code),
+                            // Refused once the server stopped accepting: not a request it took.
+                            Err(_) => break,
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+        assert!(killed.success());
+        visitors.into_iter().flat_map(|v| v.join().expect("a visitor")).collect()
+    });
+    assert!(statuses.len() >= 20, "the visitors were served before the stop: {}", statuses.len());
+    assert!(statuses.iter().all(|s| *s == 200), "{:?}", statuses.iter().filter(|s| **s != 200).collect::<Vec<_>>());
+    drop(server);
+}

@@ -10,10 +10,11 @@ mod backend;
 mod lease;
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rocket::fairing::{AdHoc, Fairing};
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket_db_pools::{Database, Pool};
 use sqlx::any::AnyPoolOptions;
@@ -40,9 +41,47 @@ pub struct DbPool {
     /// Its backend.
     pub backend: Backend,
     lanes: Arc<Lanes>,
+    in_flight: Arc<InFlight>,
 }
 
+/// Requests being answered, so that shutdown closes the pool only after them.
+#[derive(Default)]
+struct InFlight {
+    count: AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// The longest a shutdown waits for requests in flight before closing the
+/// pool anyway (Rocket's default `shutdown.grace` plus `mercy`).
+const DRAIN_WITHIN: Duration = Duration::from_secs(5);
+
 impl DbPool {
+    /// A request started (see [`stage`]).
+    fn request_started(&self) {
+        self.in_flight.count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A request was answered.
+    fn request_answered(&self) {
+        if self.in_flight.count.fetch_sub(1, Ordering::AcqRel) <= 1 {
+            self.in_flight.idle.notify_waiters();
+        }
+    }
+
+    /// Waits until no request is in flight, at most [`DRAIN_WITHIN`].
+    async fn drained(&self) {
+        let wait = async {
+            loop {
+                let idle = self.in_flight.idle.notified();
+                if self.in_flight.count.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_WITHIN, wait).await;
+    }
+
     /// A connection for one short read on the request path, without the
     /// pool's ping on release (see [`Lease`]). For session statements only:
     /// on PostgreSQL its commits do not wait for the log flush.
@@ -145,6 +184,10 @@ impl Pool for DbPool {
     }
 
     async fn close(&self) {
+        // NOTE: Rocket runs shutdown fairings (rocket_db_pools closes the
+        // pool in one) as soon as shutdown is asked for, while requests are
+        // still being answered; closing at once answered them with errors.
+        self.drained().await;
         self.lanes.close().await;
         self.pool.close().await;
     }
@@ -192,7 +235,7 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
     }
     let pool = options.connect(url).await?;
     let lanes = Arc::new(Lanes::new(max_connections as usize, backend));
-    Ok(DbPool { pool, backend, lanes })
+    Ok(DbPool { pool, backend, lanes, in_flight: Arc::default() })
 }
 
 /// Checkpoints the SQLite log every [`CHECKPOINT_EVERY`] until the pool
@@ -241,6 +284,35 @@ pub async fn migrate(db: &DbPool) -> Result<(), sqlx::migrate::MigrateError> {
         Backend::Postgres => Embedded(POSTGRES_MIGRATIONS),
     };
     Migrator::new(source).await?.run(&db.pool).await
+}
+
+/// Counts the requests in flight for [`DbPool`]'s shutdown.
+struct Requests;
+
+#[rocket::async_trait]
+impl Fairing for Requests {
+    fn info(&self) -> Info {
+        Info { name: "Requests in flight", kind: Kind::Request | Kind::Response }
+    }
+
+    async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
+        if let Some(db) = req.rocket().state::<Db>() {
+            db.request_started();
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, _: &mut rocket::Response<'r>) {
+        if let Some(db) = req.rocket().state::<Db>() {
+            db.request_answered();
+        }
+    }
+}
+
+/// Counts requests in flight, so that shutdown closes the pool only once
+/// they are answered. Attach it last: its `on_response` must run after every
+/// other fairing's (the session saves in one).
+pub fn in_flight() -> impl Fairing {
+    Requests
 }
 
 /// The database stage: the pool, then its migrations.
