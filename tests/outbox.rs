@@ -197,7 +197,45 @@ async fn the_database_alone_yields_no_working_link(db: Backend) {
     assert!(hashes.iter().all(|h| !h.contains(&token)), "only the token's hash is stored");
 }
 
+/// A code counted but never sent (the app stopped between the two) does not
+/// lock the visitor out: the next resend goes at once, counted once.
+async fn a_code_send_cut_short_does_not_lock_the_visitor_out(db: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::with_config(&db, &config(&smtp, "[default.otp]\nresend_cooldown_secs = 60")).await;
+    let v = app.visitor();
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/slot").await;
+    let slot = field_value(&page.body, "slot").expect("a slot");
+    v.submit("/book/slot", &page, &[("slot", &slot)]).await;
+    let page = v.get("/book/details").await;
+    let sent = v.submit("/book/details", &page, &[("name", "Fay"), ("email", "fay@example.test")]).await;
+    assert_eq!(sent.location(), "/book/verify");
+    assert!(smtp.take_to("fay@example.test", Duration::from_secs(10)).is_some(), "the first code");
+    // What a crash between counting a second send and sending it leaves behind.
+    let db_pool = app.db().await;
+    sqlx::query("UPDATE otp_codes SET sends = sends + 1, sent_ok = 0, code_hash = 'lost', last_sent_at = $1")
+        .bind(chrono::Utc::now().timestamp_millis() - 31_000)
+        .execute(&db_pool.pool)
+        .await
+        .expect("a send cut short");
+    let page = v.get("/book/verify").await;
+    let resent = v.submit("/book/verify/resend", &page, &[]).await;
+    assert_eq!((resent.status, resent.location()), (Status::SeeOther, "/book/verify"), "{}", resent.body);
+    let mail = smtp.take_to("fay@example.test", Duration::from_secs(10)).expect("a code at once");
+    let code = code_in(&Mail::parse(&mail.data).text).expect("a code");
+    let sends: i64 = sqlx::query_scalar("SELECT CAST(sends AS BIGINT) FROM otp_codes")
+        .fetch_one(&db_pool.pool)
+        .await
+        .expect("sends");
+    db_pool.pool.close().await;
+    assert_eq!(sends, 2, "the send that never went out is not counted twice");
+    let page = v.get("/book/verify").await;
+    assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
+}
+
 on_both_backends!(
+    a_code_send_cut_short_does_not_lock_the_visitor_out,
     a_refused_confirmation_is_retried_and_delivered_once,
     an_undeliverable_email_is_failed_listed_and_requeued,
     reminders_are_stored_sent_when_due_and_dropped_on_cancel,

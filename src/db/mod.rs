@@ -358,9 +358,9 @@ macro_rules! migrations {
 }
 
 const SQLITE_MIGRATIONS: Embedded_ =
-    migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox");
+    migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox", 8 "code_sends");
 const POSTGRES_MIGRATIONS: Embedded_ =
-    migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox");
+    migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox", 8 "code_sends");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///

@@ -19,6 +19,10 @@ use crate::db::Db;
 use crate::secrets::Secrets;
 use crate::session::now_ms;
 
+/// How long a counted send may take to go out before it counts as never
+/// made: longer than the mailer's SMTP timeout.
+pub const STALE_SEND: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Why a send was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendRefused {
@@ -78,7 +82,8 @@ impl Codes<'_> {
     /// Whether `flow` has a live code for `email`.
     pub async fn has_live_code(&self, flow: &str, email: &str) -> sqlx::Result<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM otp_codes WHERE flow_id = $1 AND email = $2 AND code_hash <> '' AND expires_at > $3",
+            "SELECT COUNT(*) FROM otp_codes WHERE flow_id = $1 AND email = $2 AND code_hash <> '' AND expires_at > $3 \
+             AND sent_ok = 1",
         )
         .bind(flow)
         .bind(email)
@@ -109,10 +114,14 @@ impl Codes<'_> {
         let digits = self.config.length as usize;
         let code = crate::secrets::random_chars(b"0123456789", digits);
         let hash = self.hash(flow, email, &code);
+        // NOTE: a send stays provisional (`sent_ok = 0`) until [`Codes::sent`];
+        // one older than [`STALE_SEND`] never went out (the app stopped in
+        // between): it neither blocks the next send nor counts twice.
         let granted = sqlx::query(
-            "UPDATE otp_codes SET sends = sends + 1, last_sent_at = $1, email = $2, code_hash = $3, \
-             expires_at = $4, attempts = 0 \
-             WHERE flow_id = $5 AND sends < $6 AND last_sent_at <= $7 AND last_sent_at = $8",
+            "UPDATE otp_codes SET sends = CASE WHEN sent_ok = 0 AND last_sent_at <= $9 THEN sends ELSE sends + 1 END, \
+             last_sent_at = $1, email = $2, code_hash = $3, expires_at = $4, attempts = 0, sent_ok = 0 \
+             WHERE flow_id = $5 AND last_sent_at = $8 \
+             AND ((sends < $6 AND last_sent_at <= $7) OR (sent_ok = 0 AND last_sent_at <= $9))",
         )
         .bind(now)
         .bind(email)
@@ -122,6 +131,7 @@ impl Codes<'_> {
         .bind(i64::from(self.config.max_sends.get()))
         .bind(now - cooldown)
         .bind(previous_sent_at)
+        .bind(now - STALE_SEND.as_millis() as i64)
         .execute(self.pool)
         .await?
         .rows_affected()
@@ -144,11 +154,22 @@ impl Codes<'_> {
         Ok(Reservation::Refused(SendRefused::Cooldown(wait as u64)))
     }
 
+    /// Records that the email of `reserved` went out: the send is no longer
+    /// provisional.
+    pub async fn sent(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
+        sqlx::query("UPDATE otp_codes SET sent_ok = 1 WHERE flow_id = $1 AND code_hash = $2")
+            .bind(flow)
+            .bind(&reserved.hash)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Undoes a send whose email could not be delivered: the code dies and
     /// neither the cooldown nor `max_sends` counts it.
     pub async fn refund(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
         sqlx::query(
-            "UPDATE otp_codes SET sends = sends - 1, last_sent_at = $1, code_hash = '' \
+            "UPDATE otp_codes SET sends = sends - 1, last_sent_at = $1, code_hash = '', sent_ok = 1 \
              WHERE flow_id = $2 AND code_hash = $3",
         )
         .bind(reserved.previous_sent_at)

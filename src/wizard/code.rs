@@ -87,7 +87,10 @@ pub async fn send(flow: &Flow<'_>, state: &WizardState, sender: &Sender<'_>) -> 
     let to = Recipient { name: &details.name, email: &details.email, lang: &flow.page.lang };
     let ttl_minutes = flow.settings.otp.ttl_secs.get().div_ceil(60);
     match sender.notifier.code(&to, &reserved.code, ttl_minutes, &appointment).await {
-        Ok(()) => Ok(CodeSend::Sent),
+        Ok(()) => {
+            sender.codes.sent(&state.flow_id, &reserved).await?;
+            Ok(CodeSend::Sent)
+        }
         Err(_) => {
             sender.codes.refund(&state.flow_id, &reserved).await?;
             sender.limits.refund(ticket).await?;
