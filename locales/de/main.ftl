@@ -112,6 +112,18 @@ booking-title = Ihre Buchung
 booking-reference = Buchungsnummer
 booking-cancel = Diesen Termin absagen
 booking-cancelled = Dieser Termin wurde abgesagt.
+booking-state = Status
+booking-state-booked = Gebucht
+booking-state-cancelled = Abgesagt
+booking-state-past = Vergangen
+booking-reschedule = Termin verschieben
+booking-frozen = Diese Buchung kann nicht mehr online geändert werden. Bitte wenden Sie sich an die Praxis.
+booking-moved = Ihr Termin wurde verschoben. Wir haben Ihnen die neue Zeit per E-Mail geschickt.
+reschedule-title = Neuen Termin wählen
+reschedule-now = derzeit gebucht für { $when }
+reschedule-submit = Termin verschieben
+reschedule-back = Zurück zu Ihrer Buchung
+err-reschedule-taken = Dieser Termin wurde gerade vergeben. Bitte wählen Sie einen anderen; Ihre Buchung ist unverändert.
 
 # Validation
 err-required = Bitte füllen Sie dieses Feld aus.
@@ -155,3 +167,6 @@ mail-cancel-subject = Buchung abgesagt: { $reference }
 mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.
 mail-reminder-subject = Erinnerung an Ihren Termin ({ $reference })
 mail-reminder-intro = Wir erinnern Sie an Ihren Termin:
+mail-moved-subject = Buchung verschoben: { $reference }
+mail-moved-intro = Ihre Buchung { $reference } wurde auf einen neuen Termin verschoben.
+mail-moved-was = Bisher: { $when }

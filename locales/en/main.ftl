@@ -112,6 +112,18 @@ booking-title = Your booking
 booking-reference = Reference
 booking-cancel = Cancel this appointment
 booking-cancelled = This appointment has been cancelled.
+booking-state = State
+booking-state-booked = Booked
+booking-state-cancelled = Cancelled
+booking-state-past = Past
+booking-reschedule = Change the time
+booking-frozen = This booking can no longer be changed online. Please contact the practice.
+booking-moved = Your appointment has moved. We have emailed you the new time.
+reschedule-title = Choose a new time
+reschedule-now = now booked for { $when }
+reschedule-submit = Move my appointment
+reschedule-back = Back to your booking
+err-reschedule-taken = Sorry, that time was just taken. Please choose another; your booking has not changed.
 
 # Validation
 err-required = Please fill in this field.
@@ -155,3 +167,6 @@ mail-cancel-subject = Booking cancelled: { $reference }
 mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.
 mail-reminder-subject = Reminder: your appointment ({ $reference })
 mail-reminder-intro = A reminder of your appointment:
+mail-moved-subject = Booking moved: { $reference }
+mail-moved-intro = Your booking { $reference } has moved to a new time.
+mail-moved-was = It was: { $when }

@@ -6,6 +6,7 @@
 //! wizard or its session keys: callers hand in plain values.
 
 pub mod availability;
+pub mod grid;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -103,17 +103,6 @@ pub enum Confirmation {
     Taken,
 }
 
-/// What cancelling from the link came to.
-#[derive(Debug)]
-pub enum Cancellation {
-    /// Cancelled now.
-    Cancelled(Box<Booking>),
-    /// It was cancelled before.
-    AlreadyCancelled,
-    /// No booking has that reference and token.
-    NotFound,
-}
-
 impl<'a> Bookings<'a> {
     /// The service over `db` with `config`'s rules.
     pub fn new(config: &'a BookingConfig, db: &'a DbPool) -> Bookings<'a> {
@@ -290,6 +279,7 @@ impl<'a> Bookings<'a> {
             service: request.service,
             starts_at: booking.starts_at,
             ends_at: booking.ends_at,
+            sequence: 0,
         };
         letters.booked(&to, &about, &manage_url(base, booking.reference, token))
     }
@@ -321,51 +311,6 @@ impl<'a> Bookings<'a> {
         tx.commit().await?;
         Ok(Stored::New)
     }
-
-    /// The booking named by `reference` if `token` is its link's token.
-    pub async fn find(&self, reference: &str, token: &str) -> sqlx::Result<Option<Booking>> {
-        if reference.len() > 16 || token.is_empty() || token.len() > 64 {
-            return Ok(None);
-        }
-        let booking = store::find(&self.db.pool, reference).await?;
-        Ok(booking.filter(|b| token_matches(b, token)))
-    }
-
-    /// Cancels the booking named by `reference` and `token`: in one
-    /// transaction its pending reminders go and its cancellation email is
-    /// stored.
-    pub async fn cancel(&self, reference: &str, token: &str) -> Result<Cancellation, ServiceError> {
-        let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
-        let email = self.cancelled_email(&booking)?;
-        let mut writer = self.db.durable_writer().await?;
-        let cancelled = cancel_on(&mut writer, &booking.reference, email.as_ref()).await?;
-        writer.finish();
-        Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
-    }
-
-    fn cancelled_email(&self, booking: &Booking) -> Result<Option<Prepared>, MailError> {
-        let (Some((letters, _)), Some(service)) = (&self.letters, self.config.service(&booking.service_id)) else {
-            return Ok(None);
-        };
-        let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
-        let about =
-            About { reference: &booking.reference, service, starts_at: booking.starts_at, ends_at: booking.ends_at };
-        letters.cancelled(&to, &about).map(Some)
-    }
-}
-
-async fn cancel_on(conn: &mut AnyConnection, reference: &str, email: Option<&Prepared>) -> sqlx::Result<bool> {
-    let mut tx = conn.begin().await?;
-    if !store::cancel(&mut tx, reference).await? {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    outbox::store::drop_reminders(&mut tx, reference).await?;
-    if let Some(email) = email {
-        outbox::store::insert(&mut tx, &email.row(reference), Utc::now().timestamp_millis()).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
 }
 
 /// What one attempt at storing a booking came to.
@@ -431,6 +376,10 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
         }
     }
 }
+
+mod manage;
+
+pub use manage::{frozen, Cancellation, Frozen, Rescheduled};
 
 #[cfg(test)]
 mod tests;

@@ -50,6 +50,27 @@ pub struct NewBooking<'a> {
     pub cancel_token_hash: &'a str,
 }
 
+impl<'a> NewBooking<'a> {
+    /// `booking` as it stands, to change a field or two of (a move).
+    pub fn of(booking: &'a Booking) -> NewBooking<'a> {
+        NewBooking {
+            reference: &booking.reference,
+            flow_id: &booking.flow_id,
+            service_id: &booking.service_id,
+            starts_at: booking.starts_at,
+            ends_at: booking.ends_at,
+            busy_from: booking.starts_at,
+            busy_until: booking.ends_at,
+            name: &booking.name,
+            email: &booking.email,
+            phone: &booking.phone,
+            notes: &booking.notes,
+            lang: &booking.lang,
+            cancel_token_hash: &booking.cancel_token_hash,
+        }
+    }
+}
+
 /// A stored booking.
 #[derive(Debug, Clone)]
 pub struct Booking {
@@ -75,6 +96,10 @@ pub struct Booking {
     pub cancel_token_hash: String,
     /// Whether it was cancelled.
     pub cancelled: bool,
+    /// The wizard flow that made it (its own span never blocks a move).
+    pub flow_id: String,
+    /// Moves so far: the `SEQUENCE` of its calendar event.
+    pub sequence: i64,
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -99,7 +124,7 @@ where
 {
     let rows = sqlx::query(
         "SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM bookings \
-         WHERE cancelled_at IS NULL AND busy_from < $1 AND busy_until > $2 \
+         WHERE cancelled_at IS NULL AND flow_id <> $3 AND busy_from < $1 AND busy_until > $2 \
          UNION ALL \
          SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM holds \
          WHERE flow_id <> $3 AND expires_at > $4 AND busy_from < $1 AND busy_until > $2",
@@ -137,7 +162,7 @@ where
         "WITH days (i, lo, hi) AS (VALUES {}) \
          SELECT CAST(days.i AS TEXT), s.service_id, CAST(COUNT(*) AS TEXT) FROM days JOIN ( \
              SELECT starts_at, service_id FROM bookings \
-             WHERE cancelled_at IS NULL AND starts_at >= $1 AND starts_at < $2 \
+             WHERE cancelled_at IS NULL AND flow_id <> $3 AND starts_at >= $1 AND starts_at < $2 \
              UNION ALL \
              SELECT starts_at, service_id FROM holds \
              WHERE flow_id <> $3 AND expires_at > $4 AND starts_at >= $1 AND starts_at < $2 \
@@ -236,7 +261,8 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> 
 }
 
 const COLUMNS: &str = "reference, service_id, CAST(starts_at AS TEXT), CAST(ends_at AS TEXT), name, email, phone, \
-                       notes, lang, cancel_token_hash, CASE WHEN cancelled_at IS NULL THEN 'no' ELSE 'yes' END";
+                       notes, lang, cancel_token_hash, CASE WHEN cancelled_at IS NULL THEN 'no' ELSE 'yes' END, \
+                       flow_id, CAST(sequence AS TEXT)";
 
 fn booking(r: &sqlx::any::AnyRow) -> sqlx::Result<Booking> {
     Ok(Booking {
@@ -251,6 +277,8 @@ fn booking(r: &sqlx::any::AnyRow) -> sqlx::Result<Booking> {
         lang: r.try_get(8)?,
         cancel_token_hash: r.try_get(9)?,
         cancelled: r.try_get::<String, _>(10)? == "yes",
+        flow_id: r.try_get(11)?,
+        sequence: big_int(r, 12)?,
     })
 }
 
@@ -270,6 +298,23 @@ pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str) -> sqlx::Res
         .bind(reference)
         .execute(&mut **tx)
         .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the standing booking `reference` to `times`, raising its sequence;
+/// false when it was cancelled meanwhile.
+pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &NewBooking<'_>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, busy_from = $3, busy_until = $4, sequence = sequence + 1 \
+         WHERE reference = $5 AND cancelled_at IS NULL",
+    )
+    .bind(ms(times.starts_at))
+    .bind(ms(times.ends_at))
+    .bind(ms(times.busy_from))
+    .bind(ms(times.busy_until))
+    .bind(reference)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

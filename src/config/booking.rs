@@ -93,6 +93,9 @@ pub struct BookingConfig {
     pub capacity: NonZeroU32,
     /// How long a chosen slot is held; 0 turns holds off.
     pub hold_minutes: u32,
+    /// From this long before the start on, a booking can no longer be
+    /// moved or cancelled online.
+    pub change_notice_minutes: u32,
     /// Bookings of all services together per local date.
     pub max_per_day: DailyCap,
     /// Opening hours per weekday.
@@ -113,6 +116,7 @@ struct Raw {
     slot_step_minutes: u64,
     capacity: u64,
     hold_minutes: u32,
+    change_notice_minutes: u32,
     max_per_day: DailyCap,
     hours: BTreeMap<String, Vec<String>>,
     dates: BTreeMap<String, Vec<String>>,
@@ -129,6 +133,7 @@ impl Default for Raw {
             slot_step_minutes: 30,
             capacity: 1,
             hold_minutes: 10,
+            change_notice_minutes: 0,
             max_per_day: DailyCap::default(),
             hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
             dates: BTreeMap::new(),
@@ -163,6 +168,7 @@ impl TryFrom<Raw> for BookingConfig {
             slot_step_minutes: ConfigError::non_zero("booking.slot_step_minutes", raw.slot_step_minutes)?,
             capacity: ConfigError::non_zero("booking.capacity", raw.capacity)?,
             hold_minutes: raw.hold_minutes,
+            change_notice_minutes: raw.change_notice_minutes,
             max_per_day: raw.max_per_day,
             hours: Week::parse(&raw.hours)?,
             dates: Dates::parse(&raw.dates)?,

@@ -95,15 +95,33 @@ fn code_email(to: &Recipient<'_>, code: &str, ttl_minutes: u64, appointment: &Ap
 fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
     let mut email = Email::new("confirmation", to, Some(reference));
     let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
-    email.attachment = Some(calendar(&email.lang, reference, appointment));
+    email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Published(0)));
     email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
 
-/// The cancellation notice: `reference`, `service`, `when`.
-fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>) -> Email {
-    let email = Email::new("cancellation", to, Some(reference));
+/// The cancellation notice: `reference`, `service`, `when`, and an `.ics`
+/// that cancels the event (`sequence`: its moves so far).
+fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, sequence: u32) -> Email {
+    let mut email = Email::new("cancellation", to, Some(reference));
     let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Cancelled(sequence + 1)));
     email.with("service", appointment.service).with("when", &when)
+}
+
+/// The notice that a booking moved: `reference`, `service`, `old_when`,
+/// `when`, `manage_url`, and the event's new revision as an `.ics`.
+fn moved_email(
+    to: &Recipient<'_>,
+    reference: &str,
+    (old, new): (&Appointment<'_>, &Appointment<'_>),
+    manage_url: &str,
+    sequence: u32,
+) -> Email {
+    let mut email = Email::new("moved", to, Some(reference));
+    let old_when = format_datetime(&email.lang, old.tz, old.starts_at);
+    let when = format_datetime(&email.lang, new.tz, new.starts_at);
+    email.attachment = Some(calendar(&email.lang, reference, new, Revision::Published(sequence)));
+    email.with("service", new.service).with("old_when", &old_when).with("when", &when).with("manage_url", manage_url)
 }
 
 /// The reminder: `reference`, `service`, `when`, `manage_url`.
@@ -122,27 +140,48 @@ fn samples() -> Vec<Email> {
     vec![
         code_email(&to, "000000", 10, &appointment),
         confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
-        cancellation_email(&to, "SAMP-LE00", &appointment),
+        cancellation_email(&to, "SAMP-LE00", &appointment, 0),
+        moved_email(&to, "SAMP-LE00", (&appointment, &appointment), "http://example.test/booking", 1),
         reminder_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
     ]
 }
 
-/// The appointment as an iCalendar file: UID `<reference>@slotwise`, times in
-/// UTC, the end without buffer, and no link (the email carries it).
-fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>) -> Attachment {
+/// Which revision of the event a calendar file carries.
+#[derive(Debug, Clone, Copy)]
+enum Revision {
+    /// The event as booked or moved, with its `SEQUENCE`.
+    Published(u32),
+    /// The event cancelled (`METHOD:CANCEL`), with its `SEQUENCE`.
+    Cancelled(u32),
+}
+
+/// The appointment as an iCalendar file: UID `<reference>@slotwise` (the same
+/// in every file about the booking), times in UTC, the end without buffer,
+/// and no link (the email carries it).
+fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>, revision: Revision) -> Attachment {
     let description =
         t_args(lang, "mail-confirm-reference", &[("reference", FluentValue::from(reference.to_string()))]);
-    let event = Event::new()
+    let (sequence, method) = match revision {
+        Revision::Published(n) => (n, "PUBLISH"),
+        Revision::Cancelled(n) => (n, "CANCEL"),
+    };
+    let mut event = Event::new();
+    event
         .uid(&format!("{reference}@slotwise"))
+        .sequence(sequence)
         .summary(appointment.service)
         .description(&description)
         .starts(appointment.starts_at)
-        .ends(appointment.ends_at)
-        .done();
+        .ends(appointment.ends_at);
+    if matches!(revision, Revision::Cancelled(_)) {
+        event.status(icalendar::EventStatus::Cancelled);
+    }
+    let mut calendar = Calendar::new();
+    calendar.append_property(("METHOD", method)).push(event.done());
     Attachment {
         filename: t(lang, "mail-ics-filename"),
-        content_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
-        body: Calendar::new().push(event).done().to_string(),
+        content_type: format!("text/calendar; method={method}; charset=utf-8"),
+        body: calendar.done().to_string(),
     }
 }
 
@@ -198,7 +237,7 @@ impl Notifier {
         reference: &str,
         appointment: &Appointment<'_>,
     ) -> Result<(), MailError> {
-        self.send(to, cancellation_email(to, reference, appointment)).await
+        self.send(to, cancellation_email(to, reference, appointment, 0)).await
     }
 
     /// The confirmation of booking `reference` as a message, for the outbox.
@@ -212,14 +251,29 @@ impl Notifier {
         self.message(to, confirmation_email(to, reference, appointment, manage_url))
     }
 
-    /// The cancellation notice of booking `reference` as a message, for the outbox.
+    /// The cancellation notice of booking `reference` (moved `sequence`
+    /// times) as a message, for the outbox.
     pub fn cancellation_message(
         &self,
         to: &Recipient<'_>,
         reference: &str,
         appointment: &Appointment<'_>,
+        sequence: u32,
     ) -> Result<Message, MailError> {
-        self.message(to, cancellation_email(to, reference, appointment))
+        self.message(to, cancellation_email(to, reference, appointment, sequence))
+    }
+
+    /// The notice that booking `reference` moved from `old` to `new` (its
+    /// `sequence`-th move), as a message for the outbox.
+    pub fn moved_message(
+        &self,
+        to: &Recipient<'_>,
+        reference: &str,
+        (old, new): (&Appointment<'_>, &Appointment<'_>),
+        manage_url: &str,
+        sequence: u32,
+    ) -> Result<Message, MailError> {
+        self.message(to, moved_email(to, reference, (old, new), manage_url, sequence))
     }
 
     /// A reminder of booking `reference` as a message, for the outbox.

@@ -1,5 +1,5 @@
-//! Mail that is never lost (SPEC §2c): the confirmation, cancellation and
-//! reminder emails are rendered, sealed and stored in the same transaction
+//! Mail that is never lost (SPEC §2c): the confirmation, moved, cancellation
+//! and reminder emails are rendered, sealed and stored in the same transaction
 //! as the change that causes them ([`Letters`] prepares them, the booking
 //! service stores them with [`store::insert`]); a sender task of the running
 //! app delivers what is due ([`stage`]).
@@ -46,7 +46,7 @@ const MAX_BACKOFF_MS: i64 = 3_600_000;
 /// An email ready to store: rendered, sealed, addressed.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// `confirmation`, `cancellation` or `reminder`.
+    /// `confirmation`, `moved`, `cancellation` or `reminder`.
     pub kind: &'static str,
     /// Its `Message-ID`.
     pub message_id: String,
@@ -82,6 +82,8 @@ pub struct About<'a> {
     pub starts_at: DateTime<Utc>,
     /// End of the appointment (without buffers).
     pub ends_at: DateTime<Utc>,
+    /// Its moves so far (the calendar event's `SEQUENCE`).
+    pub sequence: u32,
 }
 
 /// Prepares the emails of bookings for the outbox.
@@ -120,20 +122,43 @@ impl<'a> Letters<'a> {
         let appointment = self.appointment(about, to.lang);
         let confirmation = self.notifier.confirmation_message(to, about.reference, &appointment, manage_url)?;
         let mut emails = vec![self.prepare("confirmation", to, confirmation, now)];
+        emails.extend(self.reminders(to, about, manage_url)?);
+        Ok(emails)
+    }
+
+    /// One reminder per lead time of `mail.reminders_minutes` still ahead.
+    fn reminders(&self, to: &Recipient<'_>, about: &About<'a>, manage_url: &str) -> Result<Vec<Prepared>, MailError> {
+        let (now, appointment) = (now_ms(), self.appointment(about, to.lang));
+        let mut reminders = Vec::new();
         for lead in &self.settings.mail.reminders_minutes {
             let due = about.starts_at.timestamp_millis() - i64::from(*lead) * 60_000;
             if due > now {
                 let reminder = self.notifier.reminder_message(to, about.reference, &appointment, manage_url)?;
-                emails.push(self.prepare("reminder", to, reminder, due));
+                reminders.push(self.prepare("reminder", to, reminder, due));
             }
         }
+        Ok(reminders)
+    }
+
+    /// The notice that a booking moved from `old` to `new` (with the new
+    /// calendar revision), and the reminders of its new time.
+    pub fn moved(
+        &self,
+        to: &Recipient<'_>,
+        (old, new): (&About<'a>, &About<'a>),
+        manage_url: &str,
+    ) -> Result<Vec<Prepared>, MailError> {
+        let (was, now) = (self.appointment(old, to.lang), self.appointment(new, to.lang));
+        let message = self.notifier.moved_message(to, new.reference, (&was, &now), manage_url, new.sequence)?;
+        let mut emails = vec![self.prepare("moved", to, message, now_ms())];
+        emails.extend(self.reminders(to, new, manage_url)?);
         Ok(emails)
     }
 
     /// The notice that a booking was cancelled.
     pub fn cancelled(&self, to: &Recipient<'_>, about: &About<'a>) -> Result<Prepared, MailError> {
         let appointment = self.appointment(about, to.lang);
-        let message = self.notifier.cancellation_message(to, about.reference, &appointment)?;
+        let message = self.notifier.cancellation_message(to, about.reference, &appointment, about.sequence)?;
         Ok(self.prepare("cancellation", to, message, now_ms()))
     }
 }

@@ -1,0 +1,101 @@
+//! The grid of free start times as pages show it: a week of days from a
+//! date, each with its times (or why it has none), and the pager. The
+//! wizard's slot step and a booking's reschedule page show the same grid.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::availability;
+use super::service::Bookings;
+use crate::config::{BookingConfig, Service};
+use crate::i18n::format_date;
+
+/// Days shown on one page.
+pub const DAYS_PER_PAGE: i64 = 7;
+
+/// One offered start time.
+#[derive(Serialize)]
+pub struct SlotOption {
+    /// The form value.
+    pub value: String,
+    /// Local `HH:MM`.
+    pub label: String,
+    /// The visitor's current choice.
+    pub checked: bool,
+}
+
+/// One local date of the grid.
+#[derive(Serialize)]
+pub struct Day {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The date in the visitor's language.
+    pub label: String,
+    /// Its free start times.
+    pub slots: Vec<SlotOption>,
+    /// Why `slots` is empty: `closed`, `full`, `late`, … (see `availability::Empty`).
+    pub why: Option<availability::Empty>,
+}
+
+/// A page of the grid, as templates read it.
+#[derive(Serialize)]
+pub struct Grid<'a> {
+    /// The service's name in the visitor's language.
+    pub service: &'a str,
+    /// The days shown.
+    pub days: Vec<Day>,
+    /// Whether any day offers a time.
+    pub any: bool,
+    /// The first date of the previous page, if any.
+    pub prev: Option<String>,
+    /// The first date of the next page, if any.
+    pub next: Option<String>,
+    /// The practice's zone.
+    pub zone: &'static str,
+}
+
+/// The grid of `service` for `flow` (whose own hold or booking does not
+/// block it) from `date`, else the day of `chosen`, else today, in `lang`.
+pub async fn grid<'a>(
+    bookings: &Bookings<'_>,
+    config: &'a BookingConfig,
+    service: &'a Service,
+    (flow, lang): (&str, &str),
+    date: Option<NaiveDate>,
+    chosen: Option<DateTime<Utc>>,
+) -> sqlx::Result<Grid<'a>> {
+    let tz = config.tz();
+    let now = Utc::now();
+    let (first_day, last_day) = availability::horizon(config, now);
+    let start_day = date
+        .or_else(|| chosen.map(|c| c.with_timezone(&tz).date_naive()))
+        .unwrap_or(first_day)
+        .clamp(first_day, last_day);
+    let end_day = (start_day + Duration::days(DAYS_PER_PAGE - 1)).min(last_day);
+    let taken = bookings.taken(start_day, end_day, flow).await?;
+    let days: Vec<Day> = start_day
+        .iter_days()
+        .take_while(|day| *day <= end_day)
+        .map(|day| {
+            let offer = availability::day(config, service, day, now, &taken);
+            Day {
+                date: day.to_string(),
+                label: format_date(lang, day),
+                slots: offer
+                    .slots
+                    .into_iter()
+                    .map(|s| SlotOption { checked: Some(s.start) == chosen, value: s.value, label: s.label })
+                    .collect(),
+                why: offer.empty,
+            }
+        })
+        .collect();
+    Ok(Grid {
+        service: service.name_in(lang),
+        any: days.iter().any(|d| !d.slots.is_empty()),
+        days,
+        prev: (start_day > first_day).then(|| (start_day - Duration::days(DAYS_PER_PAGE)).max(first_day).to_string()),
+        next: (end_day < last_day).then(|| (end_day + Duration::days(1)).to_string()),
+        zone: tz.name(),
+    })
+}

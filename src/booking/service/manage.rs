@@ -1,0 +1,207 @@
+//! The use cases behind a booking's link: find it, move it, cancel it — each
+//! in one transaction with the emails it causes, and only while the booking
+//! may still change ([`frozen`]).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sqlx::{AnyConnection, Connection};
+
+use super::{manage_url, token_matches, Bookings, ServiceError};
+use crate::booking::availability::{self, Taken};
+use crate::booking::store::{self, Booking, NewBooking};
+use crate::config::{BookingConfig, Service};
+use crate::mail::{MailError, Recipient};
+use crate::outbox::{self, About, Prepared};
+
+/// Why a booking can no longer be changed online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frozen {
+    /// It was cancelled.
+    Cancelled,
+    /// Its time has come.
+    Past,
+    /// It starts within `booking.change_notice_minutes`.
+    Late,
+}
+
+/// Whether `booking` can no longer be moved or cancelled online at `now`,
+/// and why.
+pub fn frozen(config: &BookingConfig, booking: &Booking, now: DateTime<Utc>) -> Option<Frozen> {
+    let notice = Duration::minutes(config.change_notice_minutes.into());
+    if booking.cancelled {
+        Some(Frozen::Cancelled)
+    } else if booking.starts_at <= now {
+        Some(Frozen::Past)
+    } else if booking.starts_at - notice <= now {
+        Some(Frozen::Late)
+    } else {
+        None
+    }
+}
+
+/// What cancelling from the link came to.
+#[derive(Debug)]
+pub enum Cancellation {
+    /// Cancelled now.
+    Cancelled(Box<Booking>),
+    /// It was cancelled before.
+    AlreadyCancelled,
+    /// Too late, or past, to cancel online.
+    Frozen(Frozen),
+    /// No booking has that reference and token.
+    NotFound,
+}
+
+/// What moving a booking came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rescheduled {
+    /// Moved (same reference, same link).
+    Moved,
+    /// The new time is not free.
+    Taken,
+    /// The new time breaks a rule whatever is booked (grid, hours, dates,
+    /// notice, horizon).
+    Invalid,
+    /// The booking can no longer be changed online.
+    Frozen(Frozen),
+    /// No booking has that reference and token.
+    NotFound,
+}
+
+/// A booking as its emails describe it.
+fn about<'a>(booking: &'a Booking, service: &'a Service) -> About<'a> {
+    About {
+        reference: &booking.reference,
+        service,
+        starts_at: booking.starts_at,
+        ends_at: booking.ends_at,
+        sequence: u32::try_from(booking.sequence).unwrap_or(u32::MAX),
+    }
+}
+
+impl Bookings<'_> {
+    /// The booking named by `reference` if `token` is its link's token.
+    pub async fn find(&self, reference: &str, token: &str) -> sqlx::Result<Option<Booking>> {
+        if reference.len() > 16 || token.is_empty() || token.len() > 64 {
+            return Ok(None);
+        }
+        let booking = store::find(&self.db.pool, reference).await?;
+        Ok(booking.filter(|b| token_matches(b, token)))
+    }
+
+    /// Cancels the booking named by `reference` and `token`: in one
+    /// transaction its pending reminders go and its cancellation email is
+    /// stored.
+    pub async fn cancel(&self, reference: &str, token: &str) -> Result<Cancellation, ServiceError> {
+        let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
+        match frozen(self.config, &booking, Utc::now()) {
+            Some(Frozen::Cancelled) => return Ok(Cancellation::AlreadyCancelled),
+            Some(why) => return Ok(Cancellation::Frozen(why)),
+            None => {}
+        }
+        let email = self.cancelled_email(&booking)?;
+        let mut writer = self.db.durable_writer().await?;
+        let cancelled = cancel_on(&mut writer, &booking.reference, email.as_ref()).await?;
+        writer.finish();
+        Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
+    }
+
+    fn cancelled_email(&self, booking: &Booking) -> Result<Option<Prepared>, MailError> {
+        let (Some((letters, _)), Some(service)) = (&self.letters, self.config.service(&booking.service_id)) else {
+            return Ok(None);
+        };
+        let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
+        letters.cancelled(&to, &about(booking, service)).map(Some)
+    }
+
+    /// Moves the booking named by `reference` and `token` to `start`, in
+    /// one transaction under the booking lock with the same checks as a new
+    /// booking (its own span excluded); its pending reminders follow it and
+    /// the moved email is stored.
+    pub async fn reschedule(
+        &self,
+        reference: &str,
+        token: &str,
+        start: DateTime<Utc>,
+    ) -> Result<Rescheduled, ServiceError> {
+        let Some(booking) = self.find(reference, token).await? else { return Ok(Rescheduled::NotFound) };
+        let now = Utc::now();
+        if let Some(why) = frozen(self.config, &booking, now) {
+            return Ok(Rescheduled::Frozen(why));
+        }
+        let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
+        if !availability::is_bookable(self.config, service, start, now, &Taken::default()) {
+            return Ok(Rescheduled::Invalid);
+        }
+        let span = availability::busy_span(service, start);
+        let times = NewBooking {
+            starts_at: start,
+            ends_at: start + Duration::minutes(service.duration_minutes.into()),
+            busy_from: span.start,
+            busy_until: span.end,
+            ..NewBooking::of(&booking)
+        };
+        let emails = self.moved_emails(&booking, service, &times, token)?;
+        let mut writer = self.db.durable_writer().await?;
+        let moved = self.reschedule_on(&mut writer, &booking, service, &times, &emails).await?;
+        writer.finish();
+        Ok(moved)
+    }
+
+    fn moved_emails(
+        &self,
+        booking: &Booking,
+        service: &Service,
+        times: &NewBooking<'_>,
+        token: &str,
+    ) -> Result<Vec<Prepared>, MailError> {
+        let Some((letters, base)) = &self.letters else { return Ok(Vec::new()) };
+        let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
+        let old = about(booking, service);
+        let new = About { starts_at: times.starts_at, ends_at: times.ends_at, sequence: old.sequence + 1, ..old };
+        letters.moved(&to, (&about(booking, service), &new), &manage_url(base, &booking.reference, token))
+    }
+
+    async fn reschedule_on(
+        &self,
+        conn: &mut AnyConnection,
+        booking: &Booking,
+        service: &Service,
+        times: &NewBooking<'_>,
+        emails: &[Prepared],
+    ) -> sqlx::Result<Rescheduled> {
+        let mut tx = conn.begin().await?;
+        store::lock(&mut tx).await?;
+        let taken = self.taken_at(&mut tx, service, times.starts_at, &booking.flow_id).await?;
+        if !self.fits(service, times.starts_at, &taken) {
+            tx.rollback().await?;
+            return Ok(Rescheduled::Taken);
+        }
+        if !store::move_to(&mut tx, &booking.reference, times).await? {
+            tx.rollback().await?;
+            return Ok(Rescheduled::Frozen(Frozen::Cancelled));
+        }
+        outbox::store::drop_reminders(&mut tx, &booking.reference).await?;
+        let now = Utc::now().timestamp_millis();
+        for email in emails {
+            outbox::store::insert(&mut tx, &email.row(&booking.reference), now).await?;
+        }
+        tx.commit().await?;
+        Ok(Rescheduled::Moved)
+    }
+}
+
+async fn cancel_on(conn: &mut AnyConnection, reference: &str, email: Option<&Prepared>) -> sqlx::Result<bool> {
+    let mut tx = conn.begin().await?;
+    if !store::cancel(&mut tx, reference).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    outbox::store::drop_reminders(&mut tx, reference).await?;
+    if let Some(email) = email {
+        outbox::store::insert(&mut tx, &email.row(reference), Utc::now().timestamp_millis()).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,198 @@
+//! Managing a booking from its link (SPEC §2b): the booking page, moving it,
+//! cancelling it in time, and the calendar files that keep every calendar true.
+
+mod support;
+
+use rocket::http::Status;
+use support::{code_in, field_value, Backend, Mail, TestApp, Visitor};
+
+const OPEN: &str = r#"
+[default.booking]
+min_notice_minutes = 0
+hold_minutes = 0
+[default.booking.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+[default.otp]
+resend_cooldown_secs = 0
+[default.mail]
+reminders_minutes = []
+"#;
+
+async fn app(db: &Backend, extra: &str) -> TestApp {
+    TestApp::with_config(db, &format!("{OPEN}\n---\n{extra}")).await
+}
+
+/// The values of the offered slots on `html`.
+fn slots(html: &str) -> Vec<String> {
+    let needle = "name=\"slot\" value=\"";
+    html.match_indices(needle)
+        .map(|(at, _)| {
+            let rest = &html[at + needle.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_string()
+        })
+        .collect()
+}
+
+/// Books the `n`-th offered time for `email`; returns the path of its link.
+async fn book(app: &TestApp, v: &Visitor<'_>, n: usize, email: &str) -> String {
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/slot").await;
+    let slot = slots(&page.body)[n].clone();
+    v.submit("/book/slot", &page, &[("slot", &slot)]).await;
+    let page = v.get("/book/details").await;
+    v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await;
+    let mails = support::read_outbox(&app.outbox);
+    let code = code_in(&mails.iter().rev().find(|m| m.is_to(email)).expect("code").text).expect("a code");
+    let page = v.get("/book/verify").await;
+    v.submit("/book/verify", &page, &[("code", &code)]).await;
+    let page = v.get("/book/confirm").await;
+    assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    let mails = support::wait_for_mail(&app.outbox, |m| m.is_to(email) && m.attachment(".ics").is_some()).await;
+    let confirmation = mails.iter().find(|m| m.is_to(email) && m.attachment(".ics").is_some()).expect("confirmation");
+    let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link");
+    link[link.find("/booking/").expect("a path")..].to_string()
+}
+
+fn parts(link: &str) -> (String, String) {
+    let reference = link.trim_start_matches("/booking/").split('?').next().expect("reference").to_string();
+    let token = link.split("token=").nth(1).expect("token").to_string();
+    (reference, token)
+}
+
+async fn a_booking_moves_and_frees_its_old_time(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let link = book(&app, &v, 2, "ann@example.test").await;
+    let (reference, token) = parts(&link);
+    let page = v.get(&link).await;
+    assert!(page.body.contains("data-state=\"booked\"") && page.body.contains("id=\"reschedule\""), "{}", page.body);
+    let choose = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    assert_eq!(choose.status, Status::Ok);
+    let offered = slots(&choose.body);
+    let old = field_value(&choose.body.replace(" checked", ""), "slot").expect("slot");
+    assert!(offered.len() > 6);
+    let new = offered[5].clone();
+    assert_ne!(old, new);
+    let moved =
+        v.submit(&format!("/booking/{reference}/reschedule"), &choose, &[("token", &token), ("slot", &new)]).await;
+    assert_eq!(moved.status, Status::SeeOther, "{}", moved.body);
+    assert!(moved.location().starts_with(&format!("/booking/{reference}?token={token}")));
+    // The old time is offered to others again, the new one no longer.
+    let other = app.visitor();
+    let page = other.get("/book/service").await;
+    other.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let offered = slots(&other.get("/book/slot").await.body);
+    let second_choice = slots(&choose.body)[2].clone();
+    assert!(offered.contains(&second_choice), "the old time is free again");
+    assert!(!offered.contains(&new), "the new time is taken");
+    // The moved email keeps the UID and raises the SEQUENCE.
+    let mails =
+        support::wait_for_mail(&app.outbox, |m| m.subject.contains(&reference) && m.subject.contains("moved")).await;
+    let moved_mail: &Mail = mails.iter().find(|m| m.subject.contains("moved")).expect("moved email");
+    let ics = &moved_mail.attachment(".ics").expect("an .ics").body;
+    assert!(ics.contains(&format!("UID:{reference}@slotwise")) && ics.contains("SEQUENCE:1"), "{ics}");
+    assert!(moved_mail.text.contains(&link), "the same link");
+    // Cancelling: METHOD:CANCEL with the same UID.
+    let page = v.get(&link).await;
+    assert_eq!(
+        v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", &token)]).await.status,
+        Status::SeeOther
+    );
+    let mails =
+        support::wait_for_mail(&app.outbox, |m| m.subject.contains(&reference) && m.subject.contains("cancelled"))
+            .await;
+    let cancel_mail = mails.iter().find(|m| m.subject.contains("cancelled")).expect("cancellation");
+    let ics = &cancel_mail.attachment(".ics").expect("an .ics").body;
+    assert!(
+        ics.contains("METHOD:CANCEL")
+            && ics.contains(&format!("UID:{reference}@slotwise"))
+            && ics.contains("SEQUENCE:2"),
+        "{ics}"
+    );
+    let page = v.get(&link).await;
+    assert!(page.body.contains("data-state=\"cancelled\"") && !page.body.contains("id=\"reschedule\""));
+    assert_eq!(v.get(&format!("/booking/{reference}/reschedule?token={token}")).await.status, Status::Conflict);
+}
+
+async fn a_taken_or_invalid_time_changes_nothing(db: Backend) {
+    let app = app(&db, "").await;
+    let (ann, bo) = (app.visitor(), app.visitor());
+    let link = book(&app, &ann, 1, "ann@example.test").await;
+    let bos = book(&app, &bo, 3, "bo@example.test").await;
+    let (reference, token) = parts(&link);
+    let choose = ann.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    let offered = slots(&choose.body);
+    // Bo's time (the checked one on Bo's own reschedule page) is taken.
+    let bos_slot = {
+        let choose_bo = bo.get(&format!("/booking/{}/reschedule?token={}", parts(&bos).0, parts(&bos).1)).await;
+        let checked = choose_bo.body.split("checked").next().unwrap_or_default().to_string();
+        checked.rsplit("value=\"").next().and_then(|v| v.split('"').next()).unwrap_or_default().to_string()
+    };
+    assert!(!offered.contains(&bos_slot), "bo's time is not offered to ann");
+    let url = format!("/booking/{reference}/reschedule");
+    let r = ann.submit(&url, &choose, &[("token", &token), ("slot", &bos_slot)]).await;
+    assert_eq!(r.status, Status::Conflict, "{}", r.body);
+    for bad in ["", "tomorrow", "2020-01-01T10:00", "2099-01-01T10:00"] {
+        let r = ann.submit(&url, &choose, &[("token", &token), ("slot", bad)]).await;
+        assert_eq!(r.status, Status::UnprocessableEntity, "{bad}");
+    }
+    let off_grid = format!("{}:07", &offered[0][..13]);
+    assert_eq!(
+        ann.submit(&url, &choose, &[("token", &token), ("slot", &off_grid)]).await.status,
+        Status::UnprocessableEntity
+    );
+    assert!(ann.get(&link).await.body.contains("data-state=\"booked\""));
+    // Wrong token: 404 everywhere.
+    for path in [format!("/booking/{reference}?token=nope"), format!("/booking/{reference}/reschedule?token=nope")] {
+        assert_eq!(ann.get(&path).await.status, Status::NotFound, "{path}");
+    }
+    assert_eq!(ann.submit(&url, &choose, &[("token", "nope"), ("slot", &offered[0])]).await.status, Status::NotFound);
+}
+
+async fn within_the_notice_a_booking_cannot_change_online(db: Backend) {
+    // A notice longer than the horizon: every booking is already inside it.
+    let app = app(&db, "[default.booking]\nchange_notice_minutes = 100000").await;
+    let v = app.visitor();
+    let link = book(&app, &v, 1, "cy@example.test").await;
+    let (reference, token) = parts(&link);
+    let page = v.get(&link).await;
+    assert!(!page.body.contains("id=\"reschedule\"") && page.body.contains("practice"), "{}", page.body);
+    assert_eq!(v.get(&format!("/booking/{reference}/reschedule?token={token}")).await.status, Status::Conflict);
+    let r = v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", &token)]).await;
+    assert_eq!(r.status, Status::Conflict);
+    assert!(v.get(&link).await.body.contains("data-state=\"booked\""), "nothing changed");
+}
+
+async fn get_and_head_never_change_a_booking(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let link = book(&app, &v, 1, "di@example.test").await;
+    let (reference, token) = parts(&link);
+    let before = app.count("bookings WHERE cancelled_at IS NULL").await;
+    let links = [
+        link.clone(),
+        format!("/booking/{reference}/reschedule?token={token}"),
+        format!("/booking/{reference}/cancel?token={token}"),
+        format!("/booking/{reference}/reschedule?token={token}&slot=2099-01-01T10:00"),
+    ];
+    for path in &links {
+        let _ = app.client.get(path.as_str()).dispatch().await;
+        let _ = app.client.head(path.as_str()).dispatch().await;
+    }
+    assert_eq!(app.count("bookings WHERE cancelled_at IS NULL").await, before);
+    assert!(v.get(&link).await.body.contains("data-state=\"booked\""));
+}
+
+on_both_backends!(
+    a_booking_moves_and_frees_its_old_time,
+    a_taken_or_invalid_time_changes_nothing,
+    within_the_notice_a_booking_cannot_change_online,
+    get_and_head_never_change_a_booking,
+);
