@@ -77,7 +77,10 @@ impl Week {
         for (day, ranges) in hours {
             let key = format!("booking.hours.{day}");
             let Some(index) = DAYS.iter().position(|(name, _)| name == day) else {
-                return Err(ConfigError::new(key, "unknown weekday (use mon, tue, wed, thu, fri, sat, sun)"));
+                return Err(ConfigError::new(
+                    key,
+                    format!("`{day}` is not a weekday (use mon, tue, wed, thu, fri, sat, sun)"),
+                ));
             };
             let mut parsed = Vec::new();
             for range in ranges {
@@ -92,7 +95,7 @@ impl Week {
             }
             parsed.sort_by_key(|r| r.start);
             if parsed.windows(2).any(|w| w[1].start < w[0].end) {
-                return Err(ConfigError::new(key, "ranges overlap"));
+                return Err(ConfigError::new(key, format!("ranges overlap: {}", ranges.join(", "))));
             }
             week.0[index] = parsed;
         }
@@ -186,7 +189,10 @@ impl TryFrom<Raw> for BookingConfig {
         })?;
         let horizon_days = ConfigError::non_zero("booking.horizon_days", raw.horizon_days)?;
         if raw.horizon_days > 366 {
-            return Err(ConfigError::new("booking.horizon_days", "must be at most 366"));
+            return Err(ConfigError::new(
+                "booking.horizon_days",
+                format!("is {}; must be at most 366", raw.horizon_days),
+            ));
         }
         let config = BookingConfig {
             timezone,
@@ -222,7 +228,10 @@ impl BookingConfig {
                 && service.id.len() <= 64
                 && service.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !id_ok {
-                return Err(ConfigError::new(format!("{key}.id"), "use 1–64 letters, digits, `-` or `_`"));
+                return Err(ConfigError::new(
+                    format!("{key}.id"),
+                    format!("`{}`: use 1–64 letters, digits, `-` or `_`", service.id),
+                ));
             }
             if self.services[..i].iter().any(|s| s.id == service.id) {
                 return Err(ConfigError::new(format!("{key}.id"), format!("`{}` is used twice", service.id)));

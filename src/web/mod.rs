@@ -9,6 +9,7 @@ mod error;
 mod error_page;
 mod page;
 mod security;
+mod templates;
 mod view;
 
 use rocket::fairing::AdHoc;
@@ -19,6 +20,7 @@ use rocket_dyn_templates::context;
 pub use error::Error;
 pub use error_page::{error_page, failure_body};
 pub use page::{language, Page, PageView, Theme};
+pub use templates::stage as templates_stage;
 pub use view::{View, Views};
 
 /// Session keys of the preferences.
