@@ -10,7 +10,7 @@ use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
 use crate::booking::availability;
 use crate::booking::service::Bookings;
-use crate::i18n::format_date;
+use crate::i18n::{format_date, zone_abbreviations, zone_name};
 use crate::session::CsrfForm;
 use crate::web::Error;
 
@@ -38,7 +38,9 @@ struct SlotPage<'a> {
     any: bool,
     prev: Option<String>,
     next: Option<String>,
-    zone: &'static str,
+    /// The zone as the visitor calls it, and its abbreviations on the days shown.
+    zone: String,
+    zone_abbreviation: String,
 }
 
 /// The slot page from `date` (else the held slot's day, else today) on.
@@ -81,9 +83,17 @@ pub(super) async fn page(
         days,
         prev: (start_day > first_day).then(|| (start_day - Duration::days(DAYS_PER_PAGE)).max(first_day).to_string()),
         next: (end_day < last_day).then(|| (end_day + Duration::days(1)).to_string()),
-        zone: tz.name(),
+        zone: zone_name(&flow.page.lang, tz),
+        zone_abbreviation: zone_abbreviations(&flow.page.lang, tz, &[noon(tz, start_day), noon(tz, end_day)]),
     };
     Ok(flow.render(Step::Slot, status, errors, notice, content))
+}
+
+/// Noon of `day` in `tz` (a moment every day has, clock changes or not).
+fn noon(tz: chrono_tz::Tz, day: NaiveDate) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&noon).earliest().map_or_else(|| noon.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 #[rocket::get("/book/slot?<date>")]
