@@ -53,7 +53,8 @@ impl Backend {
         match std::env::var(POSTGRES_URL_VAR) {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
             _ => {
-                let enable = "set it to a server where you may CREATE DATABASE, e.g. postgres://postgres@127.0.0.1:5432/test";
+                let enable =
+                    "set it to a server where you may CREATE DATABASE, e.g. postgres://postgres@127.0.0.1:5432/test";
                 skip::skip(test, &format!("{POSTGRES_URL_VAR} is unset"), enable);
                 None
             }
