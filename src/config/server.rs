@@ -74,7 +74,8 @@ mod tests {
     use super::*;
 
     fn key_of(key: &str, value: &str) -> ConfigError {
-        let figment = rocket::Config::figment().merge(Serialized::default(key, value));
+        // NOTE: not `Config::figment()`, whose ROCKET_* variables would win.
+        let figment = Figment::from(rocket::Config::debug_default()).merge(Serialized::default(key, value));
         let mut errors = rocket_config(&figment).expect_err(key);
         assert_eq!(errors.len(), 1, "{errors:?}");
         errors.remove(0)
