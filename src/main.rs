@@ -54,14 +54,17 @@ async fn serve(figment: rocket::figment::Figment) -> ExitCode {
     use slotwise::config;
     // NOTE: Rocket reads its own keys (port, address, secret_key, ...) only
     // after every stage has run, and then names none of them.
-    if let Err(errors) = config::rocket_config(&figment) {
-        errors.iter().for_each(|e| config::report(e));
-        return ExitCode::FAILURE;
-    }
+    let rocket_config = match config::rocket_config(&figment) {
+        Ok(rocket_config) => rocket_config,
+        Err(errors) => {
+            errors.iter().for_each(|e| config::report(e));
+            return ExitCode::FAILURE;
+        }
+    };
     match slotwise::build(figment).launch().await {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            config::launch_error(&e).iter().for_each(|line| config::report(line));
+            config::launch_error(&e, &rocket_config).iter().for_each(|line| config::report(line));
             ExitCode::FAILURE
         }
     }

@@ -169,6 +169,19 @@ fn each_bad_value_stops_the_launch_with_one_line_naming_its_key() {
 }
 
 #[test]
+fn a_port_in_use_is_named_with_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = taken.local_addr().expect("its address").port().to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut env = good_env(dir.path());
+    env.push(("ROCKET_PORT".into(), port.clone()));
+    let outcome = launch(&env, dir.path());
+    let lines = outcome.error_lines();
+    assert!(outcome.failed && lines.len() == 1, "{}", outcome.output);
+    assert!(lines[0].contains(&format!("127.0.0.1:{port}")) && lines[0].contains("`port`"), "{}", lines[0]);
+}
+
+#[test]
 fn a_missing_postgres_database_says_how_to_create_it() {
     let Some(Backend::Postgres(admin)) = Backend::postgres("launch::a_missing_postgres_database_says_how_to_create_it")
     else {

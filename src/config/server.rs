@@ -47,16 +47,20 @@ fn rocket_key_error(e: rocket::figment::Error, figment: Option<&Figment>) -> Con
 }
 
 /// The lines for a launch error Rocket returns (one per problem); none when
-/// a stage has already said what went wrong.
-pub fn launch_error(e: &rocket::Error) -> Vec<String> {
+/// a stage has already said what went wrong. `config` is what it launched
+/// with.
+pub fn launch_error(e: &rocket::Error, config: &rocket::Config) -> Vec<String> {
     let line = match e.kind() {
         ErrorKind::FailedFairings(_) => return Vec::new(),
         ErrorKind::Config(figment) => {
             return figment.clone().into_iter().map(|e| rocket_key_error(e, None).to_string()).collect()
         }
         ErrorKind::Bind(io) => format!(
-            "cannot listen on the configured `address` and `port`: {io} (is another server using the port? \
-             choose another, e.g. ROCKET_PORT=8001)"
+            "cannot listen on {}:{} (`address`, `port`): {io} (is another server using the port? choose \
+             another, e.g. ROCKET_PORT={})",
+            config.address,
+            config.port,
+            config.port.wrapping_add(1).max(1024)
         ),
         ErrorKind::InsecureSecretKey(profile) => {
             ConfigError::new("secret_key", format!("must be set in the `{profile}` profile: {MAKE_SECRET_KEY}"))
