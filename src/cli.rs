@@ -9,11 +9,14 @@ use crate::db::{self, DbPool};
 pub async fn open(figment: &Figment) -> Result<DbPool, String> {
     let config: rocket_db_pools::Config = figment
         .focus("databases.slotwise")
+        .join(rocket::figment::providers::Serialized::default("url", db::DEFAULT_URL))
         .merge(rocket::figment::providers::Serialized::default("max_connections", 2))
         .merge(rocket::figment::providers::Serialized::default("connect_timeout", 5))
         .extract()
         .map_err(|e| format!("databases.slotwise: {e}"))?;
-    db::connect(&config.url, config.max_connections as u32, config.connect_timeout).await.map_err(|e| e.to_string())
+    db::connect(&config.url, config.max_connections as u32, config.connect_timeout)
+        .await
+        .map_err(|e| format!("databases.slotwise.url `{}`: {e}", crate::config::redact_url(&config.url)))
 }
 
 /// `slotwise migrate`: applies pending migrations.

@@ -150,6 +150,27 @@ pub fn zone_abbreviation(lang: &str, abbr: &str) -> String {
     is_id.then(|| LOCALES.try_lookup(&lang_id(lang), &format!("zone-{abbr}"))).flatten().unwrap_or_else(|| abbr.into())
 }
 
+/// The zone `tz` as a visitor in `lang` calls it ("German time", "deutscher
+/// Zeit"): the catalog's `tz-<IANA id with / and _ as ->` message, else the
+/// IANA id itself.
+pub fn zone_name(lang: &str, tz: chrono_tz::Tz) -> String {
+    let id = format!("tz-{}", tz.name().replace(['/', '_'], "-"));
+    LOCALES.try_lookup(&lang_id(lang), &id).unwrap_or_else(|| tz.name().to_string())
+}
+
+/// The abbreviations `tz` uses at `moments`, in `lang`, each once and in
+/// order, joined by `/`: "CET", "MEZ/MESZ" across a clock change.
+pub fn zone_abbreviations(lang: &str, tz: chrono_tz::Tz, moments: &[chrono::DateTime<chrono::Utc>]) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for at in moments {
+        let abbr = zone_abbreviation(lang, &at.with_timezone(&tz).format("%Z").to_string());
+        if !seen.contains(&abbr) {
+            seen.push(abbr);
+        }
+    }
+    seen.join("/")
+}
+
 fn date_with(lang: &str, format: &str, date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     t_args(
@@ -274,6 +295,18 @@ mod tests {
         }
         let long = "de;q=0.5,".repeat(100_000);
         assert_eq!(negotiate(Some(&long), &langs, "en"), "de");
+    }
+
+    #[test]
+    fn zones_are_named_in_the_visitors_language_with_their_abbreviations() {
+        assert_eq!(zone_name("de", BERLIN), "deutscher Zeit");
+        assert_eq!(zone_name("en", BERLIN), "German time");
+        let new_york: Tz = "America/New_York".parse().expect("zone");
+        assert_eq!(zone_name("de", new_york), "America/New_York");
+        let (winter, summer) = (utc("2026-11-23T08:30:00Z"), utc("2026-07-01T12:00:00Z"));
+        assert_eq!(zone_abbreviations("de", BERLIN, &[winter, winter]), "MEZ");
+        assert_eq!(zone_abbreviations("de", BERLIN, &[summer, winter]), "MESZ/MEZ");
+        assert_eq!(zone_abbreviations("en", BERLIN, &[winter]), "CET");
     }
 
     #[test]

@@ -41,7 +41,6 @@ pub mod wizard;
 
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
-use rocket_dyn_templates::Template;
 
 /// The app configured from `Rocket.toml` and `ROCKET_*` variables.
 pub fn rocket() -> Rocket<Build> {
@@ -50,20 +49,16 @@ pub fn rocket() -> Rocket<Build> {
 
 /// The app configured from `figment`. Stages attach in this order:
 /// config → secrets → database + migrations → templates → session → mail →
-/// the web shell → features.
+/// the web shell → features. The first stage that finds a problem prints
+/// one `Error:` line naming the key; the later ones stay silent
+/// ([`config::stop`]).
 pub fn build(figment: Figment) -> Rocket<Build> {
-    let views = web::Views::default();
     // NOTE: no `Server: Rocket` header: it tells an attacker what to try.
     rocket::custom(figment.merge(("ident", false)))
         .attach(config::stage())
         .attach(secrets::stage())
         .attach(db::stage())
-        .manage(views.clone())
-        .attach(Template::try_custom(move |engines| {
-            engines.tera.register_function("fluent", i18n::tera_function());
-            views.load(&engines.tera)?;
-            Ok(())
-        }))
+        .attach(web::templates_stage(web::Views::default()))
         .attach(session::stage(web::failure_body))
         .attach(mail::stage())
         .attach(web::stage())

@@ -40,16 +40,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let figment = rocket::Config::figment();
     let outcome = match cli.command {
-        None => match {
-            slotwise::logging::install(&figment);
-            slotwise::build(figment)
-        }
-        .launch()
-        .await
-        {
-            Ok(_) => return ExitCode::SUCCESS,
-            Err(e) => Err(e.to_string()),
-        },
+        None => return serve(figment).await,
         Some(Command::Migrate) => slotwise::cli::migrate(&figment).await,
         Some(Command::ClearSessions) => slotwise::cli::clear_sessions(&figment).await,
         Some(Command::Bookings { date }) => slotwise::cli::bookings(&figment, date).await,
@@ -62,6 +53,29 @@ async fn main() -> ExitCode {
         }
         Err(message) => {
             eprintln!("slotwise: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves until shut down. Every launch problem is one `Error:` line naming
+/// its key on stderr, and the exit code is non-zero.
+async fn serve(figment: rocket::figment::Figment) -> ExitCode {
+    use slotwise::config;
+    // NOTE: Rocket reads its own keys (port, address, secret_key, ...) only
+    // after every stage has run, and then names none of them.
+    let rocket_config = match config::rocket_config(&figment) {
+        Ok(rocket_config) => rocket_config,
+        Err(errors) => {
+            errors.iter().for_each(|e| config::report(e));
+            return ExitCode::FAILURE;
+        }
+    };
+    slotwise::logging::install(&figment);
+    match slotwise::build(figment).launch().await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            config::launch_error(&e, &rocket_config).iter().for_each(|line| config::report(line));
             ExitCode::FAILURE
         }
     }

@@ -7,7 +7,7 @@ use rand::RngCore;
 use rocket::figment::Figment;
 use sha2::{Digest, Sha256};
 
-use crate::config::ConfigError;
+use crate::config::{self, ConfigError, MAKE_SECRET_KEY};
 
 /// The app's keyed-hash material; in managed state.
 #[derive(Clone)]
@@ -25,7 +25,9 @@ impl Secrets {
             .map(String::into_bytes)
             .or_else(|_| figment.extract_inner::<Vec<u8>>("secret_key"))
             .ok()
-            .filter(|k| !k.is_empty());
+            // NOTE: Rocket's own defaults hold an all-zero key outside the
+            // debug profile; that is no key at all.
+            .filter(|k| k.iter().any(|b| *b != 0));
         let master = match provided {
             Some(key) => Sha256::new().chain_update(b"slotwise master v1\0").chain_update(&key).finalize().into(),
             None if figment.profile() == rocket::Config::DEBUG_PROFILE => {
@@ -34,10 +36,11 @@ impl Secrets {
                 key
             }
             None => {
+                let profile = figment.profile();
                 return Err(ConfigError::new(
                     "secret_key",
-                    "must be set outside the debug profile (generate one with `openssl rand -base64 32`)",
-                ))
+                    format!("must be set in the `{profile}` profile: {MAKE_SECRET_KEY}"),
+                ));
             }
         };
         Ok(Secrets { master })
@@ -114,12 +117,12 @@ pub fn sha256_hex(token: &str) -> String {
 /// or stops the launch naming the key.
 pub fn stage() -> impl rocket::fairing::Fairing {
     rocket::fairing::AdHoc::try_on_ignite("Secrets", |rocket| async move {
+        if config::stopped(&rocket) {
+            return Err(rocket);
+        }
         match Secrets::from_figment(rocket.figment()) {
             Ok(secrets) => Ok(rocket.manage(secrets)),
-            Err(e) => {
-                rocket::error!("{e}");
-                Err(rocket)
-            }
+            Err(e) => Err(config::stop(rocket, &e)),
         }
     })
 }

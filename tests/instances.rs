@@ -154,7 +154,9 @@ fn until_code(v: &Browser, on: [&Process; 3], outbox: &Path, email: &str, slot: 
 
 #[test]
 fn a_visitor_alternating_between_instances_books_and_survives_one_stopping() {
-    let Some(shared) = Shared::new("a_visitor_alternating_between_instances_books_and_survives_one_stopping") else {
+    let Some(shared) =
+        Shared::new("instances::a_visitor_alternating_between_instances_books_and_survives_one_stopping")
+    else {
         return;
     };
     let (a, mut b) = (instance(&shared.db_url, &shared.outbox), instance(&shared.db_url, &shared.outbox));
@@ -190,7 +192,9 @@ fn a_visitor_alternating_between_instances_books_and_survives_one_stopping() {
 
 #[test]
 fn twenty_visitors_on_two_instances_book_the_last_seat_once() {
-    let Some(shared) = Shared::new("twenty_visitors_on_two_instances_book_the_last_seat_once") else { return };
+    let Some(shared) = Shared::new("instances::twenty_visitors_on_two_instances_book_the_last_seat_once") else {
+        return;
+    };
     let instances = [instance(&shared.db_url, &shared.outbox), instance(&shared.db_url, &shared.outbox)];
 
     // Everyone verifies their address for the same slot (holds are off).

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::availability;
 use super::service::Bookings;
 use crate::config::{BookingConfig, Service};
-use crate::i18n::format_date;
+use crate::i18n::{format_date, zone_abbreviations, zone_name};
 
 /// Days shown on one page.
 pub const DAYS_PER_PAGE: i64 = 7;
@@ -50,8 +50,17 @@ pub struct Grid<'a> {
     pub prev: Option<String>,
     /// The first date of the next page, if any.
     pub next: Option<String>,
-    /// The practice's zone.
-    pub zone: &'static str,
+    /// The practice's zone as the visitor calls it.
+    pub zone: String,
+    /// Its abbreviations on the days shown (`MEZ`, `MESZ/MEZ`).
+    pub zone_abbreviation: String,
+}
+
+/// Noon of `day` in `tz` (a moment every day has, clock changes or not).
+fn noon(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&noon).earliest().map_or_else(|| noon.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// The grid of `service` for `flow` (whose own hold or booking does not
@@ -96,6 +105,7 @@ pub async fn grid<'a>(
         days,
         prev: (start_day > first_day).then(|| (start_day - Duration::days(DAYS_PER_PAGE)).max(first_day).to_string()),
         next: (end_day < last_day).then(|| (end_day + Duration::days(1)).to_string()),
-        zone: tz.name(),
+        zone: zone_name(lang, tz),
+        zone_abbreviation: zone_abbreviations(lang, tz, &[noon(tz, start_day), noon(tz, end_day)]),
     })
 }

@@ -159,7 +159,10 @@ impl TryFrom<Raw> for BookingConfig {
         })?;
         let horizon_days = ConfigError::non_zero("booking.horizon_days", raw.horizon_days)?;
         if raw.horizon_days > 1096 {
-            return Err(ConfigError::new("booking.horizon_days", "must be between 1 and 1096"));
+            return Err(ConfigError::new(
+                "booking.horizon_days",
+                format!("is {}; must be between 1 and 1096", raw.horizon_days),
+            ));
         }
         let config = BookingConfig {
             timezone,
@@ -199,7 +202,10 @@ impl BookingConfig {
                 && service.id.len() <= 64
                 && service.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !id_ok {
-                return Err(ConfigError::new(format!("{key}.id"), "use 1–64 letters, digits, `-` or `_`"));
+                return Err(ConfigError::new(
+                    format!("{key}.id"),
+                    format!("`{}`: use 1–64 letters, digits, `-` or `_`", service.id),
+                ));
             }
             if self.services[..i].iter().any(|s| s.id == service.id) {
                 return Err(ConfigError::new(format!("{key}.id"), format!("`{}` is used twice", service.id)));

@@ -18,7 +18,27 @@ impl ConfigError {
 
     /// `Err` naming `key` unless `value` is at least 1.
     pub(super) fn non_zero<T: NonZeroFrom>(key: &str, value: u64) -> Result<T, ConfigError> {
-        T::non_zero(value).ok_or_else(|| ConfigError::new(key, "must be at least 1"))
+        T::non_zero(value).ok_or_else(|| ConfigError::new(key, format!("is {value}; must be at least 1")))
+    }
+}
+
+/// The dotted key a figment error is about: its path, plus the field for the
+/// kinds that report the table a field is in.
+pub(super) fn figment_key(e: &rocket::figment::Error) -> String {
+    use rocket::figment::error::Kind;
+    let mut path = e.path.clone();
+    let field = match &e.kind {
+        Kind::UnknownField(field, _) => Some(field.as_str()),
+        Kind::MissingField(field) => Some(field.as_ref()),
+        _ => None,
+    };
+    if let Some(field) = field.filter(|f| path.last().map(String::as_str) != Some(*f)) {
+        path.push(field.to_string());
+    }
+    if path.is_empty() {
+        "configuration".to_string()
+    } else {
+        path.join(".")
     }
 }
 

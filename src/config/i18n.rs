@@ -39,7 +39,10 @@ impl TryFrom<Raw> for I18nConfig {
             return Err(ConfigError::new("i18n.languages", format!("no catalog for `{lang}` in locales/")));
         }
         if !raw.languages.contains(&raw.default_language) {
-            return Err(ConfigError::new("i18n.default_language", "must be one of i18n.languages"));
+            return Err(ConfigError::new(
+                "i18n.default_language",
+                format!("`{}` must be one of i18n.languages ({})", raw.default_language, raw.languages.join(", ")),
+            ));
         }
         Ok(I18nConfig { default_language: raw.default_language, languages: raw.languages })
     }

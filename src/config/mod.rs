@@ -6,6 +6,11 @@
 //! The ground floor: imports no feature module (only the catalog lookup of
 //! `i18n`, to check configured languages). Other modules read [`Settings`]
 //! from managed state and never touch the figment themselves.
+//!
+//! It also keeps the launch's one voice: a stage that finds a problem calls
+//! [`stop`], which prints one `Error:` line; every later stage asks
+//! [`stopped`] first and stays silent, so the operator reads the problem, not
+//! its echoes.
 
 mod abuse;
 mod booking;
@@ -13,11 +18,15 @@ mod error;
 mod i18n;
 mod mail;
 mod otp;
+mod server;
 mod session;
+
+use std::fmt::Display;
 
 use rocket::fairing::{AdHoc, Fairing};
 use rocket::figment::error::Kind;
 use rocket::figment::Figment;
+use rocket::{Build, Rocket};
 use serde::Deserialize;
 
 pub use abuse::AbuseConfig;
@@ -28,6 +37,7 @@ pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use otp::OtpConfig;
+pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use session::SessionConfig;
 
 /// Everything Slotwise reads from the configuration, checked.
@@ -89,21 +99,44 @@ fn figment_error(e: rocket::figment::Error) -> ConfigError {
             return error;
         }
     }
-    let key = e.path.join(".");
-    let key = if key.is_empty() { "configuration".to_string() } else { key };
+    let key = error::figment_key(&e);
     ConfigError::new(key, e.kind.to_string())
+}
+
+/// Marks a launch that a stage has stopped (managed state).
+struct Stopped;
+
+/// Prints `problem` as one `Error:` line on stderr.
+pub fn report(problem: &dyn Display) {
+    eprintln!("Error: {problem}");
+}
+
+/// Reports `problem` and marks the launch stopped, so that later stages stay
+/// silent; the caller returns `Err(rocket)`.
+pub fn stop(rocket: Rocket<Build>, problem: &dyn Display) -> Rocket<Build> {
+    report(problem);
+    if stopped(&rocket) {
+        rocket
+    } else {
+        rocket.manage(Stopped)
+    }
+}
+
+/// Whether an earlier stage stopped the launch (and said why).
+pub fn stopped(rocket: &Rocket<Build>) -> bool {
+    rocket.state::<Stopped>().is_some()
 }
 
 /// Extracts [`Settings`] and puts them in managed state, or stops the launch
 /// with one line naming the key.
 pub fn stage() -> impl Fairing {
     AdHoc::try_on_ignite("Slotwise configuration", |rocket| async move {
+        if stopped(&rocket) {
+            return Err(rocket);
+        }
         match Settings::from_figment(rocket.figment()) {
             Ok(settings) => Ok(rocket.manage(settings)),
-            Err(e) => {
-                rocket::error!("{e}");
-                Err(rocket)
-            }
+            Err(e) => Err(stop(rocket, &e)),
         }
     })
 }

@@ -44,7 +44,7 @@ impl TryFrom<Raw> for OtpConfig {
 
     fn try_from(raw: Raw) -> Result<Self, ConfigError> {
         if !(4..=10).contains(&raw.length) {
-            return Err(ConfigError::new("otp.length", "must be between 4 and 10 digits"));
+            return Err(ConfigError::new("otp.length", format!("is {}; must be between 4 and 10 digits", raw.length)));
         }
         Ok(OtpConfig {
             length: raw.length,

@@ -52,7 +52,10 @@ impl TryFrom<Raw> for SessionConfig {
         let name_ok = !raw.cookie_name.is_empty()
             && raw.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !name_ok {
-            return Err(ConfigError::new("session.cookie_name", "use letters, digits, `_` or `-`"));
+            return Err(ConfigError::new(
+                "session.cookie_name",
+                format!("`{}`: use letters, digits, `_` or `-`", raw.cookie_name),
+            ));
         }
         Ok(SessionConfig {
             cookie_name: raw.cookie_name,

@@ -14,8 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rocket::fairing::{AdHoc, Fairing, Info, Kind};
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
+use rocket::{Build, Orbit, Rocket};
 use rocket_db_pools::{Database, Pool};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
@@ -24,6 +26,8 @@ use sqlx::AnyPool;
 use sqlx::{Any, Executor};
 
 pub use backend::Backend;
+
+use crate::config::{self, redact_url, ConfigError};
 use lease::Lanes;
 pub use lease::Lease;
 
@@ -158,10 +162,10 @@ pub enum DbInitError {
     #[error("databases.slotwise: {0}")]
     Config(#[from] rocket::figment::Error),
     /// The URL names no supported backend.
-    #[error("databases.slotwise.url: `{0}` is neither a sqlite:// nor a postgres:// URL")]
-    Scheme(String),
+    #[error("is neither a sqlite:// nor a postgres:// URL")]
+    Scheme,
     /// The server or file could not be opened.
-    #[error("databases.slotwise.url: cannot connect: {0}")]
+    #[error("cannot connect: {0}")]
     Connect(#[from] sqlx::Error),
 }
 
@@ -201,7 +205,7 @@ pub async fn connect(url: &str, max_connections: u32, timeout_secs: u64) -> Resu
 /// Opens a pool; `app` leaves SQLite's checkpoints to [`spawn_checkpointer`].
 async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> Result<DbPool, DbInitError> {
     sqlx::any::install_default_drivers();
-    let backend = Backend::from_url(url).ok_or_else(|| DbInitError::Scheme(url.to_string()))?;
+    let backend = Backend::from_url(url).ok_or(DbInitError::Scheme)?;
     // NOTE: no ping before each acquire (sqlx's default): on SQLite it is a
     // round trip to the connection's worker thread, on PostgreSQL one to the
     // server, for every request that touches the database. A connection that
@@ -315,20 +319,94 @@ pub fn in_flight() -> impl Fairing {
     Requests
 }
 
-/// The database stage: the pool, then its migrations.
+/// The database URL when `databases.slotwise.url` is not set.
+pub const DEFAULT_URL: &str = "sqlite://slotwise.db?mode=rwc";
+
+/// The database stage: opens the pool on `databases.slotwise.url` (the
+/// SQLite file [`DEFAULT_URL`] when unset), applies the migrations, and
+/// closes the pool at shutdown. A problem stops the launch with one line
+/// naming the key and the (redacted) URL.
+///
+/// NOTE: not `Db::init()` plus a migrations fairing: a fairing attached from
+/// another runs after every stage, and rocket_db_pools' own failure left the
+/// migrations fairing to add "Attempted to fetch unattached database".
 pub fn stage() -> impl Fairing {
-    AdHoc::on_ignite("Database", |rocket| async {
-        rocket.attach(Db::init()).attach(AdHoc::try_on_ignite("Migrations", |rocket| async {
-            let Some(db) = Db::fetch(&rocket) else { return Err(rocket) };
-            match migrate(db).await {
-                Ok(()) => Ok(rocket),
-                Err(e) => {
-                    rocket::error!("database migrations failed: {e}");
-                    Err(rocket)
-                }
-            }
-        }))
-    })
+    DbStage
+}
+
+struct DbStage;
+
+#[rocket::async_trait]
+impl Fairing for DbStage {
+    fn info(&self) -> Info {
+        Info { name: "Database", kind: Kind::Ignite | Kind::Shutdown }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        if config::stopped(&rocket) {
+            return Err(rocket);
+        }
+        match open_app(rocket.figment()).await {
+            Ok(db) => Ok(rocket.manage(Db(db))),
+            Err(e) => Err(config::stop(rocket, &e)),
+        }
+    }
+
+    async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
+        if let Some(db) = rocket.state::<Db>() {
+            Pool::close(&db.0).await;
+        }
+    }
+}
+
+/// How to create the PostgreSQL database `url` names.
+fn createdb_hint(url: &str) -> String {
+    let Ok(url) = url::Url::parse(url) else { return String::new() };
+    let mut command = String::from("createdb");
+    if let Some(host) = url.host_str() {
+        command.push_str(&format!(" -h {host}"));
+    }
+    if let Some(port) = url.port() {
+        command.push_str(&format!(" -p {port}"));
+    }
+    if !url.username().is_empty() {
+        command.push_str(&format!(" -U {}", url.username()));
+    }
+    format!(" (create it first: `{command} {}`)", url.path().trim_start_matches('/'))
+}
+
+/// The app's pool on `databases.slotwise`, migrated.
+async fn open_app(figment: &Figment) -> Result<DbPool, ConfigError> {
+    const KEY: &str = "databases.slotwise.url";
+    let workers: usize =
+        figment.extract_inner(rocket::Config::WORKERS).unwrap_or_else(|_| rocket::Config::default().workers);
+    let figment = figment
+        .focus("databases.slotwise")
+        .join(Serialized::default("url", DEFAULT_URL))
+        .join(Serialized::default("max_connections", workers * 4))
+        .join(Serialized::default("connect_timeout", 5));
+    let config: rocket_db_pools::Config = figment.extract().map_err(|e| {
+        let key = std::iter::once("databases.slotwise".to_string()).chain(e.path.iter().cloned()).collect::<Vec<_>>();
+        ConfigError::new(key.join("."), e.kind.to_string())
+    })?;
+    let shown = redact_url(&config.url);
+    let db = match open(&config.url, config.max_connections as u32, config.connect_timeout, true).await {
+        Ok(db) => db,
+        Err(DbInitError::Connect(e)) => {
+            let hint =
+                if e.to_string().contains("does not exist") { createdb_hint(&config.url) } else { String::new() };
+            return Err(ConfigError::new(KEY, format!("cannot connect to `{shown}`: {e}{hint}")));
+        }
+        Err(e) => return Err(ConfigError::new(KEY, format!("`{shown}` {e}"))),
+    };
+    if let Err(e) = migrate(&db).await {
+        Pool::close(&db).await;
+        return Err(ConfigError::new(KEY, format!("cannot migrate `{shown}`: {e}")));
+    }
+    if db.backend == Backend::Sqlite {
+        spawn_checkpointer(db.clone());
+    }
+    Ok(db)
 }
 
 type Embedded_ = &'static [(i64, &'static str, &'static str)];

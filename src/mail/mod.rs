@@ -33,7 +33,7 @@ use rocket::fairing::AdHoc;
 use rocket::figment::value::magic::RelativePathBuf;
 use rocket::figment::Figment;
 
-use crate::config::{redact_url, ConfigError, MailConfig, MailTransportKind, Settings};
+use crate::config::{self, redact_url, ConfigError, MailConfig, MailTransportKind, Settings};
 
 /// How long the SMTP client waits for the server (connect and each reply), so
 /// a dead or stuck server fails a send quickly instead of hanging a request.
@@ -262,27 +262,29 @@ impl Mailer {
 /// Builds the [`Mailer`] and the [`Notifier`] from the [`Settings`] in
 /// managed state (attach after `config::stage()`) and manages both. A bad
 /// transport or a missing or broken mail template stops the launch with one
-/// line.
+/// line; after an earlier stage stopped it, this one stays silent.
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Mail", |rocket| async move {
-        // NOTE: no settings means `config::stage()` failed and said why; the
-        // launch stops anyway, so a line here would only add noise.
+        if config::stopped(&rocket) {
+            return Err(rocket);
+        }
+        // NOTE: no settings means `config::stage()` failed and said why.
         let Some(settings) = rocket.state::<Settings>() else { return Err(rocket) };
-        let Some(mailer) = mailer(&settings.mail) else { return Err(rocket) };
+        let mailer = match mailer(&settings.mail) {
+            Ok(mailer) => mailer,
+            Err(e) => return Err(config::stop(rocket, &e)),
+        };
         let Some(template_dir) = template_dir(rocket.figment()) else { return Err(rocket) };
         match Notifier::new(mailer.clone(), &template_dir) {
             Ok(notifier) => Ok(rocket.manage(mailer).manage(notifier)),
-            Err(e) => {
-                rocket::error!("{e}");
-                Err(rocket)
-            }
+            Err(e) => Err(config::stop(rocket, &e)),
         }
     })
 }
 
-/// The [`Mailer`] for `config`, its transport logged; `None` after logging
+/// The [`Mailer`] for `config`, its transport logged; or the line that says
 /// why there is none.
-fn mailer(config: &MailConfig) -> Option<Mailer> {
+fn mailer(config: &MailConfig) -> Result<Mailer, String> {
     match Mailer::new(config) {
         Ok(mailer) => {
             match &mailer.inner.transport {
@@ -292,7 +294,7 @@ fn mailer(config: &MailConfig) -> Option<Mailer> {
                 Transport::File { dir, .. } => rocket::info!("mail: writing .eml files to {}", dir.display()),
                 Transport::Log => rocket::info!("mail: log only, nothing is sent"),
             }
-            Some(mailer)
+            Ok(mailer)
         }
         Err(e) => {
             let key = match config.transport {
@@ -300,11 +302,10 @@ fn mailer(config: &MailConfig) -> Option<Mailer> {
                 MailTransportKind::File => "mail.outbox_dir",
                 MailTransportKind::Log => "mail.transport",
             };
-            match e {
-                MailError::Config(e) => rocket::error!("{e}"),
-                e => rocket::error!("invalid configuration `{key}`: {e}"),
-            }
-            None
+            Err(match e {
+                MailError::Config(e) => e.to_string(),
+                e => ConfigError::new(key, e.to_string()).to_string(),
+            })
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The web shell every page shares: the [`Page`] guard that gathers what the
 //! base template needs, security headers, the app's own error pages, the
-//! landing page, `/healthz` and the stylesheet.
+//! landing page, `/healthz`, the stylesheet and the favicon.
 //!
 //! Must not hold feature logic: steps, codes and bookings live in their own
 //! modules and only render through [`Page`].
@@ -9,6 +9,7 @@ mod error;
 mod error_page;
 mod page;
 mod security;
+mod templates;
 mod view;
 
 use rocket::fairing::AdHoc;
@@ -19,6 +20,7 @@ use rocket_dyn_templates::context;
 pub use error::Error;
 pub use error_page::{error_page, failure_body};
 pub use page::{language, Page, PageView, Theme};
+pub use templates::stage as templates_stage;
 pub use view::{View, Views};
 
 /// Session keys of the preferences.
@@ -70,12 +72,32 @@ fn stylesheet() -> Asset {
     }
 }
 
+/// How long browsers may keep the favicon.
+const FAVICON_CACHE: &str = "public, max-age=2592000";
+
+/// `GET /favicon.svg`, compiled into the binary (linked from every page).
+#[rocket::get("/favicon.svg")]
+fn favicon() -> Asset {
+    Asset {
+        body: include_str!("../../static/favicon.svg"),
+        content_type: ContentType::SVG,
+        cache: Header::new("Cache-Control", FAVICON_CACHE),
+    }
+}
+
+/// `GET /favicon.ico`: the same icon, for clients that ask there without
+/// reading the page's `<link rel="icon">`.
+#[rocket::get("/favicon.ico")]
+fn favicon_ico() -> Asset {
+    favicon()
+}
+
 /// Mounts the shell's routes, catchers and headers.
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Web shell", |rocket| async {
         rocket
             .attach(security::stage())
-            .mount("/", rocket::routes![landing, healthz, stylesheet])
+            .mount("/", rocket::routes![landing, healthz, stylesheet, favicon, favicon_ico])
             .register("/", rocket::catchers![error_page::default_catcher])
     })
 }

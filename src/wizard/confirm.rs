@@ -12,7 +12,7 @@ use super::admit::{Admitted, AtConfirm};
 use super::fields::Empty;
 use super::flow::{Errors, Flow, Reply};
 use super::slot;
-use super::state::{Step, DONE_KEY};
+use super::state::{Done, Step, DONE_KEY};
 use crate::booking::service::{Bookings, Confirmation, Contact, Request};
 use crate::i18n::{format_datetime, t_args};
 use crate::outbox::Wake;
@@ -88,8 +88,10 @@ async fn confirm_post(
             reference
         }
     };
+    let done =
+        Done { reference, service: service.id.clone(), start: start.timestamp_millis(), email: details.email.clone() };
     flow.clear();
-    flow.page.session.insert(DONE_KEY, &reference)?;
+    flow.page.session.insert(DONE_KEY, &done)?;
     flow.page.session.cycle_id();
     Ok(Reply::Redirect(Redirect::to(rocket::uri!(done))))
 }
@@ -104,14 +106,27 @@ async fn slot_taken(flow: &mut Flow<'_>, bookings: &Bookings<'_>) -> Result<Repl
     slot::page(flow, bookings, Status::Conflict, None, &Errors::new(), Some(&notice)).await
 }
 
+/// What the done page shows: the reference, the service, the local date and
+/// time, and the address the confirmation went to.
+#[derive(Serialize)]
+struct DonePage<'a> {
+    reference: &'a str,
+    service: &'a str,
+    when: String,
+    email: &'a str,
+}
+
 #[rocket::get("/book/done")]
 fn done(flow: Flow<'_>) -> Reply {
-    match flow.page.session.get::<String>(DONE_KEY) {
-        Some(reference) => {
-            Reply::Page((Status::Ok, View::render("done", context! { page: flow.page.view(), reference })))
-        }
-        None => flow.first(),
-    }
+    let Some(done) = flow.page.session.get::<Done>(DONE_KEY) else { return flow.first() };
+    let lang = &flow.page.lang;
+    let booking = &flow.settings.booking;
+    let service = booking.service(&done.service).map_or(done.service.as_str(), |s| s.name_in(lang));
+    let when = chrono::DateTime::from_timestamp_millis(done.start)
+        .map(|start| format_datetime(lang, booking.tz(), start))
+        .unwrap_or_default();
+    let content = DonePage { reference: &done.reference, service, when, email: &done.email };
+    Reply::Page((Status::Ok, View::render("done", context! { page: flow.page.view(), done: content })))
 }
 
 /// The step's routes.

@@ -1,6 +1,8 @@
 //! [`Flow`]: the request guard behind every wizard page — the visitor's page
 //! and their wizard state, loaded once — and the shell every step renders in.
 
+use std::collections::BTreeMap;
+
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
@@ -69,18 +71,75 @@ struct StepView<'a, C: Serialize> {
     step_number: usize,
     step_count: usize,
     step_name: &'static str,
-    errors: &'a Errors,
+    /// Message by field name, for the message next to each field.
+    errors: BTreeMap<&'a str, &'a str>,
+    /// The same, in form order with each field's label, for the summary.
+    error_summary: Vec<SummaryEntry<'a>>,
     notice: Option<&'a str>,
+    /// Whether a flow exists (and so something to cancel).
+    flow_started: bool,
     #[serde(flatten)]
     content: C,
 }
 
-/// Messages by field name, shown next to each field and in the summary.
-pub type Errors = std::collections::BTreeMap<String, String>;
+/// One line of the error summary: a link to `#field` that names it.
+#[derive(Serialize)]
+struct SummaryEntry<'a> {
+    field: &'a str,
+    label: String,
+    message: &'a str,
+}
+
+/// The wizard's fields in form order, each with the catalog id of its label
+/// (the text a visitor sees on, or as the legend of, the field).
+const FIELDS: [(&str, &str); 7] = [
+    ("service", "service-legend"),
+    ("slot", "slot-legend"),
+    ("name", "details-name"),
+    ("email", "details-email"),
+    ("phone", "details-phone"),
+    ("notes", "details-notes"),
+    ("code", "verify-code"),
+];
+
+/// The faulty fields of a form, each with its message (one per field, the
+/// first given).
+#[derive(Debug, Default)]
+pub struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    /// No errors.
+    pub fn new() -> Errors {
+        Errors::default()
+    }
+
+    /// Adds `field`'s message, unless it already has one.
+    pub fn push(&mut self, field: String, message: String) {
+        if !self.0.iter().any(|(f, _)| *f == field) {
+            self.0.push((field, message));
+        }
+    }
+
+    /// The entries in form order (fields the wizard does not know last).
+    fn in_form_order(&self) -> Vec<(&str, &str)> {
+        let rank = |field: &str| FIELDS.iter().position(|(f, _)| *f == field).unwrap_or(FIELDS.len());
+        let mut entries: Vec<(&str, &str)> = self.0.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+        entries.sort_by_key(|(field, _)| rank(field));
+        entries
+    }
+}
+
+impl FromIterator<(String, String)> for Errors {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(entries: I) -> Errors {
+        let mut errors = Errors::new();
+        entries.into_iter().for_each(|(field, message)| errors.push(field, message));
+        errors
+    }
+}
 
 /// One field's message.
 pub fn error(field: &str, message: String) -> Errors {
-    Errors::from([(field.to_string(), message)])
+    Errors(vec![(field.to_string(), message)])
 }
 
 impl<'r> Flow<'r> {
@@ -153,7 +212,8 @@ impl<'r> Flow<'r> {
         Step::ALL.iter().enumerate().map(link).collect()
     }
 
-    /// Renders `step`'s page with its own `content`, field `errors` and an
+    /// Renders `step`'s page with its own `content`, field `errors` (next to
+    /// each field, and in a summary in form order that links to them) and an
     /// optional `notice`.
     pub fn render(
         &self,
@@ -163,16 +223,38 @@ impl<'r> Flow<'r> {
         notice: Option<&str>,
         content: impl Serialize,
     ) -> Reply {
+        let entries = errors.in_form_order();
+        let label = |field: &str| {
+            FIELDS.iter().find(|(f, _)| *f == field).map_or_else(|| field.to_string(), |(_, id)| self.t(id))
+        };
         let view = StepView {
             page: self.page.view(),
             steps: self.steps(step),
             step_number: Step::ALL.iter().position(|s| *s == step).unwrap_or(0) + 1,
             step_count: Step::ALL.len(),
             step_name: step.name(),
-            errors,
+            errors: entries.iter().copied().collect(),
+            error_summary: entries
+                .iter()
+                .map(|(field, message)| SummaryEntry { field, label: label(field), message })
+                .collect(),
             notice,
+            flow_started: !self.state.flow_id.is_empty(),
             content,
         };
         Reply::Page((status, View::render(step.name(), view)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Errors;
+
+    #[test]
+    fn errors_come_in_form_order_once_per_field() {
+        let pairs = [("email", "bad"), ("name", "empty"), ("email", "again"), ("nonsense", "?"), ("phone", "x")];
+        let errors: Errors = pairs.iter().map(|(f, m)| (f.to_string(), m.to_string())).collect();
+        let want = [("name", "empty"), ("email", "bad"), ("phone", "x"), ("nonsense", "?")];
+        assert_eq!(errors.in_form_order(), want);
     }
 }

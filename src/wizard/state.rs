@@ -5,8 +5,21 @@ use serde::{Deserialize, Serialize};
 
 /// Session key of the wizard state.
 pub const STATE_KEY: &str = "wizard";
-/// Session key of the last booking's reference (for `/book/done`).
+/// Session key of the booking just made ([`Done`], for `/book/done`).
 pub const DONE_KEY: &str = "done";
+
+/// What `/book/done` shows of the booking just made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    /// The booking reference.
+    pub reference: String,
+    /// The service's id.
+    pub service: String,
+    /// The start, unix ms UTC.
+    pub start: i64,
+    /// The address the confirmation went to.
+    pub email: String,
+}
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

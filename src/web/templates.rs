@@ -1,0 +1,70 @@
+//! The template stage: checks `template_dir`, then has rocket_dyn_templates
+//! load the templates (and reload them in debug builds) into [`Views`].
+
+use std::path::PathBuf;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::Figment;
+use rocket_dyn_templates::Template;
+
+use super::Views;
+use crate::config::{self, ConfigError};
+use crate::i18n;
+
+/// The template every page extends: a folder without it is not Slotwise's.
+const BASE: &str = "base.html.tera";
+
+/// Checks `template_dir` and attaches the template fairing, which fills
+/// `views` (managed here); a bad folder stops the launch with one line.
+///
+/// NOTE: rocket_dyn_templates reports a bad folder in two lines that do not
+/// name the key, so the folder is checked first. Its fairing, attached from
+/// here, runs after the other stages; nothing needs templates before the
+/// first request.
+pub fn stage(views: Views) -> AdHoc {
+    AdHoc::try_on_ignite("Templates", |rocket| async move {
+        if config::stopped(&rocket) {
+            return Err(rocket);
+        }
+        if let Err(e) = check_dir(rocket.figment()) {
+            return Err(config::stop(rocket, &e));
+        }
+        let loaded = views.clone();
+        Ok(rocket.manage(views).attach(Template::try_custom(move |engines| {
+            engines.tera.register_function("fluent", i18n::tera_function());
+            loaded.load(&engines.tera)?;
+            Ok(())
+        })))
+    })
+}
+
+/// `template_dir` as rocket_dyn_templates reads it (relative to the
+/// configuration file that set it, `templates` when unset), checked to be
+/// a folder holding Slotwise's templates.
+fn template_dir(figment: &Figment) -> Result<PathBuf, ConfigError> {
+    match figment.extract_inner::<RelativePathBuf>("template_dir") {
+        Ok(path) => Ok(path.relative()),
+        Err(e) if e.missing() => Ok(PathBuf::from("templates")),
+        Err(e) => Err(ConfigError::new("template_dir", e.kind.to_string())),
+    }
+}
+
+fn check_dir(figment: &Figment) -> Result<(), ConfigError> {
+    let dir = template_dir(figment)?;
+    let bad = |why: String| {
+        ConfigError::new(
+            "template_dir",
+            format!("`{}` {why} (start slotwise where its templates/ folder is, or set template_dir)", dir.display()),
+        )
+    };
+    match std::fs::metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(bad("is not a folder".into())),
+        Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+    }
+    if !dir.join(BASE).is_file() {
+        return Err(bad(format!("has no {BASE}")));
+    }
+    Ok(())
+}
