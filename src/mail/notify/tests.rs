@@ -145,7 +145,9 @@ async fn every_kind_renders_in_english_and_german() {
         assert!(cancellation
             .html
             .contains(&format!("<p>{}</p>", tera::escape_html(&cancellation.text[..cancellation.text.len() - 1]))));
-        assert!(cancellation.attachment.is_none());
+        // Revision 2: the cancellation cancels the calendar event too.
+        let ics = cancellation.attachment.as_ref().map(|a| a.2.as_str()).unwrap_or_default();
+        assert!(ics.contains("METHOD:CANCEL") && ics.contains("UID:ABCD-EFGH@slotwise"), "{ics}");
     }
 }
 
