@@ -58,6 +58,8 @@ struct InFlight {
 /// The longest a shutdown waits for requests in flight before closing the
 /// pool anyway (Rocket's default `shutdown.grace` plus `mercy`).
 const DRAIN_WITHIN: Duration = Duration::from_secs(5);
+/// How long no request must be in flight before shutdown closes the pool.
+const QUIET: Duration = Duration::from_millis(250);
 
 impl DbPool {
     /// A request started (see [`stage`]).
@@ -72,13 +74,21 @@ impl DbPool {
         }
     }
 
-    /// Waits until no request is in flight, at most [`DRAIN_WITHIN`].
+    /// Waits until no request has been in flight for [`QUIET`], at most
+    /// [`DRAIN_WITHIN`].
+    ///
+    /// NOTE: not merely until none is: a keep-alive connection's next
+    /// request can arrive just after the previous one was answered.
     async fn drained(&self) {
         let wait = async {
             loop {
                 let idle = self.in_flight.idle.notified();
                 if self.in_flight.count.load(Ordering::Acquire) == 0 {
-                    return;
+                    tokio::time::sleep(QUIET).await;
+                    if self.in_flight.count.load(Ordering::Acquire) == 0 {
+                        return;
+                    }
+                    continue;
                 }
                 idle.await;
             }
