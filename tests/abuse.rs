@@ -136,8 +136,7 @@ async fn a_client_has_an_hourly_budget_whatever_it_claims_to_be(db: Backend) {
     // Behind the trusted proxy two forwarded clients have separate budgets.
     for client in ["192.0.2.10", "192.0.2.11"] {
         for i in 0..3 {
-            let v =
-                app.visitor().at_address("10.9.9.9").with_header("X-Forwarded-For", &format!("6.6.6.6, {client}"));
+            let v = app.visitor().at_address("10.9.9.9").with_header("X-Forwarded-For", &format!("6.6.6.6, {client}"));
             let page = details(&v, &format!("{client}-{i}@example.test")).await;
             assert_eq!(page.status, Status::SeeOther, "{client} send {i}");
         }
