@@ -121,6 +121,8 @@ pub struct BookingConfig {
     pub capacity: NonZeroU32,
     /// How long a chosen slot is held; 0 turns holds off.
     pub hold_minutes: u32,
+    /// Days after an appointment's end when its contact details are erased; 0 keeps them.
+    pub retention_days: u32,
     /// Opening hours per weekday.
     pub hours: Week,
     /// The services offered (at least one).
@@ -137,6 +139,7 @@ struct Raw {
     slot_step_minutes: u64,
     capacity: u64,
     hold_minutes: u32,
+    retention_days: u32,
     hours: BTreeMap<String, Vec<String>>,
     services: Vec<Service>,
 }
@@ -151,6 +154,7 @@ impl Default for Raw {
             slot_step_minutes: 30,
             capacity: 1,
             hold_minutes: 10,
+            retention_days: 0,
             hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
             services: vec![Service {
                 id: "consultation".into(),
@@ -195,6 +199,7 @@ impl TryFrom<Raw> for BookingConfig {
             slot_step_minutes: ConfigError::non_zero("booking.slot_step_minutes", raw.slot_step_minutes)?,
             capacity: ConfigError::non_zero("booking.capacity", raw.capacity)?,
             hold_minutes: raw.hold_minutes,
+            retention_days: raw.retention_days,
             hours: Week::parse(&raw.hours)?,
             services: raw.services,
         };

@@ -12,6 +12,7 @@ mod booking;
 mod error;
 mod i18n;
 mod mail;
+mod metrics;
 mod otp;
 mod session;
 
@@ -27,6 +28,7 @@ pub use booking::{BookingConfig, OpeningRange, Service, Week};
 pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
+pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
 pub use session::SessionConfig;
 
@@ -46,6 +48,8 @@ pub struct Settings {
     pub booking: BookingConfig,
     /// `[abuse]`
     pub abuse: AbuseConfig,
+    /// `[metrics]`
+    pub metrics: MetricsConfig,
 }
 
 impl Settings {
