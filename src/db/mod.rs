@@ -285,8 +285,10 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 5 "abuse");
-const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 5 "abuse");
+const SQLITE_MIGRATIONS: Embedded_ =
+    migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 5 "abuse", 6 "operations");
+const POSTGRES_MIGRATIONS: Embedded_ =
+    migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 5 "abuse", 6 "operations");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///
