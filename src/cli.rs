@@ -1,5 +1,6 @@
 //! The maintenance subcommands: they read the same configuration as the
-//! server and talk to the same database.
+//! server and talk to the same database. Each validates its input first and
+//! answers one line on bad input.
 
 use rocket::figment::Figment;
 
@@ -68,4 +69,14 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     }
     out.push_str(&format!("{} booking{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
     Ok(out)
+}
+
+/// `slotwise funnel [--days N]`: per wizard step, flows that reached it,
+/// that stopped there, and the share that went on, over the last `days`
+/// local days.
+pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    crate::metrics::funnel::report(&db, settings.booking.tz(), days).await.map_err(|e| e.to_string())
 }

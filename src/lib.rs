@@ -24,6 +24,8 @@ pub mod i18n;
 pub mod logging;
 /// Outgoing mail over lettre.
 pub mod mail;
+/// Metrics (`GET /metrics`) and the booking funnel.
+pub mod metrics;
 /// Emailed one-time codes.
 pub mod otp;
 /// The visitor's language and theme (`POST /prefs`).
@@ -48,7 +50,7 @@ pub fn rocket() -> Rocket<Build> {
 
 /// The app configured from `figment`. Stages attach in this order:
 /// config → secrets → database + migrations → templates → session → mail →
-/// the web shell → features.
+/// the web shell → features → metrics (last, so it times everything).
 pub fn build(figment: Figment) -> Rocket<Build> {
     let views = web::Views::default();
     // NOTE: no `Server: Rocket` header: it tells an attacker what to try.
@@ -69,4 +71,5 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())
+        .attach(metrics::stage())
 }

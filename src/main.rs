@@ -24,6 +24,12 @@ enum Command {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// Per wizard step: flows that reached it, stopped there, went on.
+    Funnel {
+        /// Over the last N local days (today included).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+        days: u32,
+    },
 }
 
 #[rocket::main]
@@ -44,6 +50,7 @@ async fn main() -> ExitCode {
         Some(Command::Migrate) => slotwise::cli::migrate(&figment).await,
         Some(Command::ClearSessions) => slotwise::cli::clear_sessions(&figment).await,
         Some(Command::Bookings { date }) => slotwise::cli::bookings(&figment, date).await,
+        Some(Command::Funnel { days }) => slotwise::cli::funnel(&figment, days).await,
     };
     match outcome {
         Ok(message) => {

@@ -13,6 +13,7 @@ use super::store::Booking;
 use crate::config::Settings;
 use crate::i18n::format_datetime;
 use crate::mail::{Appointment, Notifier, Recipient};
+use crate::metrics::Metrics;
 use crate::session::CsrfForm;
 use crate::web::{Error, Page, View};
 
@@ -49,12 +50,16 @@ async fn cancel(
     page: Page<'_>,
     bookings: Bookings<'_>,
     notifier: &State<Notifier>,
+    metrics: &State<Metrics>,
     reference: &str,
     form: CsrfForm<CancelForm>,
 ) -> Result<Redirect, Error> {
     let token = form.value.and_then(|f| f.token).unwrap_or_default();
     let booking = match bookings.cancel(reference, &token).await? {
-        Cancellation::Cancelled(booking) => booking,
+        Cancellation::Cancelled(booking) => {
+            metrics.cancelled();
+            booking
+        }
         Cancellation::AlreadyCancelled => return Err(Status::Conflict.into()),
         Cancellation::NotFound => return Err(Status::NotFound.into()),
     };

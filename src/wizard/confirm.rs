@@ -82,6 +82,7 @@ async fn confirm_post(
         Confirmation::Taken => return slot_taken(&mut flow, &bookings).await,
         Confirmation::Already(reference) => reference,
         Confirmation::Booked { reference, token } => {
+            flow.booked();
             let url = manage_url(flow.settings.mail.public_base(), &reference, &token);
             if let (Some(to), Some(appointment)) = (flow.recipient(), flow.appointment()) {
                 // NOTE: the booking stands whatever happens to its email; the
