@@ -80,3 +80,22 @@ pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     crate::metrics::funnel::report(&db, settings.booking.tz(), days).await.map_err(|e| e.to_string())
 }
+
+/// `slotwise erase --email ADDRESS`: erases the contact details of every
+/// booking of that address, and its codes; says how many bookings.
+pub async fn erase(figment: &Figment, email: &str) -> Result<String, String> {
+    let address = crate::privacy::Address::parse(email)?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    let n = crate::privacy::erase(&db, &address).await.map_err(|e| e.to_string())?;
+    Ok(format!("erased {n} booking{}", if n == 1 { "" } else { "s" }))
+}
+
+/// `slotwise export --email ADDRESS`: every booking of that address as JSON.
+pub async fn export(figment: &Figment, email: &str) -> Result<String, String> {
+    let address = crate::privacy::Address::parse(email)?;
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    crate::privacy::export(&db, &settings, &address).await.map_err(|e| e.to_string())
+}

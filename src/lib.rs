@@ -30,6 +30,8 @@ pub mod metrics;
 pub mod otp;
 /// The visitor's language and theme (`POST /prefs`).
 pub mod prefs;
+/// Retention, erasure and export of personal data.
+pub mod privacy;
 /// Keys derived from Rocket's `secret_key`.
 pub mod secrets;
 /// The database-backed session, its guard and CSRF.
@@ -71,5 +73,6 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())
+        .attach(privacy::stage())
         .attach(metrics::stage())
 }
