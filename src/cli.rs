@@ -1,5 +1,6 @@
 //! The maintenance subcommands: they read the same configuration as the
-//! server and talk to the same database.
+//! server and talk to the same database. Each validates its input first and
+//! answers one line on bad input.
 
 use rocket::figment::Figment;
 
@@ -108,4 +109,33 @@ pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<Stri
     }
     out.push_str(&format!("{} {status} email{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
     Ok(out)
+}
+
+/// `slotwise funnel [--days N]`: per wizard step, flows that reached it,
+/// that stopped there, and the share that went on, over the last `days`
+/// local days.
+pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    crate::metrics::funnel::report(&db, settings.booking.tz(), days).await.map_err(|e| e.to_string())
+}
+
+/// `slotwise erase --email ADDRESS`: erases the contact details of every
+/// booking of that address, and its codes; says how many bookings.
+pub async fn erase(figment: &Figment, email: &str) -> Result<String, String> {
+    let address = crate::privacy::Address::parse(email)?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    let n = crate::privacy::erase(&db, &address).await.map_err(|e| e.to_string())?;
+    Ok(format!("erased {n} booking{}", if n == 1 { "" } else { "s" }))
+}
+
+/// `slotwise export --email ADDRESS`: every booking of that address as JSON.
+pub async fn export(figment: &Figment, email: &str) -> Result<String, String> {
+    let address = crate::privacy::Address::parse(email)?;
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    crate::privacy::export(&db, &settings, &address).await.map_err(|e| e.to_string())
 }

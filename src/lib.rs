@@ -24,12 +24,16 @@ pub mod i18n;
 pub mod logging;
 /// Outgoing mail over lettre.
 pub mod mail;
+/// Metrics (`GET /metrics`) and the booking funnel.
+pub mod metrics;
 /// Emailed one-time codes.
 pub mod otp;
 /// Mail that is never lost: the stored emails and their sender.
 pub mod outbox;
 /// The visitor's language and theme (`POST /prefs`).
 pub mod prefs;
+/// Retention, erasure and export of personal data.
+pub mod privacy;
 /// Keys derived from Rocket's `secret_key`.
 pub mod secrets;
 /// The database-backed session, its guard and CSRF.
@@ -49,7 +53,8 @@ pub fn rocket() -> Rocket<Build> {
 
 /// The app configured from `figment`. Stages attach in this order:
 /// config → secrets → database + migrations → templates → session → mail →
-/// the web shell → features. The first stage that finds a problem prints
+/// the web shell → features → metrics (last but one, so it times everything)
+/// → the requests-in-flight count. The first stage that finds a problem prints
 /// one `Error:` line naming the key; the later ones stay silent
 /// ([`config::stop`]).
 pub fn build(figment: Figment) -> Rocket<Build> {
@@ -67,5 +72,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(booking::stage())
+        .attach(privacy::stage())
+        .attach(metrics::stage())
         .attach(db::in_flight())
 }

@@ -33,6 +33,24 @@ enum Command {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// Per wizard step: flows that reached it, stopped there, went on.
+    Funnel {
+        /// Over the last N local days (today included).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+        days: u32,
+    },
+    /// Erase the contact details of every booking of an address.
+    Erase {
+        /// The address (compared without regard to case).
+        #[arg(long)]
+        email: String,
+    },
+    /// Print every booking of an address as JSON.
+    Export {
+        /// The address (compared without regard to case).
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[rocket::main]
@@ -45,6 +63,9 @@ async fn main() -> ExitCode {
         Some(Command::ClearSessions) => slotwise::cli::clear_sessions(&figment).await,
         Some(Command::Bookings { date }) => slotwise::cli::bookings(&figment, date).await,
         Some(Command::Outbox { failed, retry }) => slotwise::cli::outbox(&figment, failed, retry).await,
+        Some(Command::Funnel { days }) => slotwise::cli::funnel(&figment, days).await,
+        Some(Command::Erase { email }) => slotwise::cli::erase(&figment, &email).await,
+        Some(Command::Export { email }) => slotwise::cli::export(&figment, &email).await,
     };
     match outcome {
         Ok(message) => {

@@ -20,6 +20,7 @@ use super::service::{frozen, Bookings, Cancellation, Frozen, Rescheduled, Servic
 use super::store::Booking;
 use crate::config::Settings;
 use crate::i18n::{format_datetime, t};
+use crate::metrics::Metrics;
 use crate::outbox::Wake;
 use crate::session::CsrfForm;
 use crate::web::{Error, Page, PageView, View};
@@ -142,6 +143,7 @@ async fn reschedule_post(
     page: Page<'_>,
     bookings: Bookings<'_>,
     wake: &State<Wake>,
+    metrics: &State<Metrics>,
     reference: &str,
     form: CsrfForm<RescheduleForm>,
 ) -> Result<Reply, Error> {
@@ -155,6 +157,7 @@ async fn reschedule_post(
     };
     let (status, message) = match outcome {
         Rescheduled::Moved => {
+            metrics.rescheduled();
             wake.now();
             let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token), moved = Some(true)));
             return Ok(Reply::Redirect(Redirect::to(back)));
@@ -180,12 +183,16 @@ async fn cancel(
     page: Page<'_>,
     bookings: Bookings<'_>,
     wake: &State<Wake>,
+    metrics: &State<Metrics>,
     reference: &str,
     form: CsrfForm<CancelForm>,
 ) -> Result<Reply, Error> {
     let token = form.value.and_then(|f| f.token).unwrap_or_default();
     let booking = match bookings.cancel(reference, &token).await? {
-        Cancellation::Cancelled(booking) => booking,
+        Cancellation::Cancelled(booking) => {
+            metrics.cancelled();
+            booking
+        }
         Cancellation::AlreadyCancelled => return Err(Status::Conflict.into()),
         Cancellation::NotFound => return Err(Status::NotFound.into()),
         Cancellation::Frozen(_) => {

@@ -98,6 +98,8 @@ pub struct BookingConfig {
     pub change_notice_minutes: u32,
     /// Bookings of all services together per local date.
     pub max_per_day: DailyCap,
+    /// Days after an appointment's end when its contact details are erased; 0 keeps them.
+    pub retention_days: u32,
     /// Opening hours per weekday.
     pub hours: Week,
     /// Dates whose opening hours replace their weekday's.
@@ -118,6 +120,7 @@ struct Raw {
     hold_minutes: u32,
     change_notice_minutes: u32,
     max_per_day: DailyCap,
+    retention_days: u32,
     hours: BTreeMap<String, Vec<String>>,
     dates: BTreeMap<String, Vec<String>>,
     services: Vec<Service>,
@@ -135,6 +138,7 @@ impl Default for Raw {
             hold_minutes: 10,
             change_notice_minutes: 0,
             max_per_day: DailyCap::default(),
+            retention_days: 0,
             hours: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), weekday.clone())).collect(),
             dates: BTreeMap::new(),
             services: vec![Service {
@@ -173,6 +177,7 @@ impl TryFrom<Raw> for BookingConfig {
             hold_minutes: raw.hold_minutes,
             change_notice_minutes: raw.change_notice_minutes,
             max_per_day: raw.max_per_day,
+            retention_days: raw.retention_days,
             hours: Week::parse(&raw.hours)?,
             dates: Dates::parse(&raw.dates)?,
             services: raw.services,

@@ -17,6 +17,7 @@ mod booking;
 mod error;
 mod i18n;
 mod mail;
+mod metrics;
 mod otp;
 mod server;
 mod session;
@@ -36,6 +37,7 @@ pub use booking::{BookingConfig, DailyCap, Dates, OpeningRange, Service, Week};
 pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
+pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use session::SessionConfig;
@@ -56,6 +58,8 @@ pub struct Settings {
     pub booking: BookingConfig,
     /// `[abuse]`
     pub abuse: AbuseConfig,
+    /// `[metrics]`
+    pub metrics: MetricsConfig,
 }
 
 impl Settings {

@@ -445,8 +445,10 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox", 8 "code_sends", 9 "reschedule");
-const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse", 7 "outbox", 8 "code_sends", 9 "reschedule");
+const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse",
+    6 "operations", 7 "outbox", 8 "code_sends", 9 "reschedule");
+const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse",
+    6 "operations", 7 "outbox", 8 "code_sends", 9 "reschedule");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///

@@ -88,6 +88,16 @@ pub async fn drop_reminders(tx: &mut Transaction<'_, Any>, reference: &str) -> s
     Ok(done.rows_affected())
 }
 
+/// Deletes the emails to `address` (without regard to case) not yet sent,
+/// inside `tx` (its contact details are being erased).
+pub async fn forget_recipient(tx: &mut Transaction<'_, Any>, address: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM outbox WHERE LOWER(recipient) = LOWER($1) AND status <> 'sent'")
+        .bind(address)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Claims up to `batch` due emails until `lease_until`: no other instance
 /// takes them before then.
 ///

@@ -11,6 +11,7 @@ use super::state::WizardState;
 use crate::abuse::{Client, Counted, Limit, Limits};
 use crate::i18n::t_args;
 use crate::mail::{Notifier, Recipient};
+use crate::metrics::{CodeOutcome, Metrics};
 use crate::otp::{Codes, Reservation, SendRefused};
 use crate::web::Error;
 
@@ -65,11 +66,23 @@ pub struct Sender<'a> {
     pub client: Client,
     /// Where the email goes out.
     pub notifier: &'a Notifier,
+    /// Counts each outcome.
+    pub metrics: &'a Metrics,
 }
 
 /// Sends a fresh code to the address in `state`'s details (limits permitting).
 /// A refused or failed send counts toward no limit.
 pub async fn send(flow: &Flow<'_>, state: &WizardState, sender: &Sender<'_>) -> Result<CodeSend, Error> {
+    let sent = send_once(flow, state, sender).await?;
+    sender.metrics.code_email(match sent {
+        CodeSend::Sent => CodeOutcome::Sent,
+        CodeSend::Refused(_) | CodeSend::Limited { .. } => CodeOutcome::Refused,
+        CodeSend::Failed => CodeOutcome::Failed,
+    });
+    Ok(sent)
+}
+
+async fn send_once(flow: &Flow<'_>, state: &WizardState, sender: &Sender<'_>) -> Result<CodeSend, Error> {
     let (Some(details), Some(appointment)) = (state.details.as_ref(), flow.appointment()) else {
         return Ok(CodeSend::Failed);
     };
@@ -107,9 +120,9 @@ impl<'r> FromRequest<'r> for Sender<'r> {
         let codes = try_outcome!(req.guard::<Codes<'r>>().await);
         let limits = try_outcome!(req.guard::<Limits<'r>>().await);
         let client = req.guard::<Client>().await.succeeded().unwrap_or(Client("unknown".into()));
-        match req.rocket().state::<Notifier>() {
-            Some(notifier) => Outcome::Success(Sender { codes, limits, client, notifier }),
-            None => Outcome::Error((Status::InternalServerError, "app not configured")),
+        match (req.rocket().state::<Notifier>(), req.rocket().state::<Metrics>()) {
+            (Some(notifier), Some(metrics)) => Outcome::Success(Sender { codes, limits, client, notifier, metrics }),
+            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
         }
     }
 }

@@ -84,6 +84,7 @@ async fn confirm_post(
         Confirmation::Booked { reference, .. } => {
             // NOTE: the confirmation was stored with the booking; the sender
             // delivers it, and the visitor never waits for SMTP.
+            flow.booked();
             wake.now();
             reference
         }

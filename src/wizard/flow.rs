@@ -12,6 +12,7 @@ use super::state::{Step, WizardState, STATE_KEY};
 use crate::config::{Service, Settings};
 use crate::i18n::t;
 use crate::mail::Appointment;
+use crate::metrics::Telemetry;
 use crate::secrets::random_token;
 use crate::web::{page_keys, Error, Page, PageView, View};
 
@@ -32,6 +33,8 @@ pub struct Flow<'r> {
     pub settings: &'r Settings,
     /// The wizard state as loaded (or as changed by this request).
     pub state: WizardState,
+    /// Counters and the funnel.
+    pub telemetry: Telemetry<'r>,
 }
 
 #[rocket::async_trait]
@@ -44,12 +47,12 @@ impl<'r> FromRequest<'r> for Flow<'r> {
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
-        let Some(settings) = req.rocket().state::<Settings>() else {
+        let (Some(settings), Some(telemetry)) = (req.rocket().state::<Settings>(), Telemetry::of(req)) else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         page.bind();
         let state = page.session.get::<WizardState>(STATE_KEY).unwrap_or_default();
-        Outcome::Success(Flow { page, settings, state })
+        Outcome::Success(Flow { page, settings, state, telemetry })
     }
 }
 
@@ -161,12 +164,22 @@ impl<'r> Flow<'r> {
         &self.state.flow_id
     }
 
-    /// Stores the wizard state (and the current step, for templates).
+    /// Stores the wizard state (and the current step, for templates), and
+    /// tells the funnel the steps the flow reached since it last stood still.
     pub fn save(&mut self) -> Result<(), Error> {
         self.id();
+        let (now, before) = (self.state.first_incomplete(), self.page.session.get::<String>(page_keys::STEP));
         self.page.session.insert(STATE_KEY, &self.state)?;
-        self.page.session.insert(page_keys::STEP, &self.state.first_incomplete().name())?;
+        self.page.session.insert(page_keys::STEP, &now.name())?;
+        let before = Step::ALL.iter().position(|s| Some(s.name()) == before.as_deref());
+        let reached = Step::ALL.iter().enumerate().filter(|(i, s)| **s <= now && before.is_none_or(|b| *i > b));
+        self.telemetry.reached(&self.state.flow_id, reached.map(|(_, s)| s.name()));
         Ok(())
+    }
+
+    /// This flow booked: counted, and it reached the funnel's `done`.
+    pub fn booked(&self) {
+        self.telemetry.booked(&self.state.flow_id);
     }
 
     /// Ends the flow: wizard state gone, preferences kept.

@@ -1,4 +1,5 @@
-//! The `slotwise` binary as a child process on a free loopback port: started
+//! The `slotwise` binary as a child process: a server on a free loopback port
+//! ([`Launch`]), or a subcommand run to its end ([`run`]). A server is started
 //! with `ROCKET_*` variables, ready once `GET /healthz` answers `200`, killed
 //! by its PID and reaped when dropped — on panics and early returns too.
 //!
@@ -189,4 +190,31 @@ impl Process {
     pub fn log_tail(&self, lines: usize) -> String {
         self.log.as_deref().map_or_else(String::new, |log| format!(":\n{}", tail(log, lines)))
     }
+}
+
+/// What a subcommand run came to.
+pub struct Ran {
+    /// Whether it exited with status 0.
+    pub success: bool,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard errors.
+    pub stderr: String,
+}
+
+/// Runs `bin` with `args` in `dir` (where `Rocket.toml` is) with the
+/// variables `env` added, and waits for it to end.
+pub fn run(bin: &Path, dir: &Path, env: &[(&str, String)], args: &[&str]) -> Result<Ran, String> {
+    let output = Command::new(bin)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("running {}: {e}", bin.display()))?;
+    Ok(Ran {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
 }

@@ -1,0 +1,178 @@
+//! Personal data that does not outstay its welcome (SPEC §7, §5): retention
+//! erases the contact details of bookings whose appointment ended more than
+//! `booking.retention_days` ago; `slotwise erase` and `slotwise export` act
+//! on one address.
+//!
+//! Erasing blanks name, email, phone and notes and stamps `erased_at`; the
+//! reference, service and times stay for the staff's records. Code rows
+//! (which hold an address) of an erased address go too.
+//!
+//! Imports `config` and `db` only; nothing imports it but `cli`.
+
+mod store;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rocket::fairing::AdHoc;
+use serde::Serialize;
+use sqlx::Connection;
+
+use crate::config::Settings;
+use crate::db::{Db, DbPool};
+
+/// Rows one retention batch touches: the writer is never held for long.
+const BATCH: i64 = 200;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// An address to erase or export: checked like the wizard's email field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address(String);
+
+impl Address {
+    /// Parses `raw`, or says in one line why it is not an address.
+    pub fn parse(raw: &str) -> Result<Address, String> {
+        let raw = raw.trim();
+        if raw.chars().count() > 254 || raw.parse::<lettre::Address>().is_err() {
+            return Err(format!("`{raw}` is not an email address"));
+        }
+        Ok(Address(raw.to_string()))
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Erases the contact details of every booking of `address` (without
+/// regard to case) and deletes its code rows and its stored emails not yet
+/// sent; returns the bookings erased.
+pub async fn erase(db: &DbPool, address: &Address) -> sqlx::Result<u64> {
+    let mut writer = db.durable_writer().await?;
+    let mut tx = writer.begin().await?;
+    store::lock(&mut tx).await?;
+    let erased = store::erase_address(&mut tx, &address.0, now_ms()).await?;
+    store::forget_codes_of(&mut tx, &address.0).await?;
+    crate::outbox::store::forget_recipient(&mut tx, &address.0).await?;
+    tx.commit().await?;
+    writer.finish();
+    Ok(erased)
+}
+
+/// One booking as `slotwise export` prints it.
+#[derive(Debug, Serialize)]
+pub struct Exported {
+    reference: String,
+    service: String,
+    start: String,
+    end: String,
+    /// `booked`, `cancelled` or `past`.
+    state: &'static str,
+    name: String,
+    email: String,
+    phone: String,
+    notes: String,
+    language: String,
+}
+
+/// Every booking of `address` (without regard to case), by start, as JSON;
+/// times in UTC (RFC 3339), the service by its configured name.
+pub async fn export(db: &DbPool, settings: &Settings, address: &Address) -> sqlx::Result<String> {
+    let now = now_ms();
+    let rfc3339 = |ms: i64| {
+        DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let bookings: Vec<Exported> = store::bookings_of(&db.pool, &address.0)
+        .await?
+        .into_iter()
+        .map(|b| Exported {
+            service: settings
+                .booking
+                .service(&b.service_id)
+                .map_or(b.service_id.clone(), |s| s.name_in(&b.lang).into()),
+            start: rfc3339(b.starts_at),
+            end: rfc3339(b.ends_at),
+            state: match (b.cancelled, b.ends_at <= now) {
+                (true, _) => "cancelled",
+                (false, true) => "past",
+                (false, false) => "booked",
+            },
+            reference: b.reference,
+            name: b.name,
+            email: b.email,
+            phone: b.phone,
+            notes: b.notes,
+            language: b.lang,
+        })
+        .collect();
+    serde_json::to_string_pretty(&bookings).map_err(|e| sqlx::Error::Protocol(e.to_string()))
+}
+
+/// Erases what retention allows, in batches of [`BATCH`] rows on the writer;
+/// returns the bookings erased.
+///
+/// NOTE: each batch is one short transaction; after it the task pauses as
+/// long as it took (as the session purge does), so a backlog of years never
+/// takes more than half of the writer from visitors.
+pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
+    let cutoff = now_ms() - i64::from(retention_days) * DAY_MS;
+    let mut total = 0;
+    loop {
+        let started = Instant::now();
+        let mut writer = db.durable_writer().await?;
+        let mut tx = writer.begin().await?;
+        store::lock(&mut tx).await?;
+        let bookings = store::erase_ended_before(&mut tx, cutoff, now_ms(), BATCH).await?;
+        let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
+        tx.commit().await?;
+        writer.finish();
+        total += bookings;
+        if bookings < BATCH as u64 && codes < BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::time::sleep(started.elapsed().max(Duration::from_millis(2))).await;
+    }
+}
+
+/// With `booking.retention_days` > 0, runs [`retain`] at launch and then
+/// every `session.purge_interval_secs` while the app runs.
+pub fn stage() -> AdHoc {
+    AdHoc::on_liftoff("Retention", |rocket| {
+        Box::pin(async move {
+            let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else { return };
+            let days = settings.booking.retention_days;
+            if days == 0 {
+                return;
+            }
+            let db: DbPool = (**db).clone();
+            let every = Duration::from_secs(settings.session.purge_interval_secs.get());
+            let mut shutdown = rocket.shutdown();
+            rocket::tokio::spawn(async move {
+                loop {
+                    match retain(&db, days).await {
+                        Ok(0) => {}
+                        Ok(n) => rocket::info!("retention erased the contact details of {n} bookings"),
+                        Err(e) => rocket::warn!("retention failed: {e}"),
+                    }
+                    rocket::tokio::select! {
+                        _ = &mut shutdown => return,
+                        _ = rocket::tokio::time::sleep(every) => {}
+                    }
+                }
+            });
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Address;
+
+    #[test]
+    fn addresses_parse_like_the_wizards_email_field() {
+        assert!(Address::parse(" Ann@Example.test ").is_ok());
+        let err = Address::parse("not-an-address").expect_err("malformed");
+        assert_eq!(err, "`not-an-address` is not an email address");
+        assert!(Address::parse(&format!("{}@example.test", "a".repeat(250))).is_err());
+    }
+}
