@@ -190,7 +190,37 @@ async fn get_and_head_never_change_a_booking(db: Backend) {
     assert!(v.get(&link).await.body.contains("data-state=\"booked\""));
 }
 
+async fn the_staff_feed_lists_bookings_with_their_uids(db: Backend) {
+    let app = app(&db, "[default.staff]\nfeed_token = \"staff-feed-token-0001\"").await;
+    let v = app.visitor();
+    let kept = book(&app, &v, 1, "ann@example.test").await;
+    let gone = book(&app, &app.visitor(), 3, "bo@example.test").await;
+    let (gone_ref, gone_token) = parts(&gone);
+    let page = v.get(&gone).await;
+    assert_eq!(
+        v.submit(&format!("/booking/{gone_ref}/cancel"), &page, &[("token", &gone_token)]).await.status,
+        Status::SeeOther
+    );
+    let feed = v.get("/staff/calendar.ics?token=staff-feed-token-0001").await;
+    assert_eq!(feed.status, Status::Ok);
+    assert!(feed.header("Content-Type").unwrap_or_default().starts_with("text/calendar"));
+    let body = feed.body.replace("\r\n ", "");
+    assert!(body.starts_with("BEGIN:VCALENDAR") && body.trim_end().ends_with("END:VCALENDAR"), "{body}");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 2);
+    assert!(body.contains(&format!("UID:{}@slotwise", parts(&kept).0)));
+    let cancelled = body.split("BEGIN:VEVENT").find(|e| e.contains(&gone_ref)).expect("the cancelled booking");
+    assert!(cancelled.contains("STATUS:CANCELLED"), "{cancelled}");
+    for wrong in
+        ["/staff/calendar.ics", "/staff/calendar.ics?token=nope", "/staff/calendar.ics?token=staff-feed-token-000"]
+    {
+        assert_eq!(v.get(wrong).await.status, Status::NotFound, "{wrong}");
+    }
+    let closed = self::app(&db, "").await;
+    assert_eq!(closed.visitor().get("/staff/calendar.ics?token=").await.status, Status::NotFound);
+}
+
 on_both_backends!(
+    the_staff_feed_lists_bookings_with_their_uids,
     a_booking_moves_and_frees_its_old_time,
     a_taken_or_invalid_time_changes_nothing,
     within_the_notice_a_booking_cannot_change_online,

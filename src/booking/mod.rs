@@ -6,6 +6,7 @@
 //! wizard or its session keys: callers hand in plain values.
 
 pub mod availability;
+pub mod feed;
 pub mod grid;
 pub mod routes;
 pub mod service;
@@ -13,5 +14,7 @@ pub mod store;
 
 /// Mounts the booking link's pages.
 pub fn stage() -> rocket::fairing::AdHoc {
-    rocket::fairing::AdHoc::on_ignite("Booking link", |rocket| async { rocket.mount("/", routes::routes()) })
+    rocket::fairing::AdHoc::on_ignite("Booking link", |rocket| async {
+        rocket.mount("/", routes::routes()).mount("/", feed::routes())
+    })
 }

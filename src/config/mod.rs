@@ -21,6 +21,7 @@ mod metrics;
 mod otp;
 mod server;
 mod session;
+mod staff;
 
 use std::fmt::Display;
 
@@ -41,6 +42,7 @@ pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use session::SessionConfig;
+pub use staff::StaffConfig;
 
 /// Everything Slotwise reads from the configuration, checked.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -58,6 +60,8 @@ pub struct Settings {
     pub booking: BookingConfig,
     /// `[abuse]`
     pub abuse: AbuseConfig,
+    /// `[staff]`
+    pub staff: StaffConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
 }

@@ -162,7 +162,9 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
     let mut files: Vec<_> =
         std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
     files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-    files.iter().filter_map(|p| std::fs::read(p).ok()).map(Mail::parse).collect()
+    // NOTE: the app's sender may be writing a file right now: one that does
+    // not parse yet is left for the next read.
+    files.iter().filter_map(|p| std::fs::read(p).ok()).filter_map(Mail::try_parse).collect()
 }
 
 /// The outbox once it holds a message that `wanted` accepts (the stored
