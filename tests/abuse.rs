@@ -194,7 +194,38 @@ async fn codes_are_still_sent_and_verified_under_the_limits(db: Backend) {
     assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
 }
 
+/// Thirty sends to one address at once, each from its own task and
+/// connection, at the edge of the address's limit: exactly the limit counts.
+async fn thirty_parallel_sends_never_pass_the_limit(db: Backend) {
+    let app = app(&db, "").await;
+    let pool = app.db().await;
+    let config = slotwise::config::Settings::from_figment(&app.figment).expect("settings").abuse;
+    let config =
+        slotwise::config::AbuseConfig { sends_per_address_per_day: 10, sends_per_client_per_hour: 0, ..config };
+    let barrier = std::sync::Arc::new(rocket::tokio::sync::Barrier::new(30));
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (pool, config, barrier) = (pool.clone(), config.clone(), barrier.clone());
+            rocket::tokio::spawn(async move {
+                let limits = slotwise::abuse::Limits::new(&config, &pool);
+                barrier.wait().await;
+                let client = slotwise::abuse::Client(format!("198.51.100.{i}"));
+                limits.count_send(&client, "edge@example.test").await
+            })
+        })
+        .collect();
+    let mut counted = 0;
+    for task in tasks {
+        if matches!(task.await.expect("a task").expect("no database error"), slotwise::abuse::Counted::Counted(_)) {
+            counted += 1;
+        }
+    }
+    pool.pool.close().await;
+    assert_eq!(counted, 10);
+}
+
 on_both_backends!(
+    thirty_parallel_sends_never_pass_the_limit,
     a_session_less_token_is_refused_everywhere_but_prefs,
     another_sessions_token_is_refused,
     step_pages_set_the_cookie_but_lookers_store_nothing,
