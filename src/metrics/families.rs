@@ -8,7 +8,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::atomic::{Durations, StatusCounts};
-use super::funnel::STEPS;
+
+/// The funnel's steps, in order: the wizard's five, then `done` (booked).
+pub const STEPS: [&str; 6] = ["service", "slot", "details", "verify", "confirm", "done"];
 
 /// What asking for a code email came to, for `slotwise_code_emails_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

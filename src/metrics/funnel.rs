@@ -13,14 +13,11 @@ use chrono_tz::Tz;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Request, Response};
 
-use super::families::Metrics;
+use super::families::{Metrics, STEPS};
 use super::store;
 use crate::config::Settings;
 use crate::db::{Db, DbPool};
 use crate::secrets::Secrets;
-
-/// The funnel's steps, in order: the wizard's five, then `done` (booked).
-pub const STEPS: [&str; 6] = ["service", "slot", "details", "verify", "confirm", "done"];
 
 /// Steps reached during one request, by flow id (request-local).
 #[derive(Default)]
