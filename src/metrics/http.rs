@@ -1,4 +1,5 @@
-//! Times every request and counts its response by status.
+//! Times every request, counts its response by status, and logs its one
+//! request line (see `logging::request_line`).
 
 use std::time::Instant;
 
@@ -29,5 +30,6 @@ impl Fairing for Timing {
         let arrived = req.local_cache(|| Arrived(Instant::now())).0;
         metrics.requests.inc(res.status().code);
         metrics.durations.observe(arrived.elapsed());
+        rocket::info!("{}", crate::logging::request_line(req, res.status().code, arrived.elapsed()));
     }
 }

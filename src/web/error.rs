@@ -52,7 +52,7 @@ impl<'r> Responder<'r, 'static> for Error {
             // NOTE: what the request carries is capped before it is logged.
             let path: String = req.uri().path().as_str().chars().take(200).collect();
             let method: String = req.method().as_str().chars().take(16).collect();
-            rocket::error!("{method} {path}: {self}");
+            rocket::error!("request id={} {method} {path}: {self}", crate::logging::RequestId::of(req));
         }
         error_response(req, status).respond_to(req)
     }
