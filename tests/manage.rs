@@ -60,6 +60,23 @@ async fn book(app: &TestApp, v: &Visitor<'_>, n: usize, email: &str) -> String {
     link[link.find("/booking/").expect("a path")..].to_string()
 }
 
+/// A calendar file read the way a calendar client reads it: its `METHOD`,
+/// and each event's `UID`, `SEQUENCE` and `STATUS`.
+fn calendar(ics: &str) -> (String, Vec<[String; 3]>) {
+    let unfolded = icalendar::parser::unfold(ics);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("a valid iCalendar file");
+    let prop = |props: &[icalendar::parser::Property<'_>], name: &str| {
+        props.iter().find(|p| p.name == name).map(|p| p.val.to_string()).unwrap_or_default()
+    };
+    let events = calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .map(|e| [prop(&e.properties, "UID"), prop(&e.properties, "SEQUENCE"), prop(&e.properties, "STATUS")])
+        .collect();
+    (prop(&calendar.properties, "METHOD"), events)
+}
+
 fn parts(link: &str) -> (String, String) {
     let reference = link.trim_start_matches("/booking/").split('?').next().expect("reference").to_string();
     let token = link.split("token=").nth(1).expect("token").to_string();
@@ -97,7 +114,8 @@ async fn a_booking_moves_and_frees_its_old_time(db: Backend) {
         support::wait_for_mail(&app.outbox, |m| m.subject.contains(&reference) && m.subject.contains("moved")).await;
     let moved_mail: &Mail = mails.iter().find(|m| m.subject.contains("moved")).expect("moved email");
     let ics = &moved_mail.attachment(".ics").expect("an .ics").body;
-    assert!(ics.contains(&format!("UID:{reference}@slotwise")) && ics.contains("SEQUENCE:1"), "{ics}");
+    let uid = format!("{reference}@slotwise");
+    assert_eq!(calendar(ics).1[0][..2], [uid.clone(), "1".to_string()], "{ics}");
     assert!(moved_mail.text.contains(&link), "the same link");
     // Cancelling: METHOD:CANCEL with the same UID.
     let page = v.get(&link).await;
@@ -204,12 +222,11 @@ async fn the_staff_feed_lists_bookings_with_their_uids(db: Backend) {
     let feed = v.get("/staff/calendar.ics?token=staff-feed-token-0001").await;
     assert_eq!(feed.status, Status::Ok);
     assert!(feed.header("Content-Type").unwrap_or_default().starts_with("text/calendar"));
-    let body = feed.body.replace("\r\n ", "");
-    assert!(body.starts_with("BEGIN:VCALENDAR") && body.trim_end().ends_with("END:VCALENDAR"), "{body}");
-    assert_eq!(body.matches("BEGIN:VEVENT").count(), 2);
-    assert!(body.contains(&format!("UID:{}@slotwise", parts(&kept).0)));
-    let cancelled = body.split("BEGIN:VEVENT").find(|e| e.contains(&gone_ref)).expect("the cancelled booking");
-    assert!(cancelled.contains("STATUS:CANCELLED"), "{cancelled}");
+    let (_, events) = calendar(&feed.body);
+    assert_eq!(events.len(), 2, "{}", feed.body);
+    let find = |reference: &str| events.iter().find(|e| e[0] == format!("{reference}@slotwise")).expect("its event");
+    assert_eq!(find(&parts(&kept).0)[2], "CONFIRMED");
+    assert_eq!(find(&gone_ref)[2], "CANCELLED");
     for wrong in
         ["/staff/calendar.ics", "/staff/calendar.ics?token=nope", "/staff/calendar.ics?token=staff-feed-token-000"]
     {
@@ -219,7 +236,62 @@ async fn the_staff_feed_lists_bookings_with_their_uids(db: Backend) {
     assert_eq!(closed.visitor().get("/staff/calendar.ics?token=").await.status, Status::NotFound);
 }
 
+/// Two moves and one new booking aim at the last seat of a time at once,
+/// twenty times over: each time exactly one of them gets it.
+async fn two_moves_and_a_booking_race_for_the_last_seat(db: Backend) {
+    let app = app(&db, "").await;
+    let (a, b) = (app.visitor(), app.visitor());
+    let links = [book(&app, &a, 0, "a@example.test").await, book(&app, &b, 1, "b@example.test").await];
+    let probe = app.visitor();
+    let page = probe.get("/book/service").await;
+    probe.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let all = slots(&probe.get("/book/slot").await.body);
+    for round in 0..20 {
+        let target = all[4 + round * 2].clone();
+        // A new visitor, verified, at the confirm step for the target time.
+        let c = app.visitor();
+        let page = c.get("/book/service").await;
+        c.submit("/book/service", &page, &[("service", "consultation")]).await;
+        let page = c.get("/book/slot").await;
+        assert_eq!(c.submit("/book/slot", &page, &[("slot", &target)]).await.status, Status::SeeOther, "round {round}");
+        let email = format!("c{round}@example.test");
+        let page = c.get("/book/details").await;
+        c.submit("/book/details", &page, &[("name", "Cy"), ("email", &email)]).await;
+        let mails = support::read_outbox(&app.outbox);
+        let code = code_in(&mails.iter().rev().find(|m| m.is_to(&email)).expect("code").text).expect("a code");
+        let page = c.get("/book/verify").await;
+        c.submit("/book/verify", &page, &[("code", &code)]).await;
+        let confirm_page = c.get("/book/confirm").await;
+        let mut pages = Vec::new();
+        for (v, link) in [(&a, &links[0]), (&b, &links[1])] {
+            let (reference, token) = parts(link);
+            let page = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+            pages.push((v, reference, token, page));
+        }
+        let barrier = rocket::tokio::sync::Barrier::new(3);
+        let moves = pages.iter().map(|(v, reference, token, page)| {
+            let barrier = &barrier;
+            let url = format!("/booking/{reference}/reschedule");
+            let (token, target) = (token.clone(), target.clone());
+            async move {
+                barrier.wait().await;
+                v.submit(&url, page, &[("token", &token), ("slot", &target)]).await.status
+            }
+        });
+        let booking = async {
+            barrier.wait().await;
+            c.submit("/book/confirm", &confirm_page, &[]).await.status
+        };
+        let (moved, booked) = futures::join!(futures::future::join_all(moves), booking);
+        let statuses: Vec<Status> = moved.into_iter().chain([booked]).collect();
+        let wins = statuses.iter().filter(|s| **s == Status::SeeOther).count();
+        assert_eq!(wins, 1, "round {round}: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == Status::SeeOther || *s == Status::Conflict), "{statuses:?}");
+    }
+}
+
 on_both_backends!(
+    two_moves_and_a_booking_race_for_the_last_seat,
     the_staff_feed_lists_bookings_with_their_uids,
     a_booking_moves_and_frees_its_old_time,
     a_taken_or_invalid_time_changes_nothing,
