@@ -179,6 +179,22 @@ async function germanDarkMobile() {
     check((await v.page.textContent('#booking-ref'))?.trim() === reference, 'booking link: wrong reference');
     await v.expectTheme('light', await v.screenshot('booking-link'), 'booking link');
     await v.audit('booking link');
+
+    // Move it through the page's own forms: another time, same reference and link.
+    const beforeMove = new Set(emails());
+    await v.goto(await v.page.getAttribute('#reschedule', 'href'));
+    await v.expectPage('reschedule', { h1: msg('de', 'reschedule-title'), status: 200 });
+    await v.expectTheme('light', await v.screenshot('reschedule'), 'reschedule');
+    await v.audit('reschedule');
+    await v.page.check('input[name="slot"]:not(:checked) >> nth=2');
+    await v.submit(`form[action="/booking/${reference}/reschedule"] button.primary`);
+    await v.expectPage('moved booking', { h1: msg('de', 'booking-title'), status: 200 });
+    check((await v.page.textContent('#booking-ref'))?.trim() === reference, 'moved booking: the reference changed');
+    const moved = await v.page.innerText('.notice');
+    check(moved.trim() === msg('de', 'booking-moved'), `moved booking: notice reads ${JSON.stringify(moved)}`);
+    const movedEmail = await newEmail(beforeMove);
+    check(movedEmail.text.includes(link), `moved email has not the same link:\n${movedEmail.text}`);
+    await v.expectTheme('light', await v.screenshot('booking-moved'), 'moved booking');
     await v.submit(`form[action="/booking/${reference}/cancel"] button`);
     await v.expectPage('cancelled booking', { h1: msg('de', 'booking-title'), status: 200 });
     const notice = await v.page.innerText('.notice');

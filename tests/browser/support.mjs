@@ -135,6 +135,8 @@ export async function newEmail(before) {
       .filter((f) => !before.has(f))
       .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
     if (fresh.length > 0) {
+      // The app's sender may still be writing the file: let it finish.
+      await new Promise((r) => setTimeout(r, 200));
       const raw = fs.readFileSync(fresh[0], 'latin1');
       return { file: fresh[0], raw, text: plainParts(raw).join('\n') };
     }
