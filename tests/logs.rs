@@ -6,45 +6,12 @@ mod support;
 
 use std::path::Path;
 
+use support::browser::Browser;
 use support::process::Launch;
-use support::{code_in, enc, field_value, read_outbox, Jar};
+use support::{code_in, field_value, read_outbox};
 
 /// Open all day, every day: the test must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
-
-struct Browser {
-    agent: ureq::Agent,
-    jar: Jar,
-    base: String,
-}
-
-impl Browser {
-    fn get(&self, path: &str) -> (u16, String) {
-        let response = match self.jar.send(self.agent.get(&format!("{}{path}", self.base))).call() {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("GET {path}: {e}"),
-        };
-        self.jar.keep_all(&response);
-        (response.status(), response.into_string().unwrap_or_default())
-    }
-
-    /// GETs `path`, then POSTs `pairs` and the page's token to it.
-    fn submit(&self, path: &str, pairs: &[(&str, &str)]) -> u16 {
-        let (_, page) = self.get(path);
-        let token = field_value(&page, "csrf_token").expect("a token");
-        let mut form = format!("csrf_token={}", enc(&token));
-        for (k, v) in pairs {
-            form.push_str(&format!("&{}={}", enc(k), enc(v)));
-        }
-        let request = self.jar.send(self.agent.post(&format!("{}{path}", self.base)));
-        let response = match request.set("Content-Type", "application/x-www-form-urlencoded").send_string(&form) {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("POST {path}: {e}"),
-        };
-        self.jar.keep_all(&response);
-        response.status()
-    }
-}
 
 #[test]
 fn a_booking_leaves_one_line_per_request_and_no_personal_data_in_the_log() {
@@ -62,7 +29,7 @@ fn a_booking_leaves_one_line_per_request_and_no_personal_data_in_the_log() {
         .log_to(log.clone())
         .start()
         .unwrap_or_else(|e| panic!("{e}"));
-    let v = Browser { agent: ureq::AgentBuilder::new().redirects(0).build(), jar: Jar::new(), base: base.clone() };
+    let v = Browser::new(&base);
     let (name, email) = ("Zoe Secretname", "zoe.secret@example.test");
     assert_eq!(v.submit("/book/service", &[("service", "consultation")]), 303);
     let (_, page) = v.get("/book/slot");

@@ -8,7 +8,7 @@
 //! attempts. A failed attempt is retried after `mail.retry_secs`, doubling up
 //! to an hour, until `mail.give_up_hours` after it was due; then it is
 //! failed, and `slotwise outbox --failed` lists it. With several instances
-//! each email is claimed by one of them for a lease ([`LEASE`]); an instance
+//! each email is claimed by one of them for a lease ([`LEASE`], 30 s); an instance
 //! that dies mid-delivery leaves it to another once the lease ends. Stored
 //! bodies are sealed with a key derived from `secret_key`: they carry the
 //! booking link, which a database dump alone must not yield.
@@ -32,12 +32,15 @@ use crate::secrets::Secrets;
 use crate::session::now_ms;
 
 /// How long an instance may take to deliver a claimed email before another
-/// may claim it.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// may claim it: three times the mailer's SMTP timeout.
+pub const LEASE: Duration = Duration::from_secs(30);
 /// How often the sender looks for due emails when nobody wakes it.
 const POLL: Duration = Duration::from_secs(1);
 /// Emails claimed at once.
-const BATCH: i64 = 20;
+///
+/// NOTE: one: a claim's lease covers one delivery, so a slow server cannot
+/// make the later emails of a batch outlive their lease (and go out twice).
+const BATCH: i64 = 1;
 /// The sealing purpose of stored emails.
 const SEAL: &str = "outbox";
 /// The longest wait between two attempts.
@@ -111,7 +114,7 @@ impl<'a> Letters<'a> {
 
     fn prepare(&self, kind: &'static str, to: &Recipient<'_>, message: Message, due_at: i64) -> Prepared {
         let message_id = message.headers().get_raw("Message-ID").unwrap_or_default().to_string();
-        let sealed = self.secrets.seal(SEAL, &message.formatted());
+        let sealed = seal(self.secrets, &message.formatted());
         Prepared { kind, message_id, recipient: to.email.to_string(), sealed, due_at }
     }
 
@@ -161,6 +164,11 @@ impl<'a> Letters<'a> {
         let message = self.notifier.cancellation_message(to, about.reference, &appointment, about.sequence)?;
         Ok(self.prepare("cancellation", to, message, now_ms()))
     }
+}
+
+/// A formatted message sealed for storing in the outbox.
+pub fn seal(secrets: &Secrets, raw: &[u8]) -> String {
+    secrets.seal(SEAL, raw)
 }
 
 /// When a failed attempt is tried again: `retry_secs` after the first

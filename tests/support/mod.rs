@@ -15,6 +15,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod app;
+pub mod browser;
 pub mod jar;
 pub mod mail;
 pub mod process;
