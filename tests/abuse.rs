@@ -4,26 +4,16 @@
 mod support;
 
 use rocket::http::Status;
-use support::{code_in, field_value, form, Backend, TestApp, Visitor};
+use support::{code_in, field_value, form, Backend, TestApp, Visitor, ALWAYS_OPEN};
 
 /// Open every day, all day, codes without cooldown.
 const OPEN: &str = r#"
-[default.booking]
-min_notice_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
 [default.otp]
 resend_cooldown_secs = 0
 "#;
 
 async fn app(db: &Backend, extra: &str) -> TestApp {
-    TestApp::with_config(db, &format!("{OPEN}\n---\n{extra}")).await
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{OPEN}\n---\n{extra}")).await
 }
 
 /// Walks one fresh visitor to the details step and posts `email`.

@@ -4,20 +4,12 @@
 mod support;
 
 use rocket::http::Status;
-use support::{code_in, field_value, Backend, Mail, TestApp, Visitor};
+use support::{code_in, field_value, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
 
 const OPEN: &str = r#"
 [default.booking]
-min_notice_minutes = 0
 hold_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
+---
 [default.otp]
 resend_cooldown_secs = 0
 [default.mail]
@@ -25,7 +17,7 @@ reminders_minutes = []
 "#;
 
 async fn app(db: &Backend, extra: &str) -> TestApp {
-    TestApp::with_config(db, &format!("{OPEN}\n---\n{extra}")).await
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{OPEN}\n---\n{extra}")).await
 }
 
 /// The values of the offered slots on `html`.

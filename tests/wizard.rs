@@ -8,19 +8,7 @@ use rocket::http::Status;
 use support::smtp::SmtpServer;
 use support::{code_in, field_value, form, Backend, Mail, Page, TestApp, Visitor};
 
-/// Open every day, all day, so tests do not depend on today's weekday.
-const ALWAYS_OPEN: &str = r#"
-[default.booking]
-min_notice_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
-"#;
+use support::ALWAYS_OPEN;
 
 async fn app(db: &Backend, extra: &str) -> TestApp {
     TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{extra}")).await

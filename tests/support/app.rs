@@ -27,6 +27,21 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Open every day, all day, bookable at once: tests must not depend on the
+/// weekday or the time. Merge a test's own settings after it with a `---` line.
+pub const ALWAYS_OPEN: &str = r#"
+[default.booking]
+min_notice_minutes = 0
+[default.booking.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+"#;
+
 /// The secret every test app shares.
 pub const SECRET: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
 

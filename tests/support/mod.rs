@@ -23,7 +23,7 @@ pub mod skip;
 pub mod smtp;
 pub mod visitor;
 
-pub use app::{drop_database, figment, fresh_database, TestApp, SECRET};
+pub use app::{drop_database, figment, fresh_database, TestApp, ALWAYS_OPEN, SECRET};
 pub use jar::Jar;
 pub use mail::{code_in, read_outbox, wait_for_mail, Mail};
 pub use visitor::{dec, enc, field_value, form, Page, Visitor};
