@@ -11,9 +11,8 @@ use rocket::response::Responder;
 use subtle::ConstantTimeEq;
 
 use super::availability;
-use super::store;
+use super::service::Bookings;
 use crate::config::Settings;
-use crate::db::Db;
 use crate::web::Error;
 
 /// The feed as served: `text/calendar`, never cached by a proxy.
@@ -35,7 +34,7 @@ fn authorised(settings: &Settings, given: Option<&str>) -> bool {
 #[rocket::get("/staff/calendar.ics?<token>")]
 async fn calendar(
     settings: &rocket::State<Settings>,
-    db: &Db,
+    bookings: Bookings<'_>,
     token: Option<&str>,
 ) -> Result<(ContentType, Feed), Error> {
     if !authorised(settings, token) {
@@ -45,7 +44,7 @@ async fn calendar(
     let now = Utc::now();
     let (_, last_day) = availability::horizon(config, now);
     let to = availability::day_bounds(config.tz(), last_day).1;
-    let bookings = store::list(&db.pool, now - Duration::days(30), to).await?;
+    let bookings = bookings.between(now - Duration::days(30), to).await?;
     let mut feed = Calendar::new();
     feed.name("Slotwise");
     for booking in &bookings {

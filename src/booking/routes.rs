@@ -152,7 +152,7 @@ async fn reschedule_post(
     let tz = page.settings().booking.tz();
     let start = slot.as_deref().and_then(|s| availability::parse_slot_value(tz, s.trim()));
     let outcome = match start {
-        Some(start) => bookings.reschedule(reference, &token, start).await?,
+        Some(start) => bookings.reschedule(&booking, &token, start).await?,
         None => Rescheduled::Invalid,
     };
     let (status, message) = match outcome {
@@ -162,7 +162,6 @@ async fn reschedule_post(
             let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token), moved = Some(true)));
             return Ok(Reply::Redirect(Redirect::to(back)));
         }
-        Rescheduled::NotFound => return Err(Status::NotFound.into()),
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &booking, &token, Status::Conflict, None)),
         Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
         Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),
@@ -195,10 +194,7 @@ async fn cancel(
         }
         Cancellation::AlreadyCancelled => return Err(Status::Conflict.into()),
         Cancellation::NotFound => return Err(Status::NotFound.into()),
-        Cancellation::Frozen(_) => {
-            let booking = bookings.find(reference, &token).await?.ok_or(Status::NotFound)?;
-            return Ok(booking_page(&page, &booking, &token, Status::Conflict, None));
-        }
+        Cancellation::Frozen(booking, _) => return Ok(booking_page(&page, &booking, &token, Status::Conflict, None)),
     };
     wake.now();
     let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token), moved = None::<bool>));

@@ -47,8 +47,8 @@ pub enum Cancellation {
     Cancelled(Box<Booking>),
     /// It was cancelled before.
     AlreadyCancelled,
-    /// Too late, or past, to cancel online.
-    Frozen(Frozen),
+    /// Too late, or past, to cancel online: the booking as it stands.
+    Frozen(Box<Booking>, Frozen),
     /// No booking has that reference and token.
     NotFound,
 }
@@ -65,8 +65,6 @@ pub enum Rescheduled {
     Invalid,
     /// The booking can no longer be changed online.
     Frozen(Frozen),
-    /// No booking has that reference and token.
-    NotFound,
 }
 
 /// A booking as its emails describe it.
@@ -90,6 +88,11 @@ impl Bookings<'_> {
         Ok(booking.filter(|b| token_matches(b, token)))
     }
 
+    /// The bookings starting in `[from, to)`, cancelled ones too, by start.
+    pub async fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
+        store::list(&self.db.pool, from, to).await
+    }
+
     /// Cancels the booking named by `reference` and `token`: in one
     /// transaction its pending reminders go and its cancellation email is
     /// stored.
@@ -97,7 +100,7 @@ impl Bookings<'_> {
         let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
         match frozen(self.config, &booking, Utc::now()) {
             Some(Frozen::Cancelled) => return Ok(Cancellation::AlreadyCancelled),
-            Some(why) => return Ok(Cancellation::Frozen(why)),
+            Some(why) => return Ok(Cancellation::Frozen(Box::new(booking), why)),
             None => {}
         }
         let email = self.cancelled_email(&booking)?;
@@ -115,19 +118,18 @@ impl Bookings<'_> {
         letters.cancelled(&to, &about(booking, service)).map(Some)
     }
 
-    /// Moves the booking named by `reference` and `token` to `start`, in
-    /// one transaction under the booking lock with the same checks as a new
-    /// booking (its own span excluded); its pending reminders follow it and
-    /// the moved email is stored.
+    /// Moves `booking` (found by its link's `token`, see [`Bookings::find`])
+    /// to `start`, in one transaction under the booking lock with the same
+    /// checks as a new booking (its own span excluded); its pending
+    /// reminders follow it and the moved email is stored.
     pub async fn reschedule(
         &self,
-        reference: &str,
+        booking: &Booking,
         token: &str,
         start: DateTime<Utc>,
     ) -> Result<Rescheduled, ServiceError> {
-        let Some(booking) = self.find(reference, token).await? else { return Ok(Rescheduled::NotFound) };
         let now = Utc::now();
-        if let Some(why) = frozen(self.config, &booking, now) {
+        if let Some(why) = frozen(self.config, booking, now) {
             return Ok(Rescheduled::Frozen(why));
         }
         let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
@@ -140,11 +142,11 @@ impl Bookings<'_> {
             ends_at: start + Duration::minutes(service.duration_minutes.into()),
             busy_from: span.start,
             busy_until: span.end,
-            ..NewBooking::of(&booking)
+            ..NewBooking::of(booking)
         };
-        let emails = self.moved_emails(&booking, service, &times, token)?;
+        let emails = self.moved_emails(booking, service, &times, token)?;
         let mut writer = self.db.durable_writer().await?;
-        let moved = self.reschedule_on(&mut writer, &booking, service, &times, &emails).await?;
+        let moved = self.reschedule_on(&mut writer, booking, service, &times, &emails).await?;
         writer.finish();
         Ok(moved)
     }
