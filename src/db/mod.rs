@@ -7,10 +7,10 @@
 //! SQLite pragmas — lives here and nowhere else.
 
 mod backend;
+mod in_flight;
 mod lease;
+mod migrations;
 
-use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,6 @@ use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 use rocket_db_pools::{Database, Pool};
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::AnyPool;
 use sqlx::{Any, Executor};
@@ -28,6 +27,7 @@ use sqlx::{Any, Executor};
 pub use backend::Backend;
 
 use crate::config::{self, redact_url, ConfigError};
+use in_flight::InFlight;
 use lease::Lanes;
 pub use lease::Lease;
 
@@ -48,54 +48,7 @@ pub struct DbPool {
     in_flight: Arc<InFlight>,
 }
 
-/// Requests being answered, so that shutdown closes the pool only after them.
-#[derive(Default)]
-struct InFlight {
-    count: AtomicUsize,
-    idle: tokio::sync::Notify,
-}
-
-/// The longest a shutdown waits for requests in flight before closing the
-/// pool anyway (Rocket's default `shutdown.grace` plus `mercy`).
-const DRAIN_WITHIN: Duration = Duration::from_secs(5);
-/// How long no request must be in flight before shutdown closes the pool.
-const QUIET: Duration = Duration::from_millis(250);
-
 impl DbPool {
-    /// A request started (see [`stage`]).
-    fn request_started(&self) {
-        self.in_flight.count.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// A request was answered.
-    fn request_answered(&self) {
-        if self.in_flight.count.fetch_sub(1, Ordering::AcqRel) <= 1 {
-            self.in_flight.idle.notify_waiters();
-        }
-    }
-
-    /// Waits until no request has been in flight for [`QUIET`], at most
-    /// [`DRAIN_WITHIN`].
-    ///
-    /// NOTE: not merely until none is: a keep-alive connection's next
-    /// request can arrive just after the previous one was answered.
-    async fn drained(&self) {
-        let wait = async {
-            loop {
-                let idle = self.in_flight.idle.notified();
-                if self.in_flight.count.load(Ordering::Acquire) == 0 {
-                    tokio::time::sleep(QUIET).await;
-                    if self.in_flight.count.load(Ordering::Acquire) == 0 {
-                        return;
-                    }
-                    continue;
-                }
-                idle.await;
-            }
-        };
-        let _ = tokio::time::timeout(DRAIN_WITHIN, wait).await;
-    }
-
     /// A connection for one short read on the request path, without the
     /// pool's ping on release (see [`Lease`]). For session statements only:
     /// on PostgreSQL its commits do not wait for the log flush.
@@ -201,7 +154,7 @@ impl Pool for DbPool {
         // NOTE: Rocket runs shutdown fairings (rocket_db_pools closes the
         // pool in one) as soon as shutdown is asked for, while requests are
         // still being answered; closing at once answered them with errors.
-        self.drained().await;
+        self.in_flight.drained().await;
         self.lanes.close().await;
         self.pool.close().await;
     }
@@ -293,11 +246,7 @@ async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
 
 /// Applies the embedded migrations of the pool's backend.
 pub async fn migrate(db: &DbPool) -> Result<(), sqlx::migrate::MigrateError> {
-    let source = match db.backend {
-        Backend::Sqlite => Embedded(SQLITE_MIGRATIONS),
-        Backend::Postgres => Embedded(POSTGRES_MIGRATIONS),
-    };
-    Migrator::new(source).await?.run(&db.pool).await
+    migrations::run(&db.pool, db.backend).await
 }
 
 /// Counts the requests in flight for [`DbPool`]'s shutdown.
@@ -311,13 +260,13 @@ impl Fairing for Requests {
 
     async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
         if let Some(db) = req.rocket().state::<Db>() {
-            db.request_started();
+            db.in_flight.started();
         }
     }
 
     async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, _: &mut rocket::Response<'r>) {
         if let Some(db) = req.rocket().state::<Db>() {
-            db.request_answered();
+            db.in_flight.answered();
         }
     }
 }
@@ -418,37 +367,6 @@ async fn open_app(figment: &Figment) -> Result<DbPool, ConfigError> {
     }
     Ok(db)
 }
-
-type Embedded_ = &'static [(i64, &'static str, &'static str)];
-
-/// Migrations compiled into the binary, per backend.
-#[derive(Debug)]
-struct Embedded(Embedded_);
-
-impl<'s> MigrationSource<'s> for Embedded {
-    fn resolve(self) -> futures_core::future::BoxFuture<'s, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .iter()
-                .map(|(version, name, sql)| {
-                    Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql))
-                })
-                .collect())
-        })
-    }
-}
-
-macro_rules! migrations {
-    ($dir:literal: $($version:literal $name:literal),* $(,)?) => {
-        &[$(($version, $name, include_str!(concat!("../../migrations/", $dir, "/", $version, "_", $name, ".sql")))),*]
-    };
-}
-
-const SQLITE_MIGRATIONS: Embedded_ = migrations!("sqlite": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse",
-    6 "operations", 7 "outbox", 8 "code_sends", 9 "reschedule");
-const POSTGRES_MIGRATIONS: Embedded_ = migrations!("postgres": 1 "sessions", 2 "bookings", 3 "otp", 4 "calendar", 5 "abuse",
-    6 "operations", 7 "outbox", 8 "code_sends", 9 "reschedule");
 
 /// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
 ///
