@@ -10,23 +10,14 @@ mod support;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rocket::http::Status;
-use support::{code_in, field_value, Backend, Page, TestApp, Visitor};
+use support::{code_in, field_value, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
 
 const ZONE: Tz = chrono_tz::Europe::Berlin;
 
-/// Open every day, all day; three services, one with a buffer before.
+/// Three services, one with a buffer before (on top of [`ALWAYS_OPEN`]), in Berlin.
 const BASE: &str = r#"
 [default.booking]
 timezone = "Europe/Berlin"
-min_notice_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
 [[default.booking.services]]
 id = "consultation"
 name = "Consultation"
@@ -51,7 +42,7 @@ fn day(offset: i64) -> NaiveDate {
 async fn app(db: &Backend, extra: &str) -> TestApp {
     let extra = extra.replace("{D}", &day(0).to_string()).replace("{D1}", &day(1).to_string());
     let extra = extra.replace("{D2}", &day(2).to_string());
-    TestApp::with_config(db, &format!("{BASE}\n---\n{extra}")).await
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{BASE}\n---\n{extra}")).await
 }
 
 async fn choose_service(v: &Visitor<'_>, service: &str) {

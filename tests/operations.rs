@@ -8,27 +8,17 @@ use std::time::{Duration, Instant};
 
 use rocket::http::Status;
 use support::process::run;
-use support::{code_in, field_value, Backend, Page, TestApp, Visitor};
+use support::{code_in, field_value, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
 
-/// Open every day, all day; metrics open to [`TOKEN`].
+/// Metrics open to [`TOKEN`] (on top of [`ALWAYS_OPEN`]).
 const CONFIG: &str = r#"
 [default.metrics]
 token = "test-metrics-token-0123456789"
-[default.booking]
-min_notice_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
 "#;
 const TOKEN: &str = "test-metrics-token-0123456789";
 
 async fn app(db: &Backend, extra: &str) -> TestApp {
-    TestApp::with_config(db, &format!("{CONFIG}\n---\n{extra}")).await
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{CONFIG}\n---\n{extra}")).await
 }
 
 /// `GET /metrics` with `authorization` (a full header value), if any.

@@ -7,24 +7,16 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{code_in, field_value, Backend, Mail, TestApp, Visitor};
+use support::{code_in, field_value, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
 
 /// Open every day, all day; codes without cooldown; SMTP to `smtp`, retried
 /// after a second.
 fn config(smtp: &SmtpServer, extra: &str) -> String {
     format!(
-        r#"
+        r#"{ALWAYS_OPEN}
+---
 [default.booking]
-min_notice_minutes = 0
 hold_minutes = 0
-[default.booking.hours]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
 [default.otp]
 resend_cooldown_secs = 0
 [default.mail]
