@@ -172,7 +172,12 @@ pub async fn retry_failed<'e, E: Executor<'e, Database = Any>>(exec: E, now: i64
     Ok(done.rows_affected())
 }
 
-/// How many emails have `status`.
-pub async fn count<'e, E: Executor<'e, Database = Any>>(exec: E, status: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1").bind(status).fetch_one(exec).await
+/// How many emails are pending and how many failed, in one statement.
+pub async fn backlog<'e, E: Executor<'e, Database = Any>>(exec: E) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox WHERE status <> 'sent'",
+    )
+    .fetch_one(exec)
+    .await
 }
