@@ -29,9 +29,11 @@ pub async fn migrate(figment: &Figment) -> Result<String, String> {
 
 /// `slotwise clear-sessions`: deletes expired sessions and says how many.
 pub async fn clear_sessions(figment: &Figment) -> Result<String, String> {
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    let n = crate::session::clear_expired(&db.pool).await.map_err(|e| e.to_string())?;
+    let store = crate::session::store::open(&settings.session, &db).await.map_err(|e| e.to_string())?;
+    let n = crate::session::clear_expired(&store).await.map_err(|e| e.to_string())?;
     Ok(format!("removed {n} expired session{}", if n == 1 { "" } else { "s" }))
 }
 

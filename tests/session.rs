@@ -48,6 +48,19 @@ mod probe {
         "ok"
     }
 
+    #[get("/expiry/<secs>")]
+    pub fn expiry(session: Session<'_>, secs: u64) -> String {
+        session.set_expiry(secs).unwrap();
+        session.get_expiry().to_string()
+    }
+
+    #[get("/keys")]
+    pub fn keys(session: Session<'_>) -> String {
+        let items = session.items();
+        let values: Vec<String> = items.values().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
+        format!("{}={}", session.keys().join(","), values.join(","))
+    }
+
     /// Two guards in one request share one load.
     #[get("/twice")]
     pub fn twice(a: Session<'_>, b: Session<'_>) -> String {
@@ -57,7 +70,16 @@ mod probe {
 }
 
 fn probes() -> Vec<rocket::Route> {
-    routes![probe::read, probe::set, probe::remove, probe::flush, probe::cycle, probe::twice]
+    routes![
+        probe::read,
+        probe::set,
+        probe::remove,
+        probe::flush,
+        probe::cycle,
+        probe::twice,
+        probe::expiry,
+        probe::keys
+    ]
 }
 
 async fn app(db: &Backend, config: &str) -> TestApp {
@@ -292,6 +314,63 @@ async fn concurrent_requests_changing_different_keys_all_persist(db: Backend) {
     for i in 0..12 {
         assert_eq!(visitor.get(&format!("/probe/get/key{i}")).await.body, format!("value{i}"), "key{i} lost");
     }
+}
+
+async fn thirty_two_concurrent_writers_of_distinct_keys_all_persist(db: Backend) {
+    let app = app(&db, "").await;
+    let visitor = app.visitor();
+    visitor.get("/probe/set/seed/0").await;
+    let barrier = rocket::tokio::sync::Barrier::new(32);
+    let tasks = (0..32).map(|i| {
+        let (visitor, barrier) = (&visitor, &barrier);
+        async move {
+            barrier.wait().await;
+            visitor.get(&format!("/probe/set/w{i}/v{i}?delay_ms=50")).await.status
+        }
+    });
+    let statuses = futures::future::join_all(tasks).await;
+    assert!(statuses.iter().all(|s| *s == Status::Ok), "{statuses:?}");
+    let listed = visitor.get("/probe/keys").await.body;
+    for i in 0..32 {
+        assert_eq!(visitor.get(&format!("/probe/get/w{i}")).await.body, format!("v{i}"), "w{i} lost: {listed}");
+    }
+}
+
+async fn set_expiry_gives_the_session_its_own_idle_timeout(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 60").await;
+    let short = app.visitor();
+    short.get("/probe/set/k/v").await;
+    assert_eq!(short.get("/probe/expiry/1").await.body, "1");
+    let long = app.visitor();
+    long.get("/probe/set/k/v").await;
+    rocket::tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(short.get("/probe/get/k").await.status, Status::NotFound, "its own 1 s timeout ended it");
+    assert_eq!(long.get("/probe/get/k").await.body, "v", "the configured 60 s still holds for others");
+    // 0 restores the configured timeout.
+    assert_eq!(long.get("/probe/expiry/0").await.body, "60");
+}
+
+async fn set_expiry_zero_restores_the_configured_timeout(db: Backend) {
+    let app = app(&db, "[default.session]\nidle_timeout_secs = 1").await;
+    let visitor = app.visitor();
+    visitor.get("/probe/set/k/v").await;
+    assert_eq!(visitor.get("/probe/expiry/60").await.body, "60");
+    rocket::tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(visitor.get("/probe/get/k").await.body, "v", "60 s outlives the configured 1 s");
+    assert_eq!(visitor.get("/probe/expiry/0").await.body, "1");
+    rocket::tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(visitor.get("/probe/get/k").await.status, Status::NotFound);
+}
+
+async fn keys_and_items_list_the_public_entries(db: Backend) {
+    let app = app(&db, "").await;
+    let visitor = app.visitor();
+    assert_eq!(visitor.get("/probe/keys").await.body, "=");
+    visitor.get("/probe/set/b/2").await;
+    visitor.get("/probe/set/a/1").await;
+    visitor.get("/probe/expiry/600").await;
+    // The CSRF token and the expiry are the session's own (`_`) keys.
+    assert_eq!(visitor.get("/probe/keys").await.body, "a,b=1,2");
 }
 
 async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save(db: Backend) {
@@ -547,6 +626,10 @@ on_both_backends!(
     absolute_timeout_ends_even_an_active_session,
     unchanged_reads_do_not_write,
     concurrent_requests_changing_different_keys_all_persist,
+    thirty_two_concurrent_writers_of_distinct_keys_all_persist,
+    set_expiry_gives_the_session_its_own_idle_timeout,
+    set_expiry_zero_restores_the_configured_timeout,
+    keys_and_items_list_the_public_entries,
     a_flushed_session_is_not_resurrected_by_a_concurrent_save,
     a_cycled_session_is_not_resurrected_under_the_old_id,
     csrf_token_is_required_and_checked,

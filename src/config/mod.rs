@@ -41,7 +41,7 @@ pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
-pub use session::SessionConfig;
+pub use session::{SessionConfig, StoreKind};
 pub use staff::StaffConfig;
 
 /// Everything Slotwise reads from the configuration, checked.

@@ -1,4 +1,5 @@
-//! `[session]`: the cookie, the two timeouts and the purge interval.
+//! `[session]`: the cookie, the two timeouts, the purge interval and where
+//! sessions are kept.
 
 use std::num::NonZeroU64;
 
@@ -20,6 +21,22 @@ pub struct SessionConfig {
     pub secure: bool,
     /// Seconds between two purges of expired rows by the running app.
     pub purge_interval_secs: NonZeroU64,
+    /// Where sessions are kept.
+    pub store: StoreKind,
+    /// The Redis server of the `redis` and `cached_database` stores.
+    pub redis_url: String,
+}
+
+/// `session.store`: where sessions are kept, like Django's `SESSION_ENGINE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// The app's database (the default).
+    Database,
+    /// A Redis server only.
+    Redis,
+    /// Written to the database and to Redis, read from Redis first.
+    CachedDatabase,
 }
 
 /// `[session]` as written.
@@ -31,6 +48,8 @@ struct Raw {
     absolute_timeout_secs: u64,
     secure: bool,
     purge_interval_secs: u64,
+    store: String,
+    redis_url: String,
 }
 
 impl Default for Raw {
@@ -41,6 +60,8 @@ impl Default for Raw {
             absolute_timeout_secs: 86400,
             secure: false,
             purge_interval_secs: 300,
+            store: "database".into(),
+            redis_url: "redis://127.0.0.1:6379/0".into(),
         }
     }
 }
@@ -63,6 +84,18 @@ impl TryFrom<Raw> for SessionConfig {
             absolute_timeout_secs: ConfigError::non_zero("session.absolute_timeout_secs", raw.absolute_timeout_secs)?,
             secure: raw.secure,
             purge_interval_secs: ConfigError::non_zero("session.purge_interval_secs", raw.purge_interval_secs)?,
+            store: match raw.store.as_str() {
+                "database" => StoreKind::Database,
+                "redis" => StoreKind::Redis,
+                "cached_database" => StoreKind::CachedDatabase,
+                other => {
+                    return Err(ConfigError::new(
+                        "session.store",
+                        format!("`{other}`: use \"database\", \"redis\" or \"cached_database\""),
+                    ))
+                }
+            },
+            redis_url: raw.redis_url,
         })
     }
 }

@@ -26,7 +26,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::{AnyConnection, AnyPool, Connection};
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, FromRow};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use super::backend::Backend;
@@ -183,5 +185,50 @@ impl Drop for Lease {
                 }
             });
         }
+    }
+}
+
+/// Which leased connection a statement runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// A shared connection, for a statement that only reads.
+    Read,
+    /// On SQLite the single writer; elsewhere a shared connection.
+    Write,
+}
+
+/// One statement on a leased connection (see [`super::DbPool::on`]): the
+/// lease is taken, used and given back inside each call.
+pub struct OnLease<'a> {
+    pub(super) lanes: &'a Arc<Lanes>,
+    pub(super) pool: &'a AnyPool,
+    pub(super) lane: Lane,
+}
+
+impl OnLease<'_> {
+    async fn lease(&self) -> sqlx::Result<Lease> {
+        match self.lane {
+            Lane::Read => self.lanes.lease(self.pool).await,
+            Lane::Write => self.lanes.write_lease(self.pool).await,
+        }
+    }
+
+    /// Runs `query`.
+    pub async fn execute<'q>(self, query: Query<'q, Any, AnyArguments<'q>>) -> sqlx::Result<AnyQueryResult> {
+        let mut conn = self.lease().await?;
+        let done = query.execute(&mut *conn).await?;
+        conn.finish();
+        Ok(done)
+    }
+
+    /// Runs `query`; its row, if any.
+    pub async fn fetch_optional<'q, O>(self, query: QueryAs<'q, Any, O, AnyArguments<'q>>) -> sqlx::Result<Option<O>>
+    where
+        O: Send + Unpin + for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut conn = self.lease().await?;
+        let row = query.fetch_optional(&mut *conn).await?;
+        conn.finish();
+        Ok(row)
     }
 }

@@ -29,7 +29,7 @@ pub use backend::Backend;
 use crate::config::{self, redact_url, ConfigError};
 use in_flight::InFlight;
 use lease::Lanes;
-pub use lease::Lease;
+pub use lease::{Lane, Lease, OnLease};
 
 /// How often the running app checkpoints the SQLite write-ahead log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -54,6 +54,12 @@ impl DbPool {
     /// on PostgreSQL its commits do not wait for the log flush.
     pub async fn lease(&self) -> sqlx::Result<Lease> {
         self.lanes.lease(&self.pool).await
+    }
+
+    /// One short statement on the request path, on a leased connection of
+    /// `lane`.
+    pub fn on(&self, lane: Lane) -> OnLease<'_> {
+        OnLease { lanes: &self.lanes, pool: &self.pool, lane }
     }
 
     /// A connection for one short write on the request path; on SQLite the

@@ -14,16 +14,17 @@
 //!    A session that is never written stores nothing and sets no cookie.
 //! 3. After the handler, the [`stage`] fairing saves what changed: nothing if
 //!    nothing did (but a throttled refresh of the idle deadline); otherwise the
-//!    per-key changes of this request, applied onto the stored row with a
-//!    version check and re-applied onto a fresh copy when another request of
-//!    the same visitor wrote in between. Two concurrent requests that change
+//!    per-key changes of this request, which the store applies to whatever it
+//!    holds at that moment, in one step. Two concurrent requests that change
 //!    different keys therefore both keep their change, and a session that was
-//!    flushed or cycled meanwhile (its row gone) is never resurrected.
+//!    flushed or cycled meanwhile (gone from the store) is never resurrected.
+//!
+//! Where sessions are kept is `session.store` ([`store`]).
 
 mod csrf;
 mod guard;
 mod id;
-mod store;
+pub mod store;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -36,17 +37,20 @@ use serde_json::{Map, Value};
 pub use csrf::{AnonToken, CsrfForm, SessionToken, SessionlessToken, TokenPolicy};
 pub use guard::{clear_expired, stage, FailurePage};
 pub use id::SessionId;
+pub use store::{SessionStore, Sessions, StoreError};
 
 use crate::config::SessionConfig;
 
 /// Session key of the CSRF token; keys starting with `_` belong to this module.
 const CSRF_KEY: &str = "_csrf";
+/// Session key of this session's own idle timeout in seconds
+/// ([`Session::set_expiry`]), when it has one.
+const EXPIRY_KEY: &str = "_expiry";
 
 /// What was stored for this session when the request began.
 #[derive(Debug, Clone)]
 struct Loaded {
     key: String,
-    version: i64,
     expires_at: i64,
     absolute_expires_at: i64,
 }
@@ -94,12 +98,15 @@ pub struct Session<'r> {
 /// Errors of the session API.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// A key with characters other than letters, digits, `_`, `-` and `.`.
+    #[error("session key `{0}` has characters other than letters, digits, `_`, `-` and `.`")]
+    Key(String),
     /// A value could not be turned into JSON.
     #[error("session value does not serialize: {0}")]
     Serialize(#[from] serde_json::Error),
-    /// The database failed.
+    /// The store failed.
     #[error("session store: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(#[from] StoreError),
 }
 
 impl<'r> Session<'r> {
@@ -115,9 +122,27 @@ impl<'r> Session<'r> {
         inner.data.get(key).and_then(|v| T::deserialize(v).ok())
     }
 
+    /// The public keys (those not starting with `_`), in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.lock().data.keys().filter(|k| !k.starts_with('_')).cloned().collect()
+    }
+
+    /// The public entries (keys not starting with `_`), like Django's
+    /// `request.session.items()`.
+    pub fn items(&self) -> Map<String, Value> {
+        let inner = self.lock();
+        inner.data.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
     /// Stores `value` under `key`; creates the session (and its cookie) on
     /// first use. Writing the value already stored changes nothing.
+    ///
+    /// Keys are the app's own names: letters, digits, `_`, `-` and `.`
+    /// (a store may use them as paths).
     pub fn insert<T: Serialize>(&self, key: &str, value: &T) -> Result<(), SessionError> {
+        if !valid_key(key) {
+            return Err(SessionError::Key(key.chars().take(64).collect()));
+        }
         let value = serde_json::to_value(value)?;
         let mut inner = self.lock();
         if inner.data.get(key) == Some(&value) {
@@ -158,6 +183,25 @@ impl<'r> Session<'r> {
             self.set_cookie(&id);
             inner.new_id = Some(id);
         }
+    }
+
+    /// Gives this session its own idle timeout of `secs` seconds (Django's
+    /// `set_expiry`), from now on and kept with the session; still bounded
+    /// by `session.absolute_timeout_secs`. `0` restores the configured
+    /// `session.idle_timeout_secs`.
+    pub fn set_expiry(&self, secs: u64) -> Result<(), SessionError> {
+        if secs == 0 {
+            self.remove(EXPIRY_KEY);
+            Ok(())
+        } else {
+            self.insert(EXPIRY_KEY, &secs)
+        }
+    }
+
+    /// This session's idle timeout in seconds: its own ([`Session::set_expiry`])
+    /// or the configured one.
+    pub fn get_expiry(&self) -> u64 {
+        idle_secs(&self.lock().data, self.config)
     }
 
     /// Whether a session exists for this visitor (stored, or created now).
@@ -217,6 +261,16 @@ impl<'r> Session<'r> {
             .expires(None::<rocket::time::OffsetDateTime>);
         self.cookies.add_private(cookie);
     }
+}
+
+/// Whether `key` may name a session value.
+fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The idle timeout of a session holding `data`, in seconds.
+fn idle_secs(data: &Map<String, Value>, config: &SessionConfig) -> u64 {
+    data.get(EXPIRY_KEY).and_then(Value::as_u64).filter(|&s| s > 0).unwrap_or(config.idle_timeout_secs.get())
 }
 
 /// Milliseconds since the Unix epoch.

@@ -33,7 +33,8 @@ impl Error {
     pub fn status(&self) -> Status {
         match self {
             Error::Status(status) => *status,
-            Error::Mail(_) => Status::ServiceUnavailable,
+            // An unreachable store is temporary: "try again", not a bug.
+            Error::Mail(_) | Error::Session(SessionError::Store(_)) => Status::ServiceUnavailable,
             Error::Database(_) | Error::Session(_) => Status::InternalServerError,
         }
     }

@@ -33,7 +33,10 @@ pub mod page_keys {
     pub const STEP: &str = super::page::STEP_KEY;
 }
 
+use rocket::State;
+
 use crate::db::Db;
+use crate::session::Sessions;
 
 /// `GET /`: the landing page. Reads the session (for preferences) but never
 /// creates one.
@@ -42,16 +45,18 @@ fn landing(page: Page<'_>) -> View {
     View::render("landing", context! { page: page.view() })
 }
 
-/// `GET /healthz`: `200` when the database answers.
+/// `GET /healthz`: `200` when the database and the session store answer.
 #[rocket::get("/healthz")]
-async fn healthz(db: &Db) -> (Status, &'static str) {
-    match sqlx::query("SELECT 1").execute(&db.pool).await {
-        Ok(_) => (Status::Ok, "ok"),
-        Err(e) => {
-            rocket::error!("health check: {e}");
-            (Status::ServiceUnavailable, "database unavailable")
-        }
+async fn healthz(db: &Db, sessions: &State<Sessions>) -> (Status, &'static str) {
+    if let Err(e) = sqlx::query("SELECT 1").execute(&db.pool).await {
+        rocket::error!("health check: database: {e}");
+        return (Status::ServiceUnavailable, "database unavailable");
     }
+    if let Err(e) = sessions.check().await {
+        rocket::error!("health check: session store: {e}");
+        return (Status::ServiceUnavailable, "session store unavailable");
+    }
+    (Status::Ok, "ok")
 }
 
 /// A static asset with a long cache lifetime.

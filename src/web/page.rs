@@ -74,19 +74,10 @@ pub struct PageView<'a> {
     pub(super) path: &'a str,
     languages: &'a [String],
     themes: [&'static str; 3],
-    /// The session's public data, like Django's `request.session` in templates.
-    session: PublicSession,
-}
-
-/// The session data templates may read.
-#[derive(Serialize)]
-pub struct PublicSession {
-    /// Chosen language, if the visitor chose one.
-    lang: Option<String>,
-    /// Chosen theme, if the visitor chose one.
-    theme: Option<String>,
-    /// The wizard's current step, if a booking is under way.
-    step: Option<String>,
+    /// The session's public entries (keys not starting with `_`), like
+    /// Django's `request.session` in templates: `page.session.theme`,
+    /// `page.session.step`, or `{% for key, value in page.session %}`.
+    session: serde_json::Map<String, serde_json::Value>,
 }
 
 impl<'r> Page<'r> {
@@ -99,11 +90,7 @@ impl<'r> Page<'r> {
             path: &self.path,
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
-            session: PublicSession {
-                lang: self.session.get(LANG_KEY),
-                theme: self.session.get(THEME_KEY),
-                step: self.session.get(STEP_KEY),
-            },
+            session: self.session.items(),
         }
     }
 

@@ -1,0 +1,277 @@
+//! `session.store = "database"`: sessions in the app's database, one row per
+//! session keyed by the id's hash, the values as one JSON object.
+//!
+//! Each operation is one statement on a leased connection (writes on
+//! SQLite's writer; see `db::Lease`). A save applies the request's per-key
+//! changes inside the database — `json_remove`/`json_set` on SQLite,
+//! `jsonb`'s `-` and `||` on PostgreSQL — to whatever the row holds at that
+//! moment, so concurrent saves of different keys never conflict and never
+//! retry, and `WHERE id_hash = …` finds nothing for a session that was
+//! flushed or cycled meanwhile.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{parse_data, New, Record, SessionStore, StoreError, Update};
+use crate::db::{Backend, DbPool, Lane};
+
+/// Rows deleted per purge statement: small enough never to hold the write
+/// lock for long.
+const PURGE_BATCH: i64 = 500;
+
+/// Sessions in the app's database.
+pub struct DatabaseStore {
+    db: DbPool,
+}
+
+impl DatabaseStore {
+    /// The store on `db`.
+    pub fn new(db: DbPool) -> DatabaseStore {
+        DatabaseStore { db }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    data: String,
+    expires_at: i64,
+    absolute_expires_at: i64,
+}
+
+/// The `SET` clause and its arguments for one request's changes.
+///
+/// NOTE: the key and the deadline are only assigned when they change: an
+/// assigned primary key makes SQLite delete and re-insert the row, and an
+/// assigned indexed column costs an index update on both backends (and
+/// rules out PostgreSQL's in-page "HOT" update).
+fn update_sql(backend: Backend, update: &Update<'_>) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let mut arg = |value: Arg| {
+        args.push(value);
+        format!("${}", args.len())
+    };
+    let removed: Vec<&str> = update.changes.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.as_str()).collect();
+    let set: Vec<(&str, &Value)> =
+        update.changes.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.as_str(), v))).collect();
+    let data = match backend {
+        Backend::Sqlite => {
+            let mut data = String::from("data");
+            if !removed.is_empty() {
+                let paths: Vec<String> = removed.iter().map(|k| arg(Arg::Text(json_path(k)))).collect();
+                data = format!("json_remove({data}, {})", paths.join(", "));
+            }
+            if !set.is_empty() {
+                let pairs: Vec<String> = set
+                    .iter()
+                    .map(|(k, v)| format!("{}, json({})", arg(Arg::Text(json_path(k))), arg(Arg::Text(v.to_string()))))
+                    .collect();
+                data = format!("json_set({data}, {})", pairs.join(", "));
+            }
+            data
+        }
+        Backend::Postgres => {
+            let mut data = String::from("data::jsonb");
+            for key in removed {
+                data = format!("({data} - {}::text)", arg(Arg::Text(key.to_string())));
+            }
+            if !set.is_empty() {
+                let object: serde_json::Map<String, Value> =
+                    set.iter().map(|(k, v)| (k.to_string(), (*v).clone())).collect();
+                data = format!("({data} || {}::jsonb)", arg(Arg::Text(Value::Object(object).to_string())));
+            }
+            format!("{data}::text")
+        }
+    };
+    // NOTE: the version counts writes (for operators and tests); no save
+    // reads it.
+    let mut assignments = vec!["version = version + 1".to_string()];
+    if !update.changes.is_empty() {
+        assignments.push(format!("data = {data}"));
+    }
+    if let Some(new_key) = update.new_key {
+        assignments.push(format!("id_hash = {}", arg(Arg::Text(new_key.to_string()))));
+    }
+    if let Some(expires_at) = update.expires_at {
+        assignments.push(format!("expires_at = {}", arg(Arg::Int(expires_at))));
+    }
+    let key = arg(Arg::Text(update.key.to_string()));
+    (format!("UPDATE sessions SET {} WHERE id_hash = {key}", assignments.join(", ")), args)
+}
+
+/// A bound argument of [`update_sql`].
+#[derive(Debug, PartialEq)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQLite's JSON path of a top-level key.
+///
+/// NOTE: session keys are the app's own constants (letters, digits, `_`); a
+/// key with a `"` could not be quoted in a SQLite path, so it is refused in
+/// `Session::insert` before it gets here.
+fn json_path(key: &str) -> String {
+    format!("$.\"{key}\"")
+}
+
+#[rocket::async_trait]
+impl SessionStore for DatabaseStore {
+    /// NOTE: the deadline is checked here, not in SQL. With `expires_at > $2`
+    /// in the query, PostgreSQL planned every lookup afresh and, to estimate
+    /// that range, probed the end of the `expires_at` index — which, while a
+    /// purge deletes from that very end, means walking dead entries: 15–40 ms
+    /// per lookup during the purge of a million sessions. A bare primary-key
+    /// lookup has one cached plan.
+    async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
+        let query =
+            sqlx::query_as("SELECT data, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1").bind(key);
+        let row: Option<Row> = self.db.on(Lane::Read).fetch_optional(query).await?;
+        Ok(row.filter(|r| r.expires_at > now).map(|r| Record {
+            data: parse_data(&r.data),
+            expires_at: r.expires_at,
+            absolute_expires_at: r.absolute_expires_at,
+        }))
+    }
+
+    async fn create(&self, new: New<'_>) -> Result<(), StoreError> {
+        let data = Value::Object(new.data.clone()).to_string();
+        let query = sqlx::query(
+            "INSERT INTO sessions (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
+             VALUES ($1, $2, 1, $3, $4, $5)",
+        )
+        .bind(new.key)
+        .bind(&data)
+        .bind(new.now)
+        .bind(new.expires_at)
+        .bind(new.absolute_expires_at);
+        self.db.on(Lane::Write).execute(query).await?;
+        Ok(())
+    }
+
+    async fn update(&self, update: Update<'_>) -> Result<bool, StoreError> {
+        let (sql, args) = update_sql(self.db.backend, &update);
+        let mut query = sqlx::query(&sql);
+        for arg in &args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.as_str()),
+                Arg::Int(n) => query.bind(*n),
+            };
+        }
+        let done = self.db.on(Lane::Write).execute(query).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch(&self, key: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        // NOTE: the bounds are written as differences so that PostgreSQL does
+        // not probe the `expires_at` index to plan them (see `load`).
+        let query = sqlx::query(
+            "UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at - $3 > 0 AND $1 - expires_at > 0",
+        )
+        .bind(expires_at)
+        .bind(key)
+        .bind(now);
+        self.db.on(Lane::Write).execute(query).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let query = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(key);
+        self.db.on(Lane::Write).execute(query).await?;
+        Ok(())
+    }
+
+    /// Deletes in batches, each taking its turn on the writer like any
+    /// session write, so on SQLite a request's write waits for at most one
+    /// batch, in order, instead of sleeping in the busy handler.
+    ///
+    /// NOTE: after each batch it pauses as long as the batch took, so a big
+    /// backlog (a million expired rows) never takes more than half of one
+    /// connection — and of one core on a small machine — away from requests.
+    /// On PostgreSQL, `SKIP LOCKED` lets instances purging at once each take
+    /// rows the others have not, instead of queueing on the same rows and
+    /// deleting nothing.
+    async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+        let sql = match self.db.backend {
+            Backend::Sqlite => {
+                "DELETE FROM sessions WHERE id_hash IN \
+                 (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)"
+            }
+            Backend::Postgres => {
+                "DELETE FROM sessions WHERE id_hash IN \
+                 (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            }
+        };
+        let mut total = 0;
+        loop {
+            let started = Instant::now();
+            let done = self.db.on(Lane::Write).execute(sqlx::query(sql).bind(now).bind(PURGE_BATCH)).await?;
+            total += done.rows_affected();
+            if done.rows_affected() < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::time::sleep(started.elapsed().max(Duration::from_millis(2))).await;
+        }
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.db.on(Lane::Read).execute(sqlx::query("SELECT 1")).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn changes() -> BTreeMap<String, Option<Value>> {
+        BTreeMap::from([("gone".to_string(), None), ("lang".to_string(), Some(json!("de")))])
+    }
+
+    #[test]
+    fn sqlite_applies_removals_then_sets_in_one_statement() {
+        let changes = changes();
+        let update = Update { key: "k", new_key: None, changes: &changes, expires_at: Some(9) };
+        let (sql, args) = update_sql(Backend::Sqlite, &update);
+        assert_eq!(
+            sql,
+            "UPDATE sessions SET version = version + 1, data = json_set(json_remove(data, $1), $2, json($3)), \
+             expires_at = $4 WHERE id_hash = $5"
+        );
+        assert_eq!(
+            args,
+            [
+                Arg::Text("$.\"gone\"".into()),
+                Arg::Text("$.\"lang\"".into()),
+                Arg::Text("\"de\"".into()),
+                Arg::Int(9),
+                Arg::Text("k".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn postgres_merges_the_sets_as_one_object() {
+        let changes = changes();
+        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None };
+        let (sql, args) = update_sql(Backend::Postgres, &update);
+        assert_eq!(
+            sql,
+            "UPDATE sessions SET version = version + 1, data = ((data::jsonb - $1::text) || $2::jsonb)::text, \
+             id_hash = $3 WHERE id_hash = $4"
+        );
+        assert_eq!(args[1], Arg::Text("{\"lang\":\"de\"}".into()));
+    }
+
+    #[test]
+    fn a_cycle_alone_only_moves_the_key() {
+        let changes = BTreeMap::new();
+        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None };
+        let (sql, _) = update_sql(Backend::Sqlite, &update);
+        assert_eq!(sql, "UPDATE sessions SET version = version + 1, id_hash = $1 WHERE id_hash = $2");
+    }
+}

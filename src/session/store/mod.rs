@@ -1,0 +1,129 @@
+//! Where sessions live, like Django's `SESSION_ENGINE`: the [`SessionStore`]
+//! interface the guard and the fairing use, and one implementation per
+//! `session.store`.
+//!
+//! Every store keys a session by the hash of its id ([`SessionId::storage_key`](super::SessionId::storage_key))
+//! and must keep these promises, across requests and instances:
+//! - [`SessionStore::update`] applies one request's per-key sets and removals
+//!   to the stored session in one atomic step, so concurrent requests that
+//!   change different keys both keep their change; it never recreates a
+//!   session that is gone (flushed, cycled or expired meanwhile);
+//! - a cycled id ([`Update::new_key`]) stops working in the same step;
+//! - a session past its idle deadline (`expires_at`) is absent.
+
+mod database;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use database::DatabaseStore;
+
+use crate::config::{ConfigError, SessionConfig, StoreKind};
+use crate::db::DbPool;
+
+/// One stored, live session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The values by key.
+    pub data: Map<String, Value>,
+    /// Unix ms: end of the session's life unless refreshed by activity.
+    pub expires_at: i64,
+    /// Unix ms: end of the session's life, whatever happens.
+    pub absolute_expires_at: i64,
+}
+
+/// A new session.
+#[derive(Debug)]
+pub struct New<'a> {
+    /// Its storage key.
+    pub key: &'a str,
+    /// Its values.
+    pub data: &'a Map<String, Value>,
+    /// Unix ms: now.
+    pub now: i64,
+    /// Unix ms: the idle deadline.
+    pub expires_at: i64,
+    /// Unix ms: the absolute deadline.
+    pub absolute_expires_at: i64,
+}
+
+/// One request's changes to a stored session.
+#[derive(Debug)]
+pub struct Update<'a> {
+    /// The storage key the request loaded.
+    pub key: &'a str,
+    /// The key to store under from now on (the id was cycled).
+    pub new_key: Option<&'a str>,
+    /// Values set (`Some`) and keys removed (`None`).
+    pub changes: &'a BTreeMap<String, Option<Value>>,
+    /// A new idle deadline, when a refresh is due.
+    pub expires_at: Option<i64>,
+}
+
+/// A store failed; session pages answer `503`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Where sessions are kept.
+#[rocket::async_trait]
+pub trait SessionStore: Send + Sync {
+    /// The live session stored under `key`, if any.
+    async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError>;
+
+    /// Stores a new session.
+    async fn create(&self, new: New<'_>) -> Result<(), StoreError>;
+
+    /// Applies one request's changes in one atomic step; `false` (and nothing
+    /// written) when the session no longer exists.
+    async fn update(&self, update: Update<'_>) -> Result<bool, StoreError>;
+
+    /// Pushes the idle deadline of a live session forward to `expires_at`.
+    async fn touch(&self, key: &str, expires_at: i64, now: i64) -> Result<(), StoreError>;
+
+    /// Deletes one session.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Deletes the sessions expired at `now`; how many went. Safe to run on
+    /// several instances at once.
+    async fn purge(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// Whether the store answers (`/healthz`).
+    async fn check(&self) -> Result<(), StoreError>;
+}
+
+/// The app's session store, managed by Rocket (see [`super::stage`]).
+#[derive(Clone)]
+pub struct Sessions(pub Arc<dyn SessionStore>);
+
+impl std::ops::Deref for Sessions {
+    type Target = dyn SessionStore;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// The JSON text of a stored session's data; a stored value that is not a
+/// JSON object counts as empty rather than failing every request of its
+/// visitor.
+pub(crate) fn parse_data(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The store `session.store` names, ready for requests; a problem names the
+/// key.
+pub async fn open(config: &SessionConfig, db: &DbPool) -> Result<Sessions, ConfigError> {
+    let store: Arc<dyn SessionStore> = match config.store {
+        StoreKind::Database => Arc::new(DatabaseStore::new(db.clone())),
+        StoreKind::Redis | StoreKind::CachedDatabase => {
+            return Err(ConfigError::new("session.store", "the Redis stores are not built yet"));
+        }
+    };
+    Ok(Sessions(store))
+}
