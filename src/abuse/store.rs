@@ -1,7 +1,7 @@
 //! SQL for the limits that span sessions: counted events by key, and the
 //! key rows whose update serialises the checks of one key.
 
-use sqlx::{Any, Executor, Transaction};
+use sqlx::{Any, Executor, FromRow, Transaction};
 
 /// Takes the lock of `key` inside `tx` (creating its row on first use).
 pub async fn lock_key(tx: &mut Transaction<'_, Any>, key: &str, now: i64) -> sqlx::Result<()> {
@@ -18,27 +18,27 @@ pub async fn lock_key(tx: &mut Transaction<'_, Any>, key: &str, now: i64) -> sql
 
 /// How many events `key` has after `since`, and the oldest of them.
 pub async fn window(tx: &mut Transaction<'_, Any>, key: &str, since: i64) -> sqlx::Result<(i64, Option<i64>)> {
-    // NOTE: sqlx 0.7's `Any` cannot decode a NULL into `Option<String>`:
-    // no event gives '' instead.
-    let (count, oldest): (i64, String) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(CAST(MIN(at) AS TEXT), '') FROM abuse_events WHERE key = $1 AND at > $2",
-    )
-    .bind(key)
-    .bind(since)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((count, oldest.trim().parse().ok()))
+    #[derive(FromRow)]
+    struct Window {
+        events: i64,
+        oldest: Option<i64>,
+    }
+    let window: Window =
+        sqlx::query_as("SELECT COUNT(*) AS events, MIN(at) AS oldest FROM abuse_events WHERE key = $1 AND at > $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok((window.events, window.oldest))
 }
 
 /// Counts one event of `key` at `now`; returns its id.
 pub async fn count(tx: &mut Transaction<'_, Any>, key: &str, now: i64) -> sqlx::Result<i64> {
-    let id: String =
-        sqlx::query_scalar("INSERT INTO abuse_events (key, at) VALUES ($1, $2) RETURNING CAST(id AS TEXT)")
-            .bind(key)
-            .bind(now)
-            .fetch_one(&mut **tx)
-            .await?;
-    id.trim().parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    sqlx::query_scalar("INSERT INTO abuse_events (key, at) VALUES ($1, $2) RETURNING id")
+        .bind(key)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// Takes back the events `ids` (a send that did not happen).

@@ -15,10 +15,9 @@
 //! `starts_at`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, FromRow, Transaction};
 
 use super::availability::{Busy, DayCounts};
-use crate::db::big_int;
 
 /// A booking to store.
 pub struct NewBooking<'a> {
@@ -122,11 +121,16 @@ pub async fn busy<'e, E>(exec: E, from: DateTime<Utc>, to: DateTime<Utc>, except
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let rows = sqlx::query(
-        "SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM bookings \
+    #[derive(FromRow)]
+    struct Span {
+        busy_from: i64,
+        busy_until: i64,
+    }
+    let rows: Vec<Span> = sqlx::query_as(
+        "SELECT busy_from, busy_until FROM bookings \
          WHERE cancelled_at IS NULL AND flow_id <> $3 AND busy_from < $1 AND busy_until > $2 \
          UNION ALL \
-         SELECT CAST(busy_from AS TEXT), CAST(busy_until AS TEXT) FROM holds \
+         SELECT busy_from, busy_until FROM holds \
          WHERE flow_id <> $3 AND expires_at > $4 AND busy_from < $1 AND busy_until > $2",
     )
     .bind(ms(to))
@@ -135,7 +139,7 @@ where
     .bind(Utc::now().timestamp_millis())
     .fetch_all(exec)
     .await?;
-    rows.iter().map(|r| Ok(Busy { start: utc(big_int(r, 0)?), end: utc(big_int(r, 1)?) })).collect()
+    Ok(rows.into_iter().map(|r| Busy { start: utc(r.busy_from), end: utc(r.busy_until) }).collect())
 }
 
 /// Bookings and live holds of other flows starting on each of `days`, by
@@ -160,7 +164,7 @@ where
         (0..days.len()).map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i)).collect();
     let sql = format!(
         "WITH days (i, lo, hi) AS (VALUES {}) \
-         SELECT CAST(days.i AS TEXT), s.service_id, CAST(COUNT(*) AS TEXT) FROM days JOIN ( \
+         SELECT days.i AS day, s.service_id AS service_id, COUNT(*) AS n FROM days JOIN ( \
              SELECT starts_at, service_id FROM bookings \
              WHERE cancelled_at IS NULL AND flow_id <> $3 AND starts_at >= $1 AND starts_at < $2 \
              UNION ALL \
@@ -170,15 +174,20 @@ where
          GROUP BY days.i, s.service_id",
         values.join(", ")
     );
-    let mut query = sqlx::query(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(Utc::now().timestamp_millis());
+    #[derive(FromRow)]
+    struct Count {
+        day: i64,
+        service_id: String,
+        n: i64,
+    }
+    let mut query = sqlx::query_as::<_, Count>(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(Utc::now().timestamp_millis());
     for (i, (_, lo, hi)) in days.iter().enumerate() {
         query = query.bind(i as i64).bind(ms(*lo)).bind(ms(*hi));
     }
     for row in query.fetch_all(exec).await? {
-        let day = usize::try_from(big_int(&row, 0)?).ok().and_then(|i| days.get(i));
-        let count = u32::try_from(big_int(&row, 2)?).unwrap_or(u32::MAX);
+        let day = usize::try_from(row.day).ok().and_then(|i| days.get(i));
         if let Some((date, _, _)) = day {
-            counts.add(*date, &row.try_get::<String, _>(1)?, count);
+            counts.add(*date, &row.service_id, u32::try_from(row.n).unwrap_or(u32::MAX));
         }
     }
     Ok(counts)
@@ -260,35 +269,54 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> 
     Ok(())
 }
 
-const COLUMNS: &str = "reference, service_id, CAST(starts_at AS TEXT), CAST(ends_at AS TEXT), name, email, phone, \
-                       notes, lang, cancel_token_hash, CASE WHEN cancelled_at IS NULL THEN 'no' ELSE 'yes' END, \
-                       flow_id, CAST(sequence AS TEXT)";
+const COLUMNS: &str = "reference, service_id, starts_at, ends_at, name, email, phone, notes, lang, \
+                       cancel_token_hash, cancelled_at, flow_id, sequence";
 
-fn booking(r: &sqlx::any::AnyRow) -> sqlx::Result<Booking> {
-    Ok(Booking {
-        reference: r.try_get(0)?,
-        service_id: r.try_get(1)?,
-        starts_at: utc(big_int(r, 2)?),
-        ends_at: utc(big_int(r, 3)?),
-        name: r.try_get(4)?,
-        email: r.try_get(5)?,
-        phone: r.try_get(6)?,
-        notes: r.try_get(7)?,
-        lang: r.try_get(8)?,
-        cancel_token_hash: r.try_get(9)?,
-        cancelled: r.try_get::<String, _>(10)? == "yes",
-        flow_id: r.try_get(11)?,
-        sequence: big_int(r, 12)?,
-    })
+/// A `bookings` row as [`COLUMNS`] selects it.
+#[derive(FromRow)]
+struct Row {
+    reference: String,
+    service_id: String,
+    starts_at: i64,
+    ends_at: i64,
+    name: String,
+    email: String,
+    phone: String,
+    notes: String,
+    lang: String,
+    cancel_token_hash: String,
+    cancelled_at: Option<i64>,
+    flow_id: String,
+    sequence: i64,
+}
+
+impl From<Row> for Booking {
+    fn from(r: Row) -> Booking {
+        Booking {
+            reference: r.reference,
+            service_id: r.service_id,
+            starts_at: utc(r.starts_at),
+            ends_at: utc(r.ends_at),
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            notes: r.notes,
+            lang: r.lang,
+            cancel_token_hash: r.cancel_token_hash,
+            cancelled: r.cancelled_at.is_some(),
+            flow_id: r.flow_id,
+            sequence: r.sequence,
+        }
+    }
 }
 
 /// The booking with `reference`.
 pub async fn find(pool: &AnyPool, reference: &str) -> sqlx::Result<Option<Booking>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM bookings WHERE reference = $1"))
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM bookings WHERE reference = $1"))
         .bind(reference)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(booking).transpose()
+    Ok(row.map(Booking::from))
 }
 
 /// Cancels a standing booking; false when it was already cancelled.
@@ -320,12 +348,12 @@ pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &New
 
 /// Bookings starting in `[from, to)`, by start.
 pub async fn list(pool: &AnyPool, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM bookings WHERE starts_at >= $1 AND starts_at < $2 ORDER BY starts_at, reference"
     ))
     .bind(ms(from))
     .bind(ms(to))
     .fetch_all(pool)
     .await?;
-    rows.iter().map(booking).collect()
+    Ok(rows.into_iter().map(Booking::from).collect())
 }

@@ -239,10 +239,14 @@ fn spawn_checkpointer(db: DbPool) {
 }
 
 async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
-    use sqlx::Row;
-    // Columns: busy, pages in the log, pages checkpointed (-1 when not in WAL mode).
-    let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool).await?;
-    if i64::from(row.try_get::<i32, _>(1)?) > RESTART_FRAMES {
+    /// `PRAGMA wal_checkpoint`'s answer (-1s when not in WAL mode).
+    #[derive(sqlx::FromRow)]
+    struct Checkpoint {
+        /// Pages in the log.
+        log: i64,
+    }
+    let done: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool).await?;
+    if done.log > RESTART_FRAMES {
         let mut conn = db.write_lease().await?;
         sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await?;
         conn.finish();
@@ -372,15 +376,4 @@ async fn open_app(figment: &Figment) -> Result<DbPool, ConfigError> {
         spawn_checkpointer(db.clone());
     }
     Ok(db)
-}
-
-/// Reads a `BIGINT` column that was selected as `CAST(col AS TEXT)`.
-///
-/// NOTE: sqlx 0.7's `Any` driver decodes SQLite integers by their runtime
-/// storage class as 32-bit, truncating millisecond timestamps. Selecting
-/// them as text and parsing here is exact on both backends.
-pub fn big_int(row: &sqlx::any::AnyRow, index: usize) -> sqlx::Result<i64> {
-    use sqlx::Row;
-    let text: String = row.try_get(index)?;
-    text.trim().parse().map_err(|e| sqlx::Error::ColumnDecode { index: index.to_string(), source: Box::new(e) })
 }

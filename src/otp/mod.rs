@@ -7,6 +7,8 @@
 //! Every rule is one conditional `UPDATE`, so concurrent requests of one
 //! visitor cannot exceed the attempts, sends or cooldown.
 
+mod store;
+
 use sqlx::AnyPool;
 use subtle::ConstantTimeEq;
 
@@ -14,7 +16,6 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::config::{OtpConfig, Settings};
-use crate::db::big_int;
 use crate::db::Db;
 use crate::secrets::Secrets;
 use crate::session::now_ms;
@@ -81,75 +82,36 @@ impl Codes<'_> {
 
     /// Whether `flow` has a live code for `email`.
     pub async fn has_live_code(&self, flow: &str, email: &str) -> sqlx::Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM otp_codes WHERE flow_id = $1 AND email = $2 AND code_hash <> '' AND expires_at > $3 \
-             AND sent_ok = 1",
-        )
-        .bind(flow)
-        .bind(email)
-        .bind(now_ms())
-        .fetch_one(self.pool)
-        .await?;
-        Ok(n > 0)
+        store::has_live_code(self.pool, flow, email, now_ms()).await
     }
 
     /// Grants a send for `flow` to `email` if the cooldown and `max_sends`
     /// allow, and makes its fresh code the only live one.
     pub async fn reserve(&self, flow: &str, email: &str) -> sqlx::Result<Reservation> {
         let now = now_ms();
-        sqlx::query(
-            "INSERT INTO otp_codes (flow_id, email, code_hash, expires_at, attempts, sends, last_sent_at) \
-             VALUES ($1, '', '', 0, 0, 0, 0) ON CONFLICT (flow_id) DO NOTHING",
-        )
-        .bind(flow)
-        .execute(self.pool)
-        .await?;
-        let previous =
-            sqlx::query("SELECT CAST(last_sent_at AS TEXT), CAST(sends AS TEXT) FROM otp_codes WHERE flow_id = $1")
-                .bind(flow)
-                .fetch_one(self.pool)
-                .await?;
-        let (previous_sent_at, sends) = (big_int(&previous, 0)?, big_int(&previous, 1)?);
+        let previous = store::sends_of(self.pool, flow).await?;
         let cooldown = (self.config.resend_cooldown_secs as i64) * 1000;
-        let digits = self.config.length as usize;
-        let code = crate::secrets::random_chars(b"0123456789", digits);
+        let code = crate::secrets::random_chars(b"0123456789", self.config.length as usize);
         let hash = self.hash(flow, email, &code);
-        // NOTE: a send stays provisional (`sent_ok = 0`) until [`Codes::sent`];
-        // one older than [`STALE_SEND`] never went out (the app stopped in
-        // between): it neither blocks the next send nor counts twice.
-        let granted = sqlx::query(
-            "UPDATE otp_codes SET sends = CASE WHEN sent_ok = 0 AND last_sent_at <= $9 THEN sends ELSE sends + 1 END, \
-             last_sent_at = $1, email = $2, code_hash = $3, expires_at = $4, attempts = 0, sent_ok = 0 \
-             WHERE flow_id = $5 AND last_sent_at = $8 \
-             AND ((sends < $6 AND last_sent_at <= $7) OR (sent_ok = 0 AND last_sent_at <= $9))",
-        )
-        .bind(now)
-        .bind(email)
-        .bind(&hash)
-        .bind(now + (self.config.ttl_secs.get() as i64) * 1000)
-        .bind(flow)
-        .bind(i64::from(self.config.max_sends.get()))
-        .bind(now - cooldown)
-        .bind(previous_sent_at)
-        .bind(now - STALE_SEND.as_millis() as i64)
-        .execute(self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        if granted {
-            return Ok(Reservation::Granted(Reserved { code, hash, previous_sent_at }));
+        let grant = store::Grant {
+            flow,
+            email,
+            hash: &hash,
+            now,
+            expires_at: now + (self.config.ttl_secs.get() as i64) * 1000,
+            max_sends: i64::from(self.config.max_sends.get()),
+            sent_before: now - cooldown,
+            previous_sent_at: previous.last_sent_at,
+            stale_before: now - STALE_SEND.as_millis() as i64,
+        };
+        if store::grant(self.pool, &grant).await? {
+            return Ok(Reservation::Granted(Reserved { code, hash, previous_sent_at: previous.last_sent_at }));
         }
-        if sends >= i64::from(self.config.max_sends.get()) {
+        if previous.sends >= i64::from(self.config.max_sends.get()) {
             return Ok(Reservation::Refused(SendRefused::MaxSends));
         }
         // Refused by the cooldown, or by a concurrent send that just won.
-        let latest: i64 = big_int(
-            &sqlx::query("SELECT CAST(last_sent_at AS TEXT) FROM otp_codes WHERE flow_id = $1")
-                .bind(flow)
-                .fetch_one(self.pool)
-                .await?,
-            0,
-        )?;
+        let latest = store::sends_of(self.pool, flow).await?.last_sent_at;
         let wait = ((latest + cooldown - now).max(1000) + 999) / 1000;
         Ok(Reservation::Refused(SendRefused::Cooldown(wait as u64)))
     }
@@ -157,71 +119,31 @@ impl Codes<'_> {
     /// Records that the email of `reserved` went out: the send is no longer
     /// provisional.
     pub async fn sent(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
-        sqlx::query("UPDATE otp_codes SET sent_ok = 1 WHERE flow_id = $1 AND code_hash = $2")
-            .bind(flow)
-            .bind(&reserved.hash)
-            .execute(self.pool)
-            .await?;
-        Ok(())
+        store::mark_sent(self.pool, flow, &reserved.hash).await
     }
 
     /// Undoes a send whose email could not be delivered: the code dies and
     /// neither the cooldown nor `max_sends` counts it.
     pub async fn refund(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE otp_codes SET sends = sends - 1, last_sent_at = $1, code_hash = '', sent_ok = 1 \
-             WHERE flow_id = $2 AND code_hash = $3",
-        )
-        .bind(reserved.previous_sent_at)
-        .bind(flow)
-        .bind(&reserved.hash)
-        .execute(self.pool)
-        .await?;
-        Ok(())
+        store::refund(self.pool, flow, &reserved.hash, reserved.previous_sent_at).await
     }
 
     /// Checks `code` for `flow` and `email`; counts a wrong try atomically.
     pub async fn check(&self, flow: &str, email: &str, code: &str) -> sqlx::Result<Check> {
-        let now = now_ms();
-        let row = sqlx::query(
-            "SELECT code_hash, CAST(expires_at AS TEXT) FROM otp_codes \
-             WHERE flow_id = $1 AND email = $2 AND code_hash <> ''",
-        )
-        .bind(flow)
-        .bind(email)
-        .fetch_optional(self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(Check::NoCode) };
-        let stored: String = sqlx::Row::try_get(&row, 0)?;
-        if big_int(&row, 1)? <= now {
+        let Some(live) = store::live_code(self.pool, flow, email).await? else { return Ok(Check::NoCode) };
+        if live.expires_at <= now_ms() {
             return Ok(Check::Expired);
         }
         let max = i64::from(self.config.max_attempts.get());
         let well_formed = code.len() == self.config.length as usize && code.bytes().all(|b| b.is_ascii_digit());
         let given = self.hash(flow, email, code);
-        if well_formed && bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {
-            let used = sqlx::query(
-                "UPDATE otp_codes SET code_hash = '' WHERE flow_id = $1 AND code_hash = $2 AND attempts < $3",
-            )
-            .bind(flow)
-            .bind(&stored)
-            .bind(max)
-            .execute(self.pool)
-            .await?
-            .rows_affected();
-            return Ok(if used == 1 { Check::Verified } else { Check::NoCode });
+        if well_formed && bool::from(given.as_bytes().ct_eq(live.code_hash.as_bytes())) {
+            let used = store::use_code(self.pool, flow, &live.code_hash, max).await?;
+            return Ok(if used { Check::Verified } else { Check::NoCode });
         }
-        let attempts: Option<String> = sqlx::query_scalar(
-            "UPDATE otp_codes SET attempts = attempts + 1, \
-             code_hash = CASE WHEN attempts + 1 >= $1 THEN '' ELSE code_hash END \
-             WHERE flow_id = $2 AND code_hash = $3 AND attempts < $1 RETURNING CAST(attempts AS TEXT)",
-        )
-        .bind(max)
-        .bind(flow)
-        .bind(&stored)
-        .fetch_optional(self.pool)
-        .await?;
-        let Some(attempts) = attempts.and_then(|a| a.parse::<i64>().ok()) else { return Ok(Check::NoCode) };
+        let Some(attempts) = store::count_wrong(self.pool, flow, &live.code_hash, max).await? else {
+            return Ok(Check::NoCode);
+        };
         Ok(if attempts >= max { Check::Exhausted } else { Check::Wrong((max - attempts) as u32) })
     }
 }

@@ -1,9 +1,9 @@
 //! SQL for the outbox: storing emails inside the caller's transaction,
 //! claiming due ones for delivery, and recording how a delivery went.
 
-use sqlx::{Any, AnyConnection, Executor, Row, Transaction};
+use sqlx::{Any, AnyConnection, Executor, Transaction};
 
-use crate::db::{big_int, Backend};
+use crate::db::Backend;
 
 /// An email to store, already sealed.
 pub struct NewEmail<'a> {
@@ -22,7 +22,7 @@ pub struct NewEmail<'a> {
 }
 
 /// A stored email, as the sender and `slotwise outbox` see it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Stored {
     /// Row id.
     pub id: i64,
@@ -44,22 +44,7 @@ pub struct Stored {
     pub last_error: String,
 }
 
-const COLUMNS: &str = "CAST(id AS TEXT), kind, reference, recipient, sealed, status, CAST(due_at AS TEXT), \
-                       CAST(attempts AS TEXT), last_error";
-
-fn stored(r: &sqlx::any::AnyRow) -> sqlx::Result<Stored> {
-    Ok(Stored {
-        id: big_int(r, 0)?,
-        kind: r.try_get(1)?,
-        reference: r.try_get(2)?,
-        recipient: r.try_get(3)?,
-        sealed: r.try_get(4)?,
-        status: r.try_get(5)?,
-        due_at: big_int(r, 6)?,
-        attempts: big_int(r, 7)?,
-        last_error: r.try_get(8)?,
-    })
-}
+const COLUMNS: &str = "id, kind, reference, recipient, sealed, status, due_at, attempts, last_error";
 
 /// Stores `email` inside `tx` (the transaction of the change it reports).
 pub async fn insert(tx: &mut Transaction<'_, Any>, email: &NewEmail<'_>, now: i64) -> sqlx::Result<()> {
@@ -117,8 +102,7 @@ pub async fn claim(
          WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 \
          ORDER BY next_attempt_at LIMIT $3 {lock}) RETURNING {COLUMNS}"
     );
-    let rows = sqlx::query(&sql).bind(lease_until).bind(now).bind(batch).fetch_all(conn).await?;
-    rows.iter().map(stored).collect()
+    sqlx::query_as(&sql).bind(lease_until).bind(now).bind(batch).fetch_all(conn).await
 }
 
 /// Records a delivery: the body goes, the row stays as a record.
@@ -156,8 +140,7 @@ pub async fn attempt_failed<'e, E: Executor<'e, Database = Any>>(
 /// Emails with `status`, oldest first.
 pub async fn list<'e, E: Executor<'e, Database = Any>>(exec: E, status: &str) -> sqlx::Result<Vec<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE status = $1 ORDER BY due_at, id");
-    let rows = sqlx::query(&sql).bind(status).fetch_all(exec).await?;
-    rows.iter().map(stored).collect()
+    sqlx::query_as(&sql).bind(status).fetch_all(exec).await
 }
 
 /// Puts failed emails back in the queue, due at once; returns how many.

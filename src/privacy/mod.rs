@@ -92,7 +92,7 @@ pub async fn export(db: &DbPool, settings: &Settings, address: &Address) -> sqlx
                 .map_or(b.service_id.clone(), |s| s.name_in(&b.lang).into()),
             start: rfc3339(b.starts_at),
             end: rfc3339(b.ends_at),
-            state: match (b.cancelled, b.ends_at <= now) {
+            state: match (b.cancelled_at.is_some(), b.ends_at <= now) {
                 (true, _) => "cancelled",
                 (false, true) => "past",
                 (false, false) => "booked",

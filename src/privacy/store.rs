@@ -2,9 +2,7 @@
 //! module makes to other modules' tables (`bookings`, `otp_codes`); it never
 //! changes what a booking is — reference, service and times stay.
 
-use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
-
-use crate::db::big_int;
+use sqlx::{Any, AnyConnection, AnyPool, FromRow, Transaction};
 
 /// Takes the erasure lock inside `tx`: erasures of every instance queue one
 /// behind the other instead of updating the same rows in different orders.
@@ -67,6 +65,7 @@ pub async fn forget_codes_of(tx: &mut Transaction<'_, Any>, email: &str) -> sqlx
 }
 
 /// One booking as exported.
+#[derive(FromRow)]
 pub struct Stored {
     /// Reference.
     pub reference: String,
@@ -76,8 +75,8 @@ pub struct Stored {
     pub starts_at: i64,
     /// End of the appointment, unix ms.
     pub ends_at: i64,
-    /// Whether it was cancelled.
-    pub cancelled: bool,
+    /// When it was cancelled, unix ms.
+    pub cancelled_at: Option<i64>,
     /// Contact details as stored.
     pub name: String,
     /// Address as stored.
@@ -92,28 +91,11 @@ pub struct Stored {
 
 /// Every booking of `email` (compared without regard to case), by start.
 pub async fn bookings_of(pool: &AnyPool, email: &str) -> sqlx::Result<Vec<Stored>> {
-    let rows = sqlx::query(
-        "SELECT reference, service_id, CAST(starts_at AS TEXT), CAST(ends_at AS TEXT), \
-         CASE WHEN cancelled_at IS NULL THEN 'no' ELSE 'yes' END, name, email, phone, notes, lang \
+    sqlx::query_as(
+        "SELECT reference, service_id, starts_at, ends_at, cancelled_at, name, email, phone, notes, lang \
          FROM bookings WHERE LOWER(email) = LOWER($1) ORDER BY starts_at, reference",
     )
     .bind(email)
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Stored {
-                reference: r.try_get(0)?,
-                service_id: r.try_get(1)?,
-                starts_at: big_int(r, 2)?,
-                ends_at: big_int(r, 3)?,
-                cancelled: r.try_get::<String, _>(4)? == "yes",
-                name: r.try_get(5)?,
-                email: r.try_get(6)?,
-                phone: r.try_get(7)?,
-                notes: r.try_get(8)?,
-                lang: r.try_get(9)?,
-            })
-        })
-        .collect()
+    .await
 }

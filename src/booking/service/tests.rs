@@ -177,12 +177,12 @@ async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
     let Confirmation::Booked { reference, .. } = bookings.confirm(&request("a", prepared, ten)).await.unwrap() else {
         panic!("booked");
     };
-    let row = sqlx::query("SELECT CAST(busy_from AS TEXT), CAST(starts_at AS TEXT) FROM bookings WHERE reference = $1")
-        .bind(&reference)
-        .fetch_one(&pool.pool)
-        .await
-        .unwrap();
-    let (busy_from, starts_at) = (db::big_int(&row, 0).unwrap(), db::big_int(&row, 1).unwrap());
+    let (busy_from, starts_at): (i64, i64) =
+        sqlx::query_as("SELECT busy_from, starts_at FROM bookings WHERE reference = $1")
+            .bind(&reference)
+            .fetch_one(&pool.pool)
+            .await
+            .unwrap();
     assert_eq!((busy_from, starts_at), ((ten - Duration::minutes(30)).timestamp_millis(), ten.timestamp_millis()));
     // 09:30-10:00 is the buffer: a plain appointment there is refused, one at 09:00 is not.
     assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(30)).await.unwrap(), Held::Taken);
