@@ -5,7 +5,9 @@
 --   write   = true | false                      POST /prefs instead of GET path
 --   nthreads = <wrk -t>
 -- Each wrk thread takes every nthreads-th session and cycles through them,
--- so concurrent requests rarely share a session (as real visitors would not).
+-- so concurrent requests rarely share a session (as real visitors would not);
+-- with fewer sessions than threads (write-shared: one), every thread takes
+-- them all, so every connection writes the same session.
 -- session-write alternates theme dark/light per session, so every POST
 -- really changes the stored session.
 
@@ -20,8 +22,14 @@ local i = 0
 
 function init(args)
   local mine = {}
-  for k = 1 + offset, #cookies, nthreads do
-    table.insert(mine, k)
+  if #cookies < nthreads then
+    for k = 1, #cookies do
+      table.insert(mine, k)
+    end
+  else
+    for k = 1 + offset, #cookies, nthreads do
+      table.insert(mine, k)
+    end
   end
   -- Pre-format every request: round r of session k is reqs[(r % 2) * #mine + j].
   for parity = 0, 1 do

@@ -9,7 +9,7 @@
 //! connections:
 //! `landing` (`GET /`, no session), `session-read` (`GET /book/details` with
 //! established sessions), `session-write` (`POST /prefs`, theme dark/light by
-//! turns), `flow` (whole bookings by 16 concurrent visitors, codes caught by
+//! turns), `write-shared` (the same, every connection on one session), `flow` (whole bookings by 16 concurrent visitors, codes caught by
 //! an SMTP sink), `session-read` again with a million stored sessions, and
 //! the purge of a million expired sessions under `session-read` load; then
 //! the server's peak RSS. It prints one table of figures, targets and
@@ -17,8 +17,10 @@
 //!
 //! Options: `--backend sqlite|postgres|both` (default both), `--secs N` per
 //! scenario (default 10), `--sessions N` stored/expired sessions (default
-//! 1000000), `--only landing,read,write,flow,million,purge` (a subset, for
-//! quick comparisons while profiling). `BENCH_MAX_CONNECTIONS=N` sets the
+//! 1000000), `--only landing,read,write,write-shared,flow,million,purge` (a
+//! subset, for quick comparisons while profiling), `--session-store
+//! database|redis|cached_database` (`session.store`; the Redis stores use
+//! `BENCH_REDIS_URL`, default `redis://127.0.0.1:6379/9`, emptied first). `BENCH_MAX_CONNECTIONS=N` sets the
 //! server's `databases.slotwise.max_connections`; `BENCH_PURGE_CONTROL=1`
 //! runs the purge scenario without the purge; `BENCH_PG_LOG_SLOW_MS=N` has
 //! PostgreSQL log the app's statements slower than N ms;
@@ -71,6 +73,8 @@ struct Options {
     sessions: i64,
     only: Option<Vec<String>>,
     pg_admin: String,
+    store: String,
+    redis_url: String,
 }
 
 impl Options {
@@ -82,6 +86,8 @@ impl Options {
             only: None,
             pg_admin: std::env::var("BENCH_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+            store: "database".into(),
+            redis_url: std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/9".into()),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -98,6 +104,15 @@ impl Options {
                 "--secs" => options.secs = value()?.parse().map_err(|e| format!("--secs: {e}"))?,
                 "--sessions" => options.sessions = value()?.parse().map_err(|e| format!("--sessions: {e}"))?,
                 "--only" => options.only = Some(value()?.split(',').map(str::to_string).collect()),
+                "--session-store" => {
+                    options.store = value()?;
+                    if !["database", "redis", "cached_database"].contains(&options.store.as_str()) {
+                        return Err(format!(
+                            "--session-store {}: use database, redis or cached_database",
+                            options.store
+                        ));
+                    }
+                }
                 other => return Err(format!("unknown argument {other}")),
             }
         }
@@ -137,7 +152,7 @@ fn run() -> Result<(), String> {
         eprintln!("== {backend}");
         all.push(bench(backend, &options, repo, &bin, &sink)?);
     }
-    report::print(&all, options.sessions);
+    report::print(&all, options.sessions, &options.store);
     Ok(())
 }
 
@@ -164,7 +179,19 @@ fn bench(
             Some(pg) => pg.url.clone(),
             None => format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display()),
         };
-        let env = |port| environment(&url, port, sink.port());
+        if options.store != "database" {
+            empty_redis(&options.redis_url)?;
+        }
+        let env = |port| {
+            let mut env = environment(&url, port, sink.port());
+            let session = env.iter_mut().find(|(k, _)| k == "ROCKET_SESSION").expect("set by environment()");
+            session.1 = session.1.replacen(
+                '{',
+                &format!("{{store=\"{}\",redis_url=\"{}\",", options.store, options.redis_url),
+                1,
+            );
+            env
+        };
         let server = Server::start(bin, repo, env, dir.path().join(format!("{name}.log")))?;
         Ok((server, url, pg))
     };
@@ -189,11 +216,13 @@ fn bench(
     let writers = scenarios::writers(&base, SESSIONS)?;
     let landing_with_session = Load::Read { path: "/", sessions: &writers };
     let write = Load::Write { sessions: &writers };
+    let shared = Load::Write { sessions: &writers[..1] };
     let turns: Vec<(&str, &str, &Load<'_>)> = [
         ("landing", "landing", &Load::Plain("/")),
         ("read", "session-read", &read),
         ("landing", "landing-session", &landing_with_session),
         ("write", "session-write", &write),
+        ("write-shared", "write-shared", &shared),
     ]
     .into_iter()
     .filter(|(scenario, _, _)| wants(scenario))
@@ -214,10 +243,11 @@ fn bench(
                 figures.read = stats;
             }
             "landing-session" => figures.landing_session = stats,
+            "write-shared" => figures.write_shared = stats,
             _ => figures.write = stats,
         }
     }
-    rss("landing, session-read and session-write");
+    rss("landing, session-read, session-write and write-shared");
 
     if wants("flow") {
         figures.flow = scenarios::flow(&base, sink, VISITORS, secs);
@@ -278,6 +308,18 @@ fn bench(
     drop(server);
     drop(pg);
     Ok(figures)
+}
+
+/// Empties the Redis database the Redis stores will use.
+fn empty_redis(url: &str) -> Result<(), String> {
+    let done = std::process::Command::new("redis-cli")
+        .args(["-u", url, "flushdb"])
+        .output()
+        .map_err(|e| format!("redis-cli (for --session-store): {e}"))?;
+    if !done.status.success() || !String::from_utf8_lossy(&done.stdout).contains("OK") {
+        return Err(format!("emptying {url}: {}", String::from_utf8_lossy(&done.stderr).trim()));
+    }
+    Ok(())
 }
 
 /// The server's configuration: everything else comes from `Rocket.toml`.

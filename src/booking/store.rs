@@ -180,7 +180,11 @@ where
         service_id: String,
         n: i64,
     }
-    let mut query = sqlx::query_as::<_, Count>(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(Utc::now().timestamp_millis());
+    let mut query = sqlx::query_as::<_, Count>(&sql)
+        .bind(ms(from))
+        .bind(ms(to))
+        .bind(except_flow)
+        .bind(Utc::now().timestamp_millis());
     for (i, (_, lo, hi)) in days.iter().enumerate() {
         query = query.bind(i as i64).bind(ms(*lo)).bind(ms(*hi));
     }

@@ -232,3 +232,6 @@ impl OnLease<'_> {
         Ok(row)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -129,12 +129,13 @@ pub async fn live_code(pool: &AnyPool, flow: &str, email: &str) -> sqlx::Result<
 /// Uses up the code `hash` if tries are left; false when another request
 /// used or killed it first.
 pub async fn use_code(pool: &AnyPool, flow: &str, hash: &str, max_attempts: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE otp_codes SET code_hash = '' WHERE flow_id = $1 AND code_hash = $2 AND attempts < $3")
-        .bind(flow)
-        .bind(hash)
-        .bind(max_attempts)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE otp_codes SET code_hash = '' WHERE flow_id = $1 AND code_hash = $2 AND attempts < $3")
+            .bind(flow)
+            .bind(hash)
+            .bind(max_attempts)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
