@@ -98,10 +98,7 @@ impl<'a> Limits<'a> {
         // NOTE: keys are locked in one order by every request, so two
         // requests locking the same two keys cannot deadlock.
         checks.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut writer = self.db.durable_writer().await?;
-        let counted = count_on(&mut writer, &checks, now_ms()).await?;
-        writer.finish();
-        Ok(counted)
+        self.db.durably(async |conn| count_on(conn, &checks, now_ms()).await).await
     }
 
     /// Takes back a counted send whose email did not go out.
@@ -109,10 +106,7 @@ impl<'a> Limits<'a> {
         if ticket.0.is_empty() {
             return Ok(());
         }
-        let mut writer = self.db.durable_writer().await?;
-        store::uncount(&mut *writer, &ticket.0).await?;
-        writer.finish();
-        Ok(())
+        self.db.durably(async |conn| store::uncount(conn, &ticket.0).await).await
     }
 }
 
@@ -157,10 +151,12 @@ async fn purge(db: &DbPool) -> sqlx::Result<u64> {
     let mut total = 0;
     loop {
         let started = std::time::Instant::now();
-        let mut writer = db.durable_writer().await?;
-        let events = store::purge_events(&mut *writer, before, PURGE_BATCH).await?;
-        let keys = store::purge_keys(&mut *writer, before, PURGE_BATCH).await?;
-        writer.finish();
+        let (events, keys) = db
+            .durably(async |conn| {
+                let events = store::purge_events(&mut *conn, before, PURGE_BATCH).await?;
+                Ok::<_, sqlx::Error>((events, store::purge_keys(conn, before, PURGE_BATCH).await?))
+            })
+            .await?;
         total += events;
         if events < PURGE_BATCH as u64 && keys < PURGE_BATCH as u64 {
             return Ok(total);

@@ -191,10 +191,7 @@ impl<'a> Bookings<'a> {
             return Ok(if self.fits(service, start, &taken) { Held::Placed } else { Held::Taken });
         }
         let expires = Utc::now() + Duration::minutes(self.config.hold_minutes.into());
-        let mut writer = self.db.durable_writer().await?;
-        let held = self.hold_on(&mut writer, (flow, client), service, start, expires).await?;
-        writer.finish();
-        Ok(held)
+        self.db.durably(async |conn| self.hold_on(conn, (flow, client), service, start, expires).await).await
     }
 
     async fn hold_on(
@@ -229,10 +226,7 @@ impl<'a> Bookings<'a> {
 
     /// Releases `flow`'s hold, if any.
     pub async fn release(&self, flow: &str) -> sqlx::Result<()> {
-        let mut writer = self.db.durable_writer().await?;
-        store::release(&mut *writer, flow).await?;
-        writer.finish();
-        Ok(())
+        self.db.durably(async |conn| store::release(conn, flow).await).await
     }
 
     /// Books `request` if its time is still free and its date under every
@@ -245,15 +239,14 @@ impl<'a> Bookings<'a> {
             let reference = new_reference();
             let booking = new_booking(request, &reference, &token_hash);
             let emails = self.booked_emails(request, &booking, &token)?;
-            let mut writer = self.db.durable_writer().await?;
-            let outcome = self.confirm_on(&mut writer, request, &booking, &emails).await;
-            let outcome = match outcome {
-                // NOTE: a reference collision violates its unique index: draw again.
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => None,
-                Err(e) => return Err(e.into()),
-                Ok(outcome) => Some(outcome),
-            };
-            writer.finish();
+            let outcome = self
+                .db
+                .durably(async |conn| match self.confirm_on(conn, request, &booking, &emails).await {
+                    // NOTE: a reference collision violates its unique index: draw again.
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+                    other => other.map(Some),
+                })
+                .await?;
             match outcome {
                 Some(Stored::New) => return Ok(Confirmation::Booked { reference, token }),
                 Some(Stored::Already(existing)) => return Ok(Confirmation::Already(existing)),

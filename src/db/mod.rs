@@ -69,12 +69,43 @@ impl DbPool {
         self.lanes.write_lease(&self.pool).await
     }
 
+    /// Runs `work` on a connection for a write that must be durable (see
+    /// [`DbPool::durable_writer`]) and gives the connection back when it
+    /// completes; a `work` that fails or is cancelled leaves it to be
+    /// recovered (see [`Lease`]).
+    pub async fn durably<T, E: From<sqlx::Error>>(
+        &self,
+        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut writer = self.durable_writer().await?;
+        let out = work(&mut writer).await?;
+        writer.finish();
+        Ok(out)
+    }
+
+    /// Runs `work` on a leased connection of `lane` (several statements; see
+    /// [`DbPool::on`] for one) and gives it back when it completes.
+    pub async fn leased<T>(
+        &self,
+        lane: Lane,
+        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> sqlx::Result<T>,
+    ) -> sqlx::Result<T> {
+        let mut lease = match lane {
+            Lane::Read => self.lease().await?,
+            Lane::Write => self.write_lease().await?,
+        };
+        let out = work(&mut lease).await?;
+        lease.finish();
+        Ok(out)
+    }
+
     /// A connection for a write that must be durable (holds, bookings): on
     /// SQLite the single writer, so these writes too queue in order instead
     /// of sleeping in SQLite's busy handler (SQLite commits every connection
     /// alike); on PostgreSQL a pool connection, since leased ones commit
-    /// asynchronously. Call [`Writer::finish`] once the work is done.
-    pub async fn durable_writer(&self) -> sqlx::Result<Writer> {
+    /// asynchronously. Call [`Writer::finish`] once the work is done, or use
+    /// [`DbPool::durably`], which does.
+    async fn durable_writer(&self) -> sqlx::Result<Writer> {
         Ok(match self.backend {
             Backend::Sqlite => Writer::Queued(self.write_lease().await?),
             Backend::Postgres => Writer::Pooled(self.pool.acquire().await?),

@@ -16,7 +16,7 @@ use rocket::{Request, Response};
 use super::families::{Metrics, STEPS};
 use super::store;
 use crate::config::Settings;
-use crate::db::{Db, DbPool};
+use crate::db::{Db, DbPool, Lane};
 use crate::secrets::Secrets;
 
 /// Steps reached during one request, by flow id (request-local).
@@ -102,9 +102,7 @@ async fn record(
         let hash = hex::encode(&secrets.mac("funnel", &[flow.as_bytes()])[..16]);
         // NOTE: like a session write: on the writer (SQLite), committed
         // without waiting for the log flush (PostgreSQL).
-        let mut conn = db.write_lease().await?;
-        let new = store::record(&mut conn, &hash, &steps, day).await?;
-        conn.finish();
+        let new = db.leased(Lane::Write, async |conn| store::record(conn, &hash, &steps, day).await).await?;
         for step in new {
             metrics.flows_reached(step, 1);
         }

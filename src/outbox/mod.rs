@@ -200,18 +200,15 @@ impl Wake {
 pub async fn deliver_due(db: &DbPool, mailer: &Mailer, secrets: &Secrets, config: &MailConfig) -> sqlx::Result<usize> {
     let now = now_ms();
     let lease_until = now + i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
-    let mut writer = db.durable_writer().await?;
-    let claimed = store::claim(&mut writer, db.backend, now, lease_until, BATCH).await?;
-    writer.finish();
+    let claimed = db.durably(async |conn| store::claim(conn, db.backend, now, lease_until, BATCH).await).await?;
     for email in &claimed {
         let outcome = match secrets.unseal(SEAL, &email.sealed) {
             Some(raw) => mailer.send_stored(&email.recipient, &raw).await.map_err(|e| e.to_string()),
             None => Err("the stored email cannot be opened: was secret_key changed?".to_string()),
         };
         let now = now_ms();
-        let mut writer = db.durable_writer().await?;
         match outcome {
-            Ok(()) => store::sent(&mut *writer, email.id, now).await?,
+            Ok(()) => db.durably(async |conn| store::sent(conn, email.id, now).await).await?,
             Err(error) => {
                 let next = next_attempt(config, email.due_at, email.attempts, now);
                 rocket::warn!(
@@ -220,10 +217,9 @@ pub async fn deliver_due(db: &DbPool, mailer: &Mailer, secrets: &Secrets, config
                     email.reference,
                     email.attempts + 1
                 );
-                store::attempt_failed(&mut *writer, email.id, &error, next).await?;
+                db.durably(async |conn| store::attempt_failed(conn, email.id, &error, next).await).await?;
             }
         }
-        writer.finish();
     }
     Ok(claimed.len())
 }

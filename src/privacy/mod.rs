@@ -48,15 +48,16 @@ fn now_ms() -> i64 {
 /// regard to case) and deletes its code rows and its stored emails not yet
 /// sent; returns the bookings erased.
 pub async fn erase(db: &DbPool, address: &Address) -> sqlx::Result<u64> {
-    let mut writer = db.durable_writer().await?;
-    let mut tx = writer.begin().await?;
-    store::lock(&mut tx).await?;
-    let erased = store::erase_address(&mut tx, &address.0, now_ms()).await?;
-    store::forget_codes_of(&mut tx, &address.0).await?;
-    crate::outbox::store::forget_recipient(&mut tx, &address.0).await?;
-    tx.commit().await?;
-    writer.finish();
-    Ok(erased)
+    db.durably(async |conn| {
+        let mut tx = conn.begin().await?;
+        store::lock(&mut tx).await?;
+        let erased = store::erase_address(&mut tx, &address.0, now_ms()).await?;
+        store::forget_codes_of(&mut tx, &address.0).await?;
+        crate::outbox::store::forget_recipient(&mut tx, &address.0).await?;
+        tx.commit().await?;
+        Ok(erased)
+    })
+    .await
 }
 
 /// One booking as `slotwise export` prints it.
@@ -119,13 +120,16 @@ pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
     let mut total = 0;
     loop {
         let started = Instant::now();
-        let mut writer = db.durable_writer().await?;
-        let mut tx = writer.begin().await?;
-        store::lock(&mut tx).await?;
-        let bookings = store::erase_ended_before(&mut tx, cutoff, now_ms(), BATCH).await?;
-        let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
-        tx.commit().await?;
-        writer.finish();
+        let (bookings, codes) = db
+            .durably(async |conn| {
+                let mut tx = conn.begin().await?;
+                store::lock(&mut tx).await?;
+                let bookings = store::erase_ended_before(&mut tx, cutoff, now_ms(), BATCH).await?;
+                let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((bookings, codes))
+            })
+            .await?;
         total += bookings;
         if bookings < BATCH as u64 && codes < BATCH as u64 {
             return Ok(total);

@@ -104,9 +104,7 @@ impl Bookings<'_> {
             None => {}
         }
         let email = self.cancelled_email(&booking)?;
-        let mut writer = self.db.durable_writer().await?;
-        let cancelled = cancel_on(&mut writer, &booking.reference, email.as_ref()).await?;
-        writer.finish();
+        let cancelled = self.db.durably(async |conn| cancel_on(conn, &booking.reference, email.as_ref()).await).await?;
         Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
     }
 
@@ -145,10 +143,7 @@ impl Bookings<'_> {
             ..NewBooking::of(booking)
         };
         let emails = self.moved_emails(booking, service, &times, token)?;
-        let mut writer = self.db.durable_writer().await?;
-        let moved = self.reschedule_on(&mut writer, booking, service, &times, &emails).await?;
-        writer.finish();
-        Ok(moved)
+        Ok(self.db.durably(async |conn| self.reschedule_on(conn, booking, service, &times, &emails).await).await?)
     }
 
     fn moved_emails(
