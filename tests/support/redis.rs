@@ -26,8 +26,8 @@ pub struct RedisSessions {
     pub app_url: String,
     /// The test's own key prefix.
     pub prefix: String,
-    /// The test's ACL user.
-    pub user: String,
+    /// The test's ACL user (none: the app connects as the test does).
+    pub user: Option<String>,
     /// `cached_database` rather than `redis`.
     pub cached: bool,
 }
@@ -45,7 +45,14 @@ impl RedisSessions {
             .expect("ACL SETUSER");
         let mut url = url::Url::parse(admin_url).expect("a redis:// URL");
         url.set_username(&user).and_then(|_| url.set_password(Some("test"))).expect("URL with credentials");
-        RedisSessions { admin_url: admin_url.to_string(), app_url: url.to_string(), prefix, user, cached }
+        RedisSessions { admin_url: admin_url.to_string(), app_url: url.to_string(), prefix, user: Some(user), cached }
+    }
+
+    /// A fresh prefix on the server at `url`, without a user of its own (for
+    /// a server that may lose its users, e.g. [`OwnRedis`] restarted).
+    pub fn plain(url: &str, cached: bool) -> RedisSessions {
+        let prefix = format!("slotwise:test:{:016x}:", rand::random::<u64>());
+        RedisSessions { admin_url: url.to_string(), app_url: url.to_string(), prefix, user: None, cached }
     }
 
     /// `[default.session]` for an app on this store.
@@ -93,9 +100,10 @@ impl RedisSessions {
     /// From now on the app may not run scripts: every session write fails,
     /// reads still work.
     pub async fn refuse_writes(&self) {
+        let user = self.user.as_deref().expect("an ACL user of the test's own");
         let mut conn = connect(&self.admin_url).await;
         redis::cmd("ACL")
-            .arg(&["SETUSER", &self.user, "-eval", "-evalsha"][..])
+            .arg(&["SETUSER", user, "-eval", "-evalsha"][..])
             .query_async::<()>(&mut conn)
             .await
             .expect("ACL SETUSER");
@@ -108,8 +116,9 @@ impl RedisSessions {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 this.clear().await;
+                let Some(user) = &this.user else { return Some(()) };
                 let mut conn = connect(&this.admin_url).await;
-                redis::cmd("ACL").arg(&["DELUSER", &this.user][..]).query_async::<()>(&mut conn).await.ok()
+                redis::cmd("ACL").arg(&["DELUSER", user][..]).query_async::<()>(&mut conn).await.ok()
             })
         });
         if done.join().ok().flatten().is_none() {
@@ -155,9 +164,14 @@ pub struct OwnRedis {
 }
 
 impl OwnRedis {
+    /// One on a free port, not started yet.
+    pub fn new() -> Option<OwnRedis> {
+        Some(OwnRedis { port: free_port().ok()?, server: None })
+    }
+
     /// Starts one, or `None` when there is no `redis-server` here.
     pub fn start() -> Option<OwnRedis> {
-        let mut own = OwnRedis { port: free_port().ok()?, server: None };
+        let mut own = OwnRedis::new()?;
         own.restart().then_some(own)
     }
 
