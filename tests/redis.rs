@@ -219,3 +219,27 @@ async fn cached_database_serves_while_redis_is_down_and_never_an_old_copy_after(
     let read = b.get("/probe/get/k").cookie(Cookie::new("slotwise_session", cookie)).dispatch().await;
     assert_eq!(read.into_string().await.as_deref(), Some("from the copy"));
 }
+
+#[rocket::async_test]
+async fn clear_sessions_leaves_what_is_not_a_session_alone() {
+    let test = "redis::clear_sessions_leaves_what_is_not_a_session_alone";
+    let Some(db) = Backend::redis(test, false).await else { return };
+    let app = TestApp::with_routes(&db, "", probes()).await;
+    let redis = app.redis.clone().unwrap();
+    app.visitor().get("/probe/set/k/v").await;
+    app.backdate_sessions().await;
+    let mut conn = support::redis::connect(&redis.admin_url).await;
+    let (string, hash) = (format!("{}not-a-hash", redis.prefix), format!("{}no-deadline", redis.prefix));
+    redis::cmd("SET").arg(&string).arg("x").query_async::<()>(&mut conn).await.unwrap();
+    redis::cmd("HSET").arg(&hash).arg("a").arg("1").query_async::<()>(&mut conn).await.unwrap();
+    let output = std::process::Command::new(support::SLOTWISE_BIN)
+        .current_dir(support::MANIFEST_DIR)
+        .arg("clear-sessions")
+        .envs(app.cli_env())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "removed 1 expired session");
+    let mut left = redis.hashes().await;
+    left.sort();
+    assert_eq!(left, ["no-deadline", "not-a-hash"]);
+}

@@ -79,15 +79,18 @@ redis.call('PEXPIREAT', KEYS[1], math.min(new, abs))
 return 1
 "#;
 
-/// `purge`: KEYS the hashes one `SCAN` step found; ARGV now. Deletes those
-/// past a stored deadline (or without one: not a session) and counts them.
+/// `purge`: KEYS the keys one `SCAN` step found; ARGV now. Deletes the
+/// sessions past a stored deadline and counts them; anything else under the
+/// prefix (not a hash, or a hash without a deadline) is left alone.
 const PURGE: &str = r#"
 local now, n = tonumber(ARGV[1]), 0
 for _, key in ipairs(KEYS) do
-  local exp = tonumber(redis.call('HGET', key, '\0exp'))
-  local abs = tonumber(redis.call('HGET', key, '\0abs'))
-  if not exp or exp <= now or (abs and abs <= now) then
-    n = n + redis.call('DEL', key)
+  if redis.call('TYPE', key).ok == 'hash' then
+    local exp = tonumber(redis.call('HGET', key, '\0exp'))
+    local abs = tonumber(redis.call('HGET', key, '\0abs'))
+    if exp and (exp <= now or (abs and abs <= now)) then
+      n = n + redis.call('DEL', key)
+    end
   end
 end
 return n
