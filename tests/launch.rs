@@ -50,6 +50,7 @@ const CASES: &[Case] = &[
         key: "session.redis_url",
         shows: "nope://cache.test",
     },
+    Case { env: &[("ROCKET_SESSION", "{redis_prefix=\"\"}")], key: "session.redis_prefix", shows: "is empty" },
 ];
 
 /// The good setup in `dir`: its own database and outbox, a free port, the

@@ -82,6 +82,11 @@ impl TryFrom<Raw> for SessionConfig {
                 format!("`{}`: use letters, digits, `_` or `-`", raw.cookie_name),
             ));
         }
+        if raw.redis_prefix.is_empty() {
+            // NOTE: the purge walks every key under the prefix; an empty one
+            // would be the whole Redis database.
+            return Err(ConfigError::new("session.redis_prefix", "is empty; e.g. \"slotwise:session:\""));
+        }
         Ok(SessionConfig {
             cookie_name: raw.cookie_name,
             idle_timeout_secs: ConfigError::non_zero("session.idle_timeout_secs", raw.idle_timeout_secs)?,
