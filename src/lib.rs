@@ -36,7 +36,7 @@ pub mod prefs;
 pub mod privacy;
 /// Keys derived from Rocket's `secret_key`.
 pub mod secrets;
-/// The database-backed session, its guard and CSRF.
+/// The server-side session (in the database, Redis, or both), its guard and CSRF.
 pub mod session;
 /// The shell of every page: headers, error pages, landing, health.
 pub mod web;

@@ -45,6 +45,12 @@ const CASES: &[Case] = &[
     Case { env: &[("ROCKET_MAIL", "{transport=\"smtp\",smtp_url=\"nope\"}")], key: "mail.smtp_url", shows: "nope" },
     Case { env: &[("ROCKET_SESSION", "{idle_timeout_secs=0}")], key: "session.idle_timeout_secs", shows: "0" },
     Case { env: &[("ROCKET_I18N", "{default_language=\"fr\"}")], key: "i18n.default_language", shows: "fr" },
+    Case {
+        env: &[("ROCKET_SESSION", "{store=\"redis\",redis_url=\"nope://cache.test\"}")],
+        key: "session.redis_url",
+        shows: "nope://cache.test",
+    },
+    Case { env: &[("ROCKET_SESSION", "{redis_prefix=\"\"}")], key: "session.redis_prefix", shows: "is empty" },
 ];
 
 /// The good setup in `dir`: its own database and outbox, a free port, the

@@ -87,10 +87,7 @@ async fn app(db: &Backend, config: &str) -> TestApp {
 }
 
 async fn stored_hashes(app: &TestApp) -> Vec<String> {
-    let db = app.db().await;
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(&db.pool).await.unwrap();
-    db.pool.close().await;
-    rows
+    app.session_hashes().await
 }
 
 async fn healthz_and_first_landing_store_nothing_and_set_no_cookie(db: Backend) {
@@ -102,7 +99,7 @@ async fn healthz_and_first_landing_store_nothing_and_set_no_cookie(db: Backend) 
         assert!(page.set_cookies().is_empty(), "{uri} set a cookie");
     }
     assert_eq!(visitor.get("/healthz").await.body, "ok");
-    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.session_count().await, 0);
 }
 
 async fn two_visitors_have_isolated_state(db: Backend) {
@@ -113,7 +110,7 @@ async fn two_visitors_have_isolated_state(db: Backend) {
     assert_eq!(alice.get("/probe/get/name").await.body, "alice");
     assert_eq!(bob.get("/probe/get/name").await.body, "bob");
     assert_eq!(app.visitor().get("/probe/get/name").await.status, Status::NotFound);
-    assert_eq!(app.count("sessions").await, 2);
+    assert_eq!(app.session_count().await, 2);
 }
 
 async fn cookie_has_the_required_flags_and_no_expiry(db: Backend) {
@@ -146,12 +143,10 @@ async fn database_stores_only_a_hash_of_the_id(db: Backend) {
     assert_eq!(hashes.len(), 1);
     assert_eq!(hashes[0].len(), 64);
     assert!(hashes[0].bytes().all(|b| b.is_ascii_hexdigit()));
-    // Neither the cookie nor the id inside it is anywhere in the table.
-    let db = app.db().await;
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT id_hash, data FROM sessions").fetch_all(&db.pool).await.unwrap();
-    db.pool.close().await;
-    assert!(rows.iter().all(|(h, d)| !h.contains(&cookie) && !d.contains(&cookie)));
+    // Neither the cookie nor the id inside it is anywhere in the store.
+    let rows = app.stored_sessions().await;
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|(h, d)| h == &hashes[0] && !d.contains(&cookie)));
     if app.on_sqlite() {
         let file = std::fs::read(app.db_url.trim_start_matches("sqlite://").split('?').next().unwrap()).unwrap();
         let file = String::from_utf8_lossy(&file);
@@ -198,8 +193,7 @@ async fn a_well_formed_id_the_server_never_issued_is_not_adopted(db: Backend) {
     let before = stored_hashes(&app).await;
     // Forget the row: the cookie is now a valid, correctly signed id the
     // server has no record of (as if issued elsewhere or forged with the key).
-    let db = app.db().await;
-    sqlx::query("DELETE FROM sessions").execute(&db.pool).await.unwrap();
+    app.forget_sessions().await;
     assert_eq!(visitor.get("/probe/get/k").await.status, Status::NotFound);
     visitor.get("/probe/set/k/again").await;
     let after = stored_hashes(&app).await;
@@ -222,7 +216,7 @@ async fn cycle_id_keeps_data_and_kills_the_old_id(db: Backend) {
     let replay = app.visitor();
     replay.set_cookie("slotwise_session", Some(&old));
     assert_eq!(replay.get("/probe/get/k").await.status, Status::NotFound, "old id still works");
-    assert_eq!(app.count("sessions").await, 1);
+    assert_eq!(app.session_count().await, 1);
 }
 
 async fn flush_empties_the_session_and_kills_the_old_id(db: Backend) {
@@ -232,7 +226,7 @@ async fn flush_empties_the_session_and_kills_the_old_id(db: Backend) {
     let old = visitor.session_cookie().unwrap();
     let page = visitor.get("/probe/flush").await;
     assert!(page.set_cookies().iter().any(|c| c.starts_with("slotwise_session=;") || c.contains("Max-Age=0")));
-    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.session_count().await, 0);
     let replay = app.visitor();
     replay.set_cookie("slotwise_session", Some(&old));
     assert_eq!(replay.get("/probe/get/k").await.status, Status::NotFound);
@@ -286,15 +280,14 @@ async fn unchanged_reads_do_not_write(db: Backend) {
     let app = app(&db, "").await;
     let visitor = app.visitor();
     visitor.get("/probe/set/k/v").await;
-    let db = app.db().await;
-    let version =
-        || async { sqlx::query_scalar::<_, i64>("SELECT version FROM sessions").fetch_one(&db.pool).await.unwrap() };
-    let v1 = version().await;
+    let v1 = app.session_version().await;
+    visitor.get("/probe/set/k/w").await;
+    assert_eq!(app.session_version().await, v1 + 1, "a change is a write");
     for _ in 0..5 {
         visitor.get("/probe/get/k").await;
-        visitor.get("/probe/set/k/v").await; // same value: no change
+        visitor.get("/probe/set/k/w").await; // same value: no change
     }
-    assert_eq!(version().await, v1);
+    assert_eq!(app.session_version().await, v1 + 1);
 }
 
 async fn concurrent_requests_changing_different_keys_all_persist(db: Backend) {
@@ -384,7 +377,7 @@ async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save(db: Backend) 
     };
     let (slow, flush) = rocket::tokio::join!(slow, flush);
     assert_eq!((slow.status, flush.status), (Status::Ok, Status::Ok));
-    assert_eq!(app.count("sessions").await, 0, "the flushed session came back");
+    assert_eq!(app.session_count().await, 0, "the flushed session came back");
 }
 
 async fn a_cycled_session_is_not_resurrected_under_the_old_id(db: Backend) {
@@ -400,7 +393,7 @@ async fn a_cycled_session_is_not_resurrected_under_the_old_id(db: Backend) {
         visitor.get("/probe/cycle").await
     };
     rocket::tokio::join!(slow, cycle);
-    assert_eq!(app.count("sessions").await, 1);
+    assert_eq!(app.session_count().await, 1);
     assert_eq!(stale.get("/probe/get/k").await.status, Status::NotFound);
 }
 
@@ -515,19 +508,7 @@ async fn a_session_that_cannot_be_saved_gets_the_translated_503_page(db: Backend
     let chosen = visitor.submit("/prefs", &landing, &[("lang", "de")]).await;
     assert_eq!(chosen.status, Status::SeeOther);
     // From now on the store refuses every session update.
-    let pool = app.db().await;
-    let refuse: &[&str] = if app.on_sqlite() {
-        &["CREATE TRIGGER refuse BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'read-only'); END"]
-    } else {
-        &[
-            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER refuse BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse()",
-        ]
-    };
-    for sql in refuse {
-        sqlx::query(sql).execute(&pool.pool).await.unwrap();
-    }
-    pool.pool.close().await;
+    app.refuse_session_writes().await;
 
     let page = visitor.get("/").await;
     let failed = visitor.submit("/prefs", &page, &[("theme", "dark")]).await;
@@ -591,26 +572,27 @@ async fn oversized_cookie_and_body_get_a_fast_4xx(db: Backend) {
 }
 
 async fn clear_sessions_command_reports_how_many_it_removed(db: Backend) {
-    let app = app(&db, "[default.session]\nidle_timeout_secs = 1").await;
+    let app = app(&db, "").await;
     for _ in 0..3 {
         app.visitor().get("/probe/set/k/v").await;
     }
-    rocket::tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Their deadlines pass (before anything removed them); a fourth is live.
+    app.backdate_sessions().await;
     let live = app.visitor();
-    let _ = live; // a fresh visitor writes nothing
+    live.get("/probe/set/k/live").await;
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_slotwise"))
         .arg("clear-sessions")
-        .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"{}\"}}}}", app.db_url))
-        .env("ROCKET_SECRET_KEY", support::SECRET)
+        .envs(app.cli_env())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout.trim(), "removed 3 expired sessions");
-    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.session_count().await, 1);
+    assert_eq!(live.get("/probe/get/k").await.body, "live");
 }
 
-on_both_backends!(
+on_all_stores!(
     healthz_and_first_landing_store_nothing_and_set_no_cookie,
     two_visitors_have_isolated_state,
     cookie_has_the_required_flags_and_no_expiry,

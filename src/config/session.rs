@@ -25,6 +25,8 @@ pub struct SessionConfig {
     pub store: StoreKind,
     /// The Redis server of the `redis` and `cached_database` stores.
     pub redis_url: String,
+    /// What the names of the sessions' Redis keys start with (our own key).
+    pub redis_prefix: String,
 }
 
 /// `session.store`: where sessions are kept, like Django's `SESSION_ENGINE`.
@@ -50,6 +52,7 @@ struct Raw {
     purge_interval_secs: u64,
     store: String,
     redis_url: String,
+    redis_prefix: String,
 }
 
 impl Default for Raw {
@@ -62,6 +65,7 @@ impl Default for Raw {
             purge_interval_secs: 300,
             store: "database".into(),
             redis_url: "redis://127.0.0.1:6379/0".into(),
+            redis_prefix: "slotwise:session:".into(),
         }
     }
 }
@@ -77,6 +81,11 @@ impl TryFrom<Raw> for SessionConfig {
                 "session.cookie_name",
                 format!("`{}`: use letters, digits, `_` or `-`", raw.cookie_name),
             ));
+        }
+        if raw.redis_prefix.is_empty() {
+            // NOTE: the purge walks every key under the prefix; an empty one
+            // would be the whole Redis database.
+            return Err(ConfigError::new("session.redis_prefix", "is empty; e.g. \"slotwise:session:\""));
         }
         Ok(SessionConfig {
             cookie_name: raw.cookie_name,
@@ -96,6 +105,7 @@ impl TryFrom<Raw> for SessionConfig {
                 }
             },
             redis_url: raw.redis_url,
+            redis_prefix: raw.redis_prefix,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The server-side session, Django's `request.session` for Rocket.
 //!
-//! Owns: the session cookie, the `sessions` table, the per-session CSRF token,
-//! expiry and purging. Must not know what other modules store in it: the
+//! Owns: the session cookie, the `sessions` table and the sessions' Redis
+//! keys, the per-session CSRF token, expiry and purging. Must not know what other modules store in it: the
 //! wizard, the preferences and the code step each keep their own keys.
 //!
 //! # Life cycle

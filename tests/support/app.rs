@@ -22,6 +22,8 @@ pub struct TestApp {
     pub outbox: PathBuf,
     /// The configuration the app was built from.
     pub figment: Figment,
+    /// Where sessions are, when in Redis (cleaned up when the test ends).
+    pub redis: Option<super::redis::RedisSessions>,
     /// The database to drop when the test ends (PostgreSQL only).
     drop_database: Option<(String, String)>,
     _dir: tempfile::TempDir,
@@ -65,7 +67,7 @@ pub fn figment(dir: &std::path::Path, db_url: &str, overrides: &str) -> (Figment
 /// URL and name to drop it with.
 pub async fn fresh_database(db: &Backend, dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match db {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), None),
+        Backend::Sqlite | Backend::Redis(_) => (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), None),
         Backend::Postgres(admin_url) => {
             let name = format!("slotwise_test_{:016x}", rand::random::<u64>());
             let admin = db::connect(admin_url, 1, 10).await.expect("PostgreSQL at SLOTWISE_TEST_POSTGRES_URL");
@@ -102,6 +104,9 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.drop_database.take() {
             drop_database(&admin_url, &name);
         }
+        if let Some(redis) = self.redis.take() {
+            redis.clean_up();
+        }
     }
 }
 
@@ -120,10 +125,20 @@ impl TestApp {
     pub async fn with_routes(db: &Backend, overrides: &str, routes: Vec<rocket::Route>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, drop_database) = fresh_database(db, dir.path()).await;
-        let (figment, outbox) = figment(dir.path(), &db_url, overrides);
+        let redis = match db {
+            Backend::Redis(redis) => Some(redis.clone()),
+            _ => None,
+        };
+        // The store's settings come first: a test's own `[default.session]`
+        // merges into them.
+        let overrides = match &redis {
+            Some(redis) => format!("{}\n---\n{overrides}", redis.config()),
+            None => overrides.to_string(),
+        };
+        let (figment, outbox) = figment(dir.path(), &db_url, &overrides);
         let rocket = slotwise::build(figment.clone()).mount("/probe", routes);
         let client = Client::untracked(rocket).await.expect("app launches");
-        TestApp { client, db_url, outbox, figment, drop_database, _dir: dir }
+        TestApp { client, db_url, outbox, figment, redis, drop_database, _dir: dir }
     }
 
     /// Whether this app runs on SQLite.

@@ -5,7 +5,10 @@
 //! - `mail`: emails read with `mail-parser` ([`Mail`], [`code_in`]);
 //! - `smtp`: the one SMTP sink ([`smtp::SmtpServer`]);
 //! - `process`: the `slotwise` binary on a free loopback port;
-//! - `skip`: a test that cannot run here says so ([`skip::skip`]).
+//! - `skip`: a test that cannot run here says so ([`skip::skip`]);
+//! - `redis`: a test's sessions in Redis ([`redis::RedisSessions`]) and a
+//!   `redis-server` of a test's own;
+//! - `sessions`: what the app's session store holds, whichever it is.
 //!
 //! `jar`, `mail`, `smtp`, `process` and `skip` stand alone: the benchmark driver
 //! (`examples/bench`) includes them with `#[path]`.
@@ -19,6 +22,8 @@ pub mod browser;
 pub mod jar;
 pub mod mail;
 pub mod process;
+pub mod redis;
+pub mod sessions;
 pub mod skip;
 pub mod smtp;
 pub mod visitor;
@@ -41,6 +46,9 @@ pub enum Backend {
     Sqlite,
     /// A fresh database created on the server at this admin URL.
     Postgres(String),
+    /// A fresh SQLite file, and sessions in Redis (`session.store = "redis"`
+    /// or `"cached_database"`) under a prefix of the test's own.
+    Redis(redis::RedisSessions),
 }
 
 /// The variable naming a PostgreSQL server for the tests (trust auth or a
@@ -57,6 +65,22 @@ impl Backend {
                 let enable =
                     "set it to a server where you may CREATE DATABASE, e.g. postgres://postgres@127.0.0.1:5432/test";
                 skip::skip(test, &format!("{POSTGRES_URL_VAR} is unset"), enable);
+                None
+            }
+        }
+    }
+}
+
+impl Backend {
+    /// SQLite plus sessions in Redis (`cached`: `cached_database`) when
+    /// `SLOTWISE_TEST_REDIS_URL` is set; otherwise `None` after reporting
+    /// `test` as skipped (a failure under `CI=true`).
+    pub async fn redis(test: &str, cached: bool) -> Option<Backend> {
+        match std::env::var(redis::REDIS_URL_VAR) {
+            Ok(url) if !url.is_empty() => Some(Backend::Redis(redis::RedisSessions::create(&url, cached).await)),
+            _ => {
+                let var = redis::REDIS_URL_VAR;
+                skip::skip(test, &format!("{var} is unset"), "set it to a Redis server, e.g. redis://127.0.0.1:6379");
                 None
             }
         }
@@ -82,6 +106,37 @@ macro_rules! on_both_backends {
                 #[rocket::async_test]
                 async fn $name() {
                     if let Some(db) = $crate::support::Backend::postgres(concat!(module_path!(), "::", stringify!($name))) {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// [`on_both_backends!`] plus, on SQLite, two session stores in Redis:
+/// `redis::name` (`session.store = "redis"`) and `cached_database::name`,
+/// each under a key prefix of its own (skipped, with a `SKIPPED:` line,
+/// when `SLOTWISE_TEST_REDIS_URL` is unset).
+#[macro_export]
+macro_rules! on_all_stores {
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!($($name),*);
+        mod redis {
+            $(
+                #[rocket::async_test]
+                async fn $name() {
+                    if let Some(db) = $crate::support::Backend::redis(concat!(module_path!(), "::", stringify!($name)), false).await {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+        mod cached_database {
+            $(
+                #[rocket::async_test]
+                async fn $name() {
+                    if let Some(db) = $crate::support::Backend::redis(concat!(module_path!(), "::", stringify!($name)), true).await {
                         super::$name(db).await
                     }
                 }

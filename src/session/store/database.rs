@@ -83,8 +83,8 @@ fn update_sql(backend: Backend, update: &Update<'_>) -> (String, Vec<Arg>) {
             format!("{data}::text")
         }
     };
-    // NOTE: the version counts writes (for operators and tests); no save
-    // reads it.
+    // NOTE: the version counts writes; no save here reads it, but
+    // `cached.rs` serves a Redis copy only at the row's current version.
     let mut assignments = vec!["version = version + 1".to_string()];
     if !update.changes.is_empty() {
         assignments.push(format!("data = {data}"));

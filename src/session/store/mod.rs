@@ -11,14 +11,18 @@
 //! - a cycled id ([`Update::new_key`]) stops working in the same step;
 //! - a session past its idle deadline (`expires_at`) is absent.
 
+mod cached;
 mod database;
+mod redis;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use cached::CachedDatabaseStore;
 pub use database::DatabaseStore;
+pub use redis::RedisStore;
 
 use crate::config::{ConfigError, SessionConfig, StoreKind};
 use crate::db::DbPool;
@@ -68,6 +72,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// Redis failed or did not answer in time.
+    #[error("redis: {0}")]
+    Redis(String),
 }
 
 /// Where sessions are kept.
@@ -119,11 +126,14 @@ pub(crate) fn parse_data(text: &str) -> Map<String, Value> {
 /// The store `session.store` names, ready for requests; a problem names the
 /// key.
 pub async fn open(config: &SessionConfig, db: &DbPool) -> Result<Sessions, ConfigError> {
+    let redis = || {
+        RedisStore::open(&config.redis_url, &config.redis_prefix)
+            .map_err(|e| ConfigError::new("session.redis_url", format!("`{}`: {e}", config.redis_url)))
+    };
     let store: Arc<dyn SessionStore> = match config.store {
         StoreKind::Database => Arc::new(DatabaseStore::new(db.clone())),
-        StoreKind::Redis | StoreKind::CachedDatabase => {
-            return Err(ConfigError::new("session.store", "the Redis stores are not built yet"));
-        }
+        StoreKind::Redis => Arc::new(redis()?),
+        StoreKind::CachedDatabase => Arc::new(CachedDatabaseStore::new(db.clone(), redis()?)),
     };
     Ok(Sessions(store))
 }

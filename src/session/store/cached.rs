@@ -1,0 +1,215 @@
+//! `session.store = "cached_database"`, Django's `cached_db`: the database
+//! is the source of truth (every write goes through [`DatabaseStore`]), and
+//! Redis holds a copy of each session that reads use when it is current.
+//!
+//! # Why a copy in Redis is never stale
+//! A copy carries the database row's `version` (`\0ver`), which every update
+//! of the row increments in the same statement; ids are never reused, so a
+//! (key, version) pair names exactly one content. A read asks Redis for the
+//! copy and, at the same time, the database for the row's `version` and
+//! deadlines only (a primary-key lookup of three integers, no data): the copy
+//! is served only when its version is the row's. Anything else — no copy, an
+//! older one, Redis down — reads the row in full and refills Redis.
+//!
+//! NOTE: so no instance has to remember anything. Instance A writes the
+//! database while Redis is down (or unreachable from A alone) and its Redis
+//! write fails; when Redis answers again with an old copy, instance B sees
+//! that copy's version behind the row's and reads the database. The price is
+//! that a read still costs one small database statement; what the copy saves
+//! is moving and parsing the data. Redis failures are logged and skipped for
+//! [`BACKOFF_MS`], so while Redis is down sessions are served from the
+//! database at its own speed, and `/healthz` stays `200` (it checks the
+//! database, the store's source of truth).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use redis::Script;
+use serde_json::Map;
+
+use super::redis::{record, RedisStore, VER};
+use super::{parse_data, DatabaseStore, New, Record, SessionStore, StoreError, Update};
+use crate::db::{DbPool, Lane};
+use crate::session::now_ms;
+
+/// How long a Redis call of this store may take: the database answers anyway.
+const REDIS_WITHIN: Duration = Duration::from_millis(250);
+/// After a Redis failure, Redis is left alone this long (ms).
+const BACKOFF_MS: i64 = 1000;
+
+/// `refill`: KEYS[1] the copy; ARGV version, absolute deadline, then
+/// field/value pairs. Replaces the copy unless it holds the same or a later
+/// version (a slower refill never puts an older copy back); the copy lives
+/// until the absolute deadline (idle deadlines are the database's).
+const REFILL: &str = r#"
+local ver = tonumber(redis.call('HGET', KEYS[1], '\0ver'))
+if ver and ver >= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '\0ver', ARGV[1], '\0exp', ARGV[2], '\0abs', ARGV[2], unpack(ARGV, 3))
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+"#;
+
+/// Sessions in the database, with copies in Redis.
+pub struct CachedDatabaseStore {
+    db: DbPool,
+    database: DatabaseStore,
+    redis: RedisStore,
+    refill: Script,
+    /// Unix ms before which Redis is not asked (after a failure).
+    redis_pause_until: AtomicI64,
+}
+
+/// The row's version and deadlines.
+#[derive(sqlx::FromRow)]
+struct Head {
+    version: i64,
+    expires_at: i64,
+    absolute_expires_at: i64,
+}
+
+/// The whole row.
+#[derive(sqlx::FromRow)]
+struct Row {
+    data: String,
+    version: i64,
+    expires_at: i64,
+    absolute_expires_at: i64,
+}
+
+impl CachedDatabaseStore {
+    /// The store on `db`, with copies in `redis`.
+    pub fn new(db: DbPool, redis: RedisStore) -> CachedDatabaseStore {
+        let database = DatabaseStore::new(db.clone());
+        CachedDatabaseStore { db, database, redis, refill: Script::new(REFILL), redis_pause_until: AtomicI64::new(0) }
+    }
+
+    /// Runs a Redis call unless Redis failed less than [`BACKOFF_MS`] ago;
+    /// `None` when skipped or failed (logged).
+    async fn try_redis<T>(&self, call: impl std::future::Future<Output = Result<T, StoreError>>) -> Option<T> {
+        if now_ms() < self.redis_pause_until.load(Ordering::Relaxed) {
+            return None;
+        }
+        match call.await {
+            Ok(value) => Some(value),
+            Err(e) => {
+                rocket::warn!("session copy in Redis skipped: {e}");
+                self.redis_pause_until.store(now_ms() + BACKOFF_MS, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<Head>, StoreError> {
+        let query = sqlx::query_as("SELECT version, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1")
+            .bind(key);
+        Ok(self.db.on(Lane::Read).fetch_optional(query).await?)
+    }
+
+    async fn row(&self, key: &str) -> Result<Option<Row>, StoreError> {
+        let query =
+            sqlx::query_as("SELECT data, version, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1")
+                .bind(key);
+        Ok(self.db.on(Lane::Read).fetch_optional(query).await?)
+    }
+
+    /// Copies the row stored under `key` to Redis; returns it.
+    async fn refill_from_row(&self, key: &str) -> Result<Option<Row>, StoreError> {
+        let Some(row) = self.row(key).await? else { return Ok(None) };
+        let data = parse_data(&row.data);
+        self.copy(key, row.version, row.absolute_expires_at, &data).await;
+        Ok(Some(row))
+    }
+
+    /// Writes the copy of version `version` (best effort).
+    async fn copy(&self, key: &str, version: i64, absolute: i64, data: &Map<String, serde_json::Value>) {
+        let mut invocation = self.refill.key(self.redis.name(key));
+        invocation.arg(version).arg(absolute);
+        for (field, value) in data {
+            invocation.arg(field).arg(value.to_string());
+        }
+        let call = self
+            .redis
+            .run_within(REDIS_WITHIN, |mut conn| async move { invocation.invoke_async::<i64>(&mut conn).await });
+        self.try_redis(call).await;
+    }
+
+    /// Deletes the copy under `key` (best effort: a copy left behind is
+    /// never served, its version being behind or its row gone).
+    async fn drop_copy(&self, key: &str) {
+        let name = self.redis.name(key);
+        let call = self.redis.run_within(REDIS_WITHIN, |mut conn| async move {
+            redis::cmd("DEL").arg(name).query_async::<i64>(&mut conn).await
+        });
+        self.try_redis(call).await;
+    }
+}
+
+#[rocket::async_trait]
+impl SessionStore for CachedDatabaseStore {
+    /// The copy (`HGETALL`) and the row's head, at once; the copy when its
+    /// version is the row's, else the row (and a refill).
+    async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
+        let (copy, head) = tokio::join!(self.try_redis(self.redis.fields(key, REDIS_WITHIN)), self.head(key));
+        let Some(head) = head?.filter(|h| h.expires_at > now) else { return Ok(None) };
+        let copied = copy.filter(|fields| fields.get(VER).and_then(|v| v.parse::<i64>().ok()) == Some(head.version));
+        if let Some(copy) = copied.and_then(|fields| record(fields, now)) {
+            return Ok(Some(Record {
+                data: copy.data,
+                expires_at: head.expires_at,
+                absolute_expires_at: head.absolute_expires_at,
+            }));
+        }
+        let row = self.refill_from_row(key).await?.filter(|r| r.expires_at > now);
+        Ok(row.map(|r| Record {
+            data: parse_data(&r.data),
+            expires_at: r.expires_at,
+            absolute_expires_at: r.absolute_expires_at,
+        }))
+    }
+
+    /// The row (version 1), then its copy.
+    async fn create(&self, new: New<'_>) -> Result<(), StoreError> {
+        let (key, data, absolute) = (new.key, new.data, new.absolute_expires_at);
+        self.database.create(new).await?;
+        self.copy(key, 1, absolute, data).await;
+        Ok(())
+    }
+
+    /// The row's update, then a fresh copy of the row as it now is.
+    async fn update(&self, update: Update<'_>) -> Result<bool, StoreError> {
+        let (key, new_key) = (update.key, update.new_key);
+        if !self.database.update(update).await? {
+            return Ok(false);
+        }
+        if let Some(new_key) = new_key {
+            self.drop_copy(key).await;
+            self.refill_from_row(new_key).await?;
+        } else {
+            self.refill_from_row(key).await?;
+        }
+        Ok(true)
+    }
+
+    /// The row only: copies do not hold the idle deadline.
+    async fn touch(&self, key: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        self.database.touch(key, expires_at, now).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.database.delete(key).await?;
+        self.drop_copy(key).await;
+        Ok(())
+    }
+
+    /// The database's purge; copies expire in Redis at their absolute
+    /// deadline, and a copy without its row is never served.
+    async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+        self.database.purge(now).await
+    }
+
+    /// The database: sessions are served while Redis is down.
+    async fn check(&self) -> Result<(), StoreError> {
+        self.database.check().await
+    }
+}
