@@ -182,14 +182,15 @@ fn bench(
         if options.store != "database" {
             empty_redis(&options.redis_url)?;
         }
+        // NOTE: the default store is left unsaid, so that BENCH_SERVER_DIR
+        // can run a build older than `session.store`.
         let env = |port| {
             let mut env = environment(&url, port, sink.port());
-            let session = env.iter_mut().find(|(k, _)| k == "ROCKET_SESSION").expect("set by environment()");
-            session.1 = session.1.replacen(
-                '{',
-                &format!("{{store=\"{}\",redis_url=\"{}\",", options.store, options.redis_url),
-                1,
-            );
+            if options.store != "database" {
+                let session = env.iter_mut().find(|(k, _)| k == "ROCKET_SESSION").expect("set by environment()");
+                let store = format!("{{store=\"{}\",redis_url=\"{}\",", options.store, options.redis_url);
+                session.1 = session.1.replacen('{', &store, 1);
+            }
             env
         };
         let server = Server::start(bin, repo, env, dir.path().join(format!("{name}.log")))?;
