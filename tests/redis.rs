@@ -198,13 +198,19 @@ async fn cached_database_serves_while_redis_is_down_and_never_an_old_copy_after(
     assert_eq!(visitor.get("/probe/set/k/v2").await.status, Status::Ok);
     assert_eq!(visitor.get("/probe/get/k").await.body, "v2");
     assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
-    assert_eq!(visitor.get("/healthz").await.status, Status::Ok, "the database answers");
+    let health = visitor.get("/healthz").await.status;
+    assert_eq!(health, Status::ServiceUnavailable, "an unreachable Redis shows in /healthz");
 
     // Redis returns holding the old copy (as after a partition, or a
     // restart from a snapshot); instance B must not serve it.
     assert!(own.restart(), "redis-server restarts");
     for (field, value) in &old_copy {
         redis.set_field(&hash, field, value).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while visitor.get("/healthz").await.status != Status::Ok {
+        assert!(Instant::now() < deadline, "/healthz still not 200 10 s after Redis returned");
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let b = Client::untracked(slotwise::build(a.figment.clone()).mount("/probe", probes())).await.unwrap();
     let cookie = support::dec(&visitor.session_cookie().unwrap());

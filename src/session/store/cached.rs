@@ -18,8 +18,8 @@
 //! that a read still costs one small database statement; what the copy saves
 //! is moving and parsing the data. Redis failures are logged and skipped for
 //! [`BACKOFF_MS`], so while Redis is down sessions are served from the
-//! database at its own speed, and `/healthz` stays `200` (it checks the
-//! database, the store's source of truth).
+//! database at its own speed, while `/healthz` answers `503` (see
+//! [`CachedDatabaseStore::check`]).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -209,7 +209,13 @@ impl SessionStore for CachedDatabaseStore {
     }
 
     /// The database: sessions are served while Redis is down.
+    /// The database, then Redis.
+    ///
+    /// NOTE: an unreachable Redis makes `/healthz` answer `503` on this store
+    /// too (SPEC §3), although sessions are still served from the database
+    /// meanwhile: the operator learns that the copies are off.
     async fn check(&self) -> Result<(), StoreError> {
-        self.database.check().await
+        self.database.check().await?;
+        self.redis.check().await
     }
 }
