@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rocket::http::Status;
 use support::process::run;
-use support::{code_in, field_value, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
+use support::{code_in, offered_slot, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
 
 /// Metrics open to [`TOKEN`] (on top of [`ALWAYS_OPEN`]).
 const CONFIG: &str = r#"
@@ -51,7 +51,7 @@ async fn choose_service(v: &Visitor<'_>) {
 
 async fn choose_slot(v: &Visitor<'_>) {
     let page = v.get("/book/slot").await;
-    let slot = field_value(&page.body, "slot").expect("a slot is offered");
+    let slot = offered_slot(&page.body).expect("a slot is offered");
     assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
 }
 

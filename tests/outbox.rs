@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{code_in, field_value, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
+use support::{code_in, field_value, offered_slot, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
 
 /// Open every day, all day; codes without cooldown; SMTP to `smtp`, retried
 /// after a second.
@@ -36,7 +36,7 @@ async fn until_confirm(v: &Visitor<'_>, smtp: &SmtpServer, email: &str) {
     let page = v.get("/book/service").await;
     v.submit("/book/service", &page, &[("service", "consultation")]).await;
     let page = v.get("/book/slot").await;
-    let slot = field_value(&page.body, "slot").expect("a slot");
+    let slot = offered_slot(&page.body).expect("a slot");
     v.submit("/book/slot", &page, &[("slot", &slot)]).await;
     let page = v.get("/book/details").await;
     assert_eq!(v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await.location(), "/book/verify");
@@ -195,7 +195,7 @@ async fn a_code_send_cut_short_does_not_lock_the_visitor_out(db: Backend) {
     let page = v.get("/book/service").await;
     v.submit("/book/service", &page, &[("service", "consultation")]).await;
     let page = v.get("/book/slot").await;
-    let slot = field_value(&page.body, "slot").expect("a slot");
+    let slot = offered_slot(&page.body).expect("a slot");
     v.submit("/book/slot", &page, &[("slot", &slot)]).await;
     let page = v.get("/book/details").await;
     let sent = v.submit("/book/details", &page, &[("name", "Fay"), ("email", "fay@example.test")]).await;
@@ -331,7 +331,7 @@ fn an_email_due_when_the_app_is_killed_is_delivered_after_the_restart() {
     let mut first = process(&db_url, &smtp, dir.path().join("first.log"));
     let v = Browser::new(first.base());
     assert_eq!(v.submit("/book/service", &[("service", "consultation")]), 303);
-    let slot = field_value(&v.get("/book/slot").1, "slot").expect("a slot");
+    let slot = offered_slot(&v.get("/book/slot").1).expect("a slot");
     assert_eq!(v.submit("/book/slot", &[("slot", &slot)]), 303);
     assert_eq!(v.submit("/book/details", &[("name", "Kim"), ("email", "kim@example.test")]), 303);
     let code_mail = smtp.take_to("kim@example.test", Duration::from_secs(10)).expect("the code");

@@ -6,7 +6,7 @@
 mod support;
 
 use rocket::http::Status;
-use support::{code_in, field_value, Backend, Page, TestApp, Visitor};
+use support::{code_in, offered_slot, Backend, Page, TestApp, Visitor};
 
 use support::ALWAYS_OPEN;
 
@@ -21,7 +21,7 @@ async fn choose_service(v: &Visitor<'_>) -> Page {
 
 async fn choose_first_slot(v: &Visitor<'_>) {
     let page = v.get("/book/slot").await;
-    let slot = field_value(&page.body, "slot").expect("a slot is offered");
+    let slot = offered_slot(&page.body).expect("a slot is offered");
     assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
 }
 

@@ -61,6 +61,12 @@ mod probe {
         format!("{}={}", session.keys().join(","), values.join(","))
     }
 
+    /// What templates see as `page.session`.
+    #[get("/public")]
+    pub fn public(session: Session<'_>) -> String {
+        serde_json::to_string(&session.public()).unwrap()
+    }
+
     /// Two guards in one request share one load.
     #[get("/twice")]
     pub fn twice(a: Session<'_>, b: Session<'_>) -> String {
@@ -78,7 +84,8 @@ fn probes() -> Vec<rocket::Route> {
         probe::cycle,
         probe::twice,
         probe::expiry,
-        probe::keys
+        probe::keys,
+        probe::public
     ]
 }
 
@@ -364,6 +371,7 @@ async fn keys_and_items_list_the_public_entries(db: Backend) {
     visitor.get("/probe/expiry/600").await;
     // The CSRF token and the expiry are the session's own (`_`) keys.
     assert_eq!(visitor.get("/probe/keys").await.body, "a,b=1,2");
+    assert_eq!(visitor.get("/probe/public").await.body, r#"{"a":"1","b":"2"}"#);
 }
 
 async fn a_flushed_session_is_not_resurrected_by_a_concurrent_save(db: Backend) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{code_in, field_value, form, Backend, Mail, Page, TestApp, Visitor};
+use support::{code_in, form, offered_slot, Backend, Mail, Page, TestApp, Visitor};
 
 use support::ALWAYS_OPEN;
 
@@ -28,7 +28,7 @@ async fn choose_service(v: &Visitor<'_>, service: &str) -> Page {
 async fn choose_first_slot(v: &Visitor<'_>) -> String {
     let page = v.get("/book/slot").await;
     assert_eq!(page.status, Status::Ok);
-    let slot = field_value(&page.body, "slot").expect("a slot is offered");
+    let slot = offered_slot(&page.body).expect("a slot is offered");
     let done = v.submit("/book/slot", &page, &[("slot", &slot)]).await;
     assert_eq!(done.status, Status::SeeOther, "{}", done.body);
     assert_eq!(done.location(), "/book/details");

@@ -134,6 +134,12 @@ impl<'r> Session<'r> {
         inner.data.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
+    /// The public entries as a serializable view, for template contexts:
+    /// serialized straight from the session, without a copy.
+    pub fn public(self) -> PublicEntries<'r> {
+        PublicEntries(self)
+    }
+
     /// Stores `value` under `key`; creates the session (and its cookie) on
     /// first use. Writing the value already stored changes nothing.
     ///
@@ -260,6 +266,17 @@ impl<'r> Session<'r> {
             .secure(self.config.secure)
             .expires(None::<rocket::time::OffsetDateTime>);
         self.cookies.add_private(cookie);
+    }
+}
+
+/// See [`Session::public`]: serializes as a map of the public entries.
+#[derive(Clone, Copy)]
+pub struct PublicEntries<'r>(Session<'r>);
+
+impl Serialize for PublicEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let inner = self.0.lock();
+        serializer.collect_map(inner.data.iter().filter(|(k, _)| !k.starts_with('_')))
     }
 }
 

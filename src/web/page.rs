@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
 use crate::secrets::Secrets;
-use crate::session::{AnonToken, Session};
+use crate::session::{AnonToken, PublicEntries, Session};
 
 /// The visitor's colour theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -77,7 +77,7 @@ pub struct PageView<'a> {
     /// The session's public entries (keys not starting with `_`), like
     /// Django's `request.session` in templates: `page.session.theme`,
     /// `page.session.step`, or `{% for key, value in page.session %}`.
-    session: serde_json::Map<String, serde_json::Value>,
+    session: PublicEntries<'a>,
 }
 
 impl<'r> Page<'r> {
@@ -90,7 +90,7 @@ impl<'r> Page<'r> {
             path: &self.path,
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
-            session: self.session.items(),
+            session: self.session.public(),
         }
     }
 

@@ -68,6 +68,20 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_string())
 }
 
+/// A slot the slot page offers: the second, not the earliest (when there is
+/// a second). The earliest may start between the page and its POST when a
+/// test runs across a slot boundary (`min_notice_minutes = 0`), and then
+/// rightly answers `422`.
+pub fn offered_slot(html: &str) -> Option<String> {
+    let needle = "name=\"slot\" value=\"";
+    let mut values = html.match_indices(needle).filter_map(|(at, _)| {
+        let rest = &html[at + needle.len()..];
+        Some(rest[..rest.find('"')?].to_string())
+    });
+    let first = values.next()?;
+    Some(values.next().unwrap_or(first))
+}
+
 /// Percent-encodes a form value.
 pub fn enc(value: &str) -> String {
     let mut out = String::new();
