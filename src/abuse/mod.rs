@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, Connection};
 pub use client::{client_address, Client};
 
 use crate::config::{AbuseConfig, Settings};
-use crate::db::{Db, DbPool};
+use crate::db::{self, Db, DbPool};
 use crate::secrets::sha256_hex;
 use crate::session::now_ms;
 
@@ -148,21 +148,16 @@ impl<'r> FromRequest<'r> for Limits<'r> {
 /// on the writer, pausing as long as each batch took.
 async fn purge(db: &DbPool) -> sqlx::Result<u64> {
     let before = now_ms() - DAY_MS;
-    let mut total = 0;
-    loop {
-        let started = std::time::Instant::now();
+    db::paced(|| async move {
         let (events, keys) = db
             .durably(async |conn| {
                 let events = store::purge_events(&mut *conn, before, PURGE_BATCH).await?;
                 Ok::<_, sqlx::Error>((events, store::purge_keys(conn, before, PURGE_BATCH).await?))
             })
             .await?;
-        total += events;
-        if events < PURGE_BATCH as u64 && keys < PURGE_BATCH as u64 {
-            return Ok(total);
-        }
-        tokio::time::sleep(started.elapsed().max(Duration::from_millis(2))).await;
-    }
+        Ok((events, events == PURGE_BATCH as u64 || keys == PURGE_BATCH as u64))
+    })
+    .await
 }
 
 /// Purges old counter rows every `session.purge_interval_secs` while the

@@ -7,9 +7,11 @@
 //! SQLite pragmas — lives here and nowhere else.
 
 mod backend;
+mod checkpoint;
 mod in_flight;
 mod lease;
 mod migrations;
+mod paced;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,16 +27,13 @@ use sqlx::AnyPool;
 use sqlx::{Any, Executor};
 
 pub use backend::Backend;
+pub use paced::paced;
 
 use crate::config::{self, redact_url, ConfigError};
+use checkpoint::spawn_checkpointer;
 use in_flight::InFlight;
 use lease::Lanes;
 pub use lease::{Lane, Lease, OnLease};
-
-/// How often the running app checkpoints the SQLite write-ahead log.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// Pages in the SQLite log beyond which a checkpoint also starts it over.
-const RESTART_FRAMES: i64 = 4096;
 
 /// The pool behind [`Db`]: an `AnyPool` and the backend it talks to.
 /// Clones share the pool and the leased connections.
@@ -240,49 +239,6 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
     let pool = options.connect(url).await?;
     let lanes = Arc::new(Lanes::new(max_connections as usize, backend));
     Ok(DbPool { pool, backend, lanes, in_flight: Arc::default() })
-}
-
-/// Checkpoints the SQLite log every [`CHECKPOINT_EVERY`] until the pool
-/// closes.
-///
-/// NOTE: a `PASSIVE` checkpoint never waits for (nor blocks) readers or
-/// writers, but the log only starts over once no reader uses it — and under
-/// steady reads some reader always does: during a large purge the log grew
-/// by gigabytes and every read slowed down searching it. So when the log
-/// holds more than [`RESTART_FRAMES`] pages, a `RESTART` checkpoint on the
-/// writer waits (briefly: reads are short) until readers have left it, and
-/// the next write starts it over.
-fn spawn_checkpointer(db: DbPool) {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(CHECKPOINT_EVERY).await;
-            if db.pool.is_closed() {
-                return;
-            }
-            if let Err(e) = checkpoint(&db).await {
-                if db.pool.is_closed() {
-                    return;
-                }
-                rocket::warn!("checkpointing the SQLite log failed: {e}");
-            }
-        }
-    });
-}
-
-async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
-    /// `PRAGMA wal_checkpoint`'s answer (-1s when not in WAL mode).
-    #[derive(sqlx::FromRow)]
-    struct Checkpoint {
-        /// Pages in the log.
-        log: i64,
-    }
-    let done: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool).await?;
-    if done.log > RESTART_FRAMES {
-        let mut conn = db.write_lease().await?;
-        sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await?;
-        conn.finish();
-    }
-    Ok(())
 }
 
 /// Applies the embedded migrations of the pool's backend.

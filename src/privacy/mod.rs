@@ -11,7 +11,7 @@
 
 mod store;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rocket::fairing::AdHoc;
@@ -19,7 +19,7 @@ use serde::Serialize;
 use sqlx::Connection;
 
 use crate::config::Settings;
-use crate::db::{Db, DbPool};
+use crate::db::{self, Db, DbPool};
 
 /// Rows one retention batch touches: the writer is never held for long.
 const BATCH: i64 = 200;
@@ -117,9 +117,7 @@ pub async fn export(db: &DbPool, settings: &Settings, address: &Address) -> sqlx
 /// takes more than half of the writer from visitors.
 pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
     let cutoff = now_ms() - i64::from(retention_days) * DAY_MS;
-    let mut total = 0;
-    loop {
-        let started = Instant::now();
+    db::paced(|| async move {
         let (bookings, codes) = db
             .durably(async |conn| {
                 let mut tx = conn.begin().await?;
@@ -130,12 +128,9 @@ pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
                 Ok::<_, sqlx::Error>((bookings, codes))
             })
             .await?;
-        total += bookings;
-        if bookings < BATCH as u64 && codes < BATCH as u64 {
-            return Ok(total);
-        }
-        tokio::time::sleep(started.elapsed().max(Duration::from_millis(2))).await;
-    }
+        Ok((bookings, bookings == BATCH as u64 || codes == BATCH as u64))
+    })
+    .await
 }
 
 /// With `booking.retention_days` > 0, runs [`retain`] at launch and then

@@ -13,7 +13,8 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
@@ -278,23 +279,20 @@ impl SessionStore for RedisStore {
     /// sampling; this walks the prefix with `SCAN … COUNT 500` and deletes, one
     /// script per step, the hashes already past a stored deadline.
     ///
-    /// NOTE: like the database's purge, it pauses after each step as long as
-    /// the step took, so a big keyspace never takes more than half of Redis
-    /// away from requests. Safe on several instances at once: each deletion
+    /// NOTE: paced like the database's purge ([`crate::db::paced`]), so a
+    /// big keyspace never takes more than half of Redis away from requests. Safe on several instances at once: each deletion
     /// re-checks the deadline inside the script.
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
         let pattern = match_pattern(&self.prefix);
-        let (mut cursor, mut total) = (0, 0);
-        loop {
-            let started = Instant::now();
-            let (next, gone) = self.purge_step(cursor, &pattern, now).await?;
-            total += gone;
-            if next == 0 {
-                return Ok(total);
-            }
-            cursor = next;
-            tokio::time::sleep(started.elapsed().max(Duration::from_millis(1))).await;
-        }
+        // The SCAN cursor, carried from one step to the next.
+        let cursor = AtomicU64::new(0);
+        let (pattern, cursor) = (&pattern, &cursor);
+        crate::db::paced(|| async move {
+            let (next, gone) = self.purge_step(cursor.load(Ordering::Relaxed), pattern, now).await?;
+            cursor.store(next, Ordering::Relaxed);
+            Ok((gone, next != 0))
+        })
+        .await
     }
 
     /// One `PING`.
