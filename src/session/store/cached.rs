@@ -27,6 +27,7 @@ use std::time::Duration;
 use redis::Script;
 use serde_json::Map;
 
+use super::database::Stored;
 use super::redis::{record, RedisStore, VER};
 use super::{parse_data, DatabaseStore, New, Record, SessionStore, StoreError, Update};
 use crate::db::{DbPool, Lane};
@@ -68,15 +69,6 @@ struct Head {
     absolute_expires_at: i64,
 }
 
-/// The whole row.
-#[derive(sqlx::FromRow)]
-struct Row {
-    data: String,
-    version: i64,
-    expires_at: i64,
-    absolute_expires_at: i64,
-}
-
 impl CachedDatabaseStore {
     /// The store on `db`, with copies in `redis`.
     pub fn new(db: DbPool, redis: RedisStore) -> CachedDatabaseStore {
@@ -106,19 +98,9 @@ impl CachedDatabaseStore {
         Ok(self.db.on(Lane::Read).fetch_optional(query).await?)
     }
 
-    async fn row(&self, key: &str) -> Result<Option<Row>, StoreError> {
-        let query =
-            sqlx::query_as("SELECT data, version, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1")
-                .bind(key);
-        Ok(self.db.on(Lane::Read).fetch_optional(query).await?)
-    }
-
-    /// Copies the row stored under `key` to Redis; returns it.
-    async fn refill_from_row(&self, key: &str) -> Result<Option<Row>, StoreError> {
-        let Some(row) = self.row(key).await? else { return Ok(None) };
-        let data = parse_data(&row.data);
-        self.copy(key, row.version, row.absolute_expires_at, &data).await;
-        Ok(Some(row))
+    /// Copies `row`, stored under `key`, to Redis.
+    async fn copy_row(&self, key: &str, row: &Stored) {
+        self.copy(key, row.version, row.absolute_expires_at, &parse_data(&row.data)).await;
     }
 
     /// Writes the copy of version `version` (best effort).
@@ -160,8 +142,9 @@ impl SessionStore for CachedDatabaseStore {
                 absolute_expires_at: head.absolute_expires_at,
             }));
         }
-        let row = self.refill_from_row(key).await?.filter(|r| r.expires_at > now);
-        Ok(row.map(|r| Record {
+        let Some(row) = self.database.stored(key).await? else { return Ok(None) };
+        self.copy_row(key, &row).await;
+        Ok(Some(row).filter(|r| r.expires_at > now).map(|r| Record {
             data: parse_data(&r.data),
             expires_at: r.expires_at,
             absolute_expires_at: r.absolute_expires_at,
@@ -176,17 +159,15 @@ impl SessionStore for CachedDatabaseStore {
         Ok(())
     }
 
-    /// The row's update, then a fresh copy of the row as it now is.
+    /// The row's update, which returns the row as it now is, then its copy.
     async fn update(&self, update: Update<'_>) -> Result<bool, StoreError> {
         let (key, new_key) = (update.key, update.new_key);
-        if !self.database.update(update).await? {
-            return Ok(false);
-        }
+        let Some(row) = self.database.update_returning(update).await? else { return Ok(false) };
         if let Some(new_key) = new_key {
             self.drop_copy(key).await;
-            self.refill_from_row(new_key).await?;
+            self.copy_row(new_key, &row).await;
         } else {
-            self.refill_from_row(key).await?;
+            self.copy_row(key, &row).await;
         }
         Ok(true)
     }
@@ -208,14 +189,12 @@ impl SessionStore for CachedDatabaseStore {
         self.database.purge(now).await
     }
 
-    /// The database: sessions are served while Redis is down.
-    /// The database, then Redis.
+    /// Redis (the database is `/healthz`'s own query).
     ///
     /// NOTE: an unreachable Redis makes `/healthz` answer `503` on this store
     /// too (SPEC §3), although sessions are still served from the database
     /// meanwhile: the operator learns that the copies are off.
     async fn check(&self) -> Result<(), StoreError> {
-        self.database.check().await?;
         self.redis.check().await
     }
 }

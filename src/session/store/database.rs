@@ -9,12 +9,10 @@
 //! retry, and `WHERE id_hash = …` finds nothing for a session that was
 //! flushed or cycled meanwhile.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use super::{parse_data, New, Record, SessionStore, StoreError, Update};
-use crate::db::{Backend, DbPool, Lane};
+use crate::db::{self, Backend, DbPool, Lane};
 
 /// Rows deleted per purge statement: small enough never to hold the write
 /// lock for long.
@@ -25,18 +23,70 @@ pub struct DatabaseStore {
     db: DbPool,
 }
 
+/// A stored row, expired or not.
+#[derive(sqlx::FromRow)]
+pub(super) struct Stored {
+    /// The JSON object of values.
+    pub data: String,
+    /// Writes so far.
+    pub version: i64,
+    /// Unix ms: the idle deadline.
+    pub expires_at: i64,
+    /// Unix ms: the absolute deadline.
+    pub absolute_expires_at: i64,
+}
+
+/// [`Stored`]'s columns.
+const STORED: &str = "data, version, expires_at, absolute_expires_at";
+
+/// What an update returns when only its success matters.
+#[derive(sqlx::FromRow)]
+struct Version {
+    #[allow(dead_code)]
+    version: i64,
+}
+
 impl DatabaseStore {
     /// The store on `db`.
     pub fn new(db: DbPool) -> DatabaseStore {
         DatabaseStore { db }
     }
-}
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    data: String,
-    expires_at: i64,
-    absolute_expires_at: i64,
+    /// The row stored under `key`, expired or not.
+    ///
+    /// NOTE: the deadline is checked by the callers, not in SQL. With
+    /// `expires_at > $2` in the query, PostgreSQL planned every lookup afresh
+    /// and, to estimate that range, probed the end of the `expires_at` index
+    /// — which, while a purge deletes from that very end, means walking dead
+    /// entries: 15–40 ms per lookup during the purge of a million sessions. A
+    /// bare primary-key lookup has one cached plan.
+    pub(super) async fn stored(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        let sql = format!("SELECT {STORED} FROM sessions WHERE id_hash = $1");
+        Ok(self.db.on(Lane::Read).fetch_optional(sqlx::query_as(&sql).bind(key)).await?)
+    }
+
+    /// [`SessionStore::update`], returning the row as it now is (`None`:
+    /// the session is gone and nothing was written).
+    pub(super) async fn update_returning(&self, update: Update<'_>) -> Result<Option<Stored>, StoreError> {
+        self.apply(update, STORED).await
+    }
+
+    /// Runs the update of [`update_sql`], returning `returning` of the row.
+    async fn apply<O>(&self, update: Update<'_>, returning: &str) -> Result<Option<O>, StoreError>
+    where
+        O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let (sql, args) = update_sql(self.db.backend, &update);
+        let sql = format!("{sql} RETURNING {returning}");
+        let mut query = sqlx::query_as(&sql);
+        for arg in &args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.as_str()),
+                Arg::Int(n) => query.bind(*n),
+            };
+        }
+        Ok(self.db.on(Lane::Write).fetch_optional(query).await?)
+    }
 }
 
 /// The `SET` clause and its arguments for one request's changes.
@@ -117,16 +167,9 @@ fn json_path(key: &str) -> String {
 
 #[rocket::async_trait]
 impl SessionStore for DatabaseStore {
-    /// NOTE: the deadline is checked here, not in SQL. With `expires_at > $2`
-    /// in the query, PostgreSQL planned every lookup afresh and, to estimate
-    /// that range, probed the end of the `expires_at` index — which, while a
-    /// purge deletes from that very end, means walking dead entries: 15–40 ms
-    /// per lookup during the purge of a million sessions. A bare primary-key
-    /// lookup has one cached plan.
+    /// One primary-key lookup ([`DatabaseStore::stored`]).
     async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
-        let query =
-            sqlx::query_as("SELECT data, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1").bind(key);
-        let row: Option<Row> = self.db.on(Lane::Read).fetch_optional(query).await?;
+        let row = self.stored(key).await?;
         Ok(row.filter(|r| r.expires_at > now).map(|r| Record {
             data: parse_data(&r.data),
             expires_at: r.expires_at,
@@ -135,7 +178,7 @@ impl SessionStore for DatabaseStore {
     }
 
     async fn create(&self, new: New<'_>) -> Result<(), StoreError> {
-        let data = Value::Object(new.data.clone()).to_string();
+        let data = serde_json::to_string(new.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let query = sqlx::query(
             "INSERT INTO sessions (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
              VALUES ($1, $2, 1, $3, $4, $5)",
@@ -150,16 +193,7 @@ impl SessionStore for DatabaseStore {
     }
 
     async fn update(&self, update: Update<'_>) -> Result<bool, StoreError> {
-        let (sql, args) = update_sql(self.db.backend, &update);
-        let mut query = sqlx::query(&sql);
-        for arg in &args {
-            query = match arg {
-                Arg::Text(text) => query.bind(text.as_str()),
-                Arg::Int(n) => query.bind(*n),
-            };
-        }
-        let done = self.db.on(Lane::Write).execute(query).await?;
-        Ok(done.rows_affected() == 1)
+        Ok(self.apply::<Version>(update, "version").await?.is_some())
     }
 
     async fn touch(&self, key: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
@@ -181,14 +215,12 @@ impl SessionStore for DatabaseStore {
         Ok(())
     }
 
-    /// Deletes in batches, each taking its turn on the writer like any
-    /// session write, so on SQLite a request's write waits for at most one
-    /// batch, in order, instead of sleeping in the busy handler.
+    /// Deletes in batches ([`db::paced`]), each taking its turn on the
+    /// writer like any session write, so on SQLite a request's write waits
+    /// for at most one batch, in order, instead of sleeping in the busy
+    /// handler.
     ///
-    /// NOTE: after each batch it pauses as long as the batch took, so a big
-    /// backlog (a million expired rows) never takes more than half of one
-    /// connection — and of one core on a small machine — away from requests.
-    /// On PostgreSQL, `SKIP LOCKED` lets instances purging at once each take
+    /// NOTE: on PostgreSQL, `SKIP LOCKED` lets instances purging at once each take
     /// rows the others have not, instead of queueing on the same rows and
     /// deleting nothing.
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
@@ -202,20 +234,16 @@ impl SessionStore for DatabaseStore {
                  (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
             }
         };
-        let mut total = 0;
-        loop {
-            let started = Instant::now();
+        let purged = db::paced(|| async move {
             let done = self.db.on(Lane::Write).execute(sqlx::query(sql).bind(now).bind(PURGE_BATCH)).await?;
-            total += done.rows_affected();
-            if done.rows_affected() < PURGE_BATCH as u64 {
-                return Ok(total);
-            }
-            tokio::time::sleep(started.elapsed().max(Duration::from_millis(2))).await;
-        }
+            Ok::<_, sqlx::Error>((done.rows_affected(), done.rows_affected() == PURGE_BATCH as u64))
+        })
+        .await?;
+        Ok(purged)
     }
 
+    /// Nothing beyond the app's database, which `/healthz` asks itself.
     async fn check(&self) -> Result<(), StoreError> {
-        self.db.on(Lane::Read).execute(sqlx::query("SELECT 1")).await?;
         Ok(())
     }
 }

@@ -100,7 +100,8 @@ pub trait SessionStore: Send + Sync {
     /// several instances at once.
     async fn purge(&self, now: i64) -> Result<u64, StoreError>;
 
-    /// Whether the store answers (`/healthz`).
+    /// Whether what the store needs beyond the app's database answers
+    /// (`/healthz`, which queries the database itself).
     async fn check(&self) -> Result<(), StoreError>;
 }
 
