@@ -55,7 +55,18 @@ enum Command {
 
 #[rocket::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // `--help` and `--version`, as clap prints them.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("slotwise: {}", one_line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let figment = rocket::Config::figment();
     let outcome = match cli.command {
         None => return serve(figment).await,
@@ -98,6 +109,38 @@ async fn serve(figment: rocket::figment::Figment) -> ExitCode {
         Err(e) => {
             config::launch_error(&e, &rocket_config).iter().for_each(|line| config::report(line));
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// A clap error as one line (SPEC §5): its message up to the first blank
+/// line, lines joined, without the `error: ` prefix, the usage and the hint.
+fn one_line(rendered: &str) -> String {
+    let message: Vec<&str> = rendered.lines().map(str::trim).take_while(|line| !line.is_empty()).collect();
+    message.join(" ").trim_start_matches("error: ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{one_line, Cli};
+
+    fn error_of(args: &[&str]) -> String {
+        let e = Cli::try_parse_from(args).err().expect("refused");
+        one_line(&e.to_string())
+    }
+
+    #[test]
+    fn bad_input_is_one_line_naming_what_is_wrong() {
+        let missing = error_of(&["slotwise", "erase"]);
+        assert_eq!(missing, "the following required arguments were not provided: --email <EMAIL>");
+        let many = error_of(&["slotwise", "funnel", "--days", "many"]);
+        assert!(many.starts_with("invalid value 'many' for '--days <DAYS>'"), "{many}");
+        for message in
+            [missing, many, error_of(&["slotwise", "nonsense"]), error_of(&["slotwise", "bookings", "--date", "x"])]
+        {
+            assert!(!message.contains('\n') && !message.contains("Usage"), "{message}");
         }
     }
 }

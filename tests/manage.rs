@@ -92,7 +92,11 @@ async fn a_booking_moves_and_frees_its_old_time(db: Backend) {
     let moved =
         v.submit(&format!("/booking/{reference}/reschedule"), &choose, &[("token", &token), ("slot", &new)]).await;
     assert_eq!(moved.status, Status::SeeOther, "{}", moved.body);
-    assert!(moved.location().starts_with(&format!("/booking/{reference}?token={token}")));
+    assert_eq!(moved.location(), format!("/booking/{reference}?token={token}"), "exactly the booking's link");
+    // The notice is shown once, on the next page, from the session.
+    let notice = "Your appointment has moved.";
+    assert!(v.get(&moved.location()).await.body.contains(notice), "the notice after the move");
+    assert!(!v.get(&moved.location()).await.body.contains(notice), "the notice only once");
     // The old time is offered to others again, the new one no longer.
     let other = app.visitor();
     let page = other.get("/book/service").await;

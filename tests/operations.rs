@@ -303,6 +303,16 @@ async fn erase_and_export_work_through_the_real_binary(db: Backend) {
         assert_eq!(bad.stderr.trim(), "slotwise: `not an address` is not an email address");
         assert!(bad.stdout.is_empty());
     }
+    let usage_errors: [&[&str]; 4] =
+        [&["erase"], &["funnel", "--days", "many"], &["bookings", "--date", "tomorrow"], &["no-such-command"]];
+    for args in usage_errors {
+        let bad = slotwise(&app, args);
+        assert!(!bad.success && bad.stdout.is_empty(), "{args:?}");
+        assert_eq!(bad.stderr.trim_end().lines().count(), 1, "{args:?}: {}", bad.stderr);
+        assert!(bad.stderr.starts_with("slotwise: "), "{args:?}: {}", bad.stderr);
+    }
+    let help = slotwise(&app, &["erase", "--help"]);
+    assert!(help.success && help.stdout.contains("Usage: slotwise erase --email <EMAIL>"), "{}", help.stdout);
 }
 
 on_both_backends!(

@@ -457,6 +457,20 @@ async fn anonymous_token_from_the_landing_page_creates_the_session(db: Backend) 
     assert_eq!(page.status, Status::Forbidden);
 }
 
+async fn a_landing_page_from_before_the_session_still_switches_preferences(db: Backend) {
+    let app = app(&db, "").await;
+    let visitor = app.visitor();
+    let old_landing = visitor.get("/").await;
+    visitor.get("/probe/set/k/v").await;
+    assert!(visitor.session_cookie().is_some(), "the visitor has a session now");
+    let page = visitor.submit("/prefs", &old_landing, &[("theme", "dark"), ("next", "/")]).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    assert!(visitor.get("/").await.body.contains("data-theme=\"dark\""));
+    assert_eq!(visitor.get("/probe/get/k").await.body, "v", "the same session");
+    // Every other POST still wants the session's own token.
+    assert_eq!(visitor.submit("/book/cancel", &old_landing, &[]).await.status, Status::Forbidden);
+}
+
 async fn security_headers_are_on_every_page_including_errors(db: Backend) {
     let app = app(&db, "").await;
     let visitor = app.visitor();
@@ -624,6 +638,7 @@ on_all_stores!(
     a_cycled_session_is_not_resurrected_under_the_old_id,
     csrf_token_is_required_and_checked,
     anonymous_token_from_the_landing_page_creates_the_session,
+    a_landing_page_from_before_the_session_still_switches_preferences,
     security_headers_are_on_every_page_including_errors,
     error_pages_are_translated_and_carry_the_switchers,
     a_session_that_cannot_be_saved_gets_the_translated_503_page,

@@ -59,18 +59,17 @@ fn booking_page(page: &Page<'_>, booking: &Booking, token: &str, status: Status,
 }
 
 /// `GET /booking/<reference>?token=`.
-#[rocket::get("/booking/<reference>?<token>&<moved>")]
+#[rocket::get("/booking/<reference>?<token>")]
 async fn show(
     mut page: Page<'_>,
     bookings: Bookings<'_>,
     reference: &str,
     token: Option<&str>,
-    moved: Option<bool>,
 ) -> Result<Reply, Error> {
     page.bind();
     let token = token.unwrap_or_default();
     let booking = bookings.find(reference, token).await?.ok_or(Status::NotFound)?;
-    let notice = moved.unwrap_or_default().then(|| t(&page.lang, "booking-moved"));
+    let notice = page.take_notice();
     Ok(booking_page(&page, &booking, token, Status::Ok, notice))
 }
 
@@ -159,7 +158,8 @@ async fn reschedule_post(
         Rescheduled::Moved => {
             metrics.rescheduled();
             wake.now();
-            let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token), moved = Some(true)));
+            page.leave_notice("booking-moved")?;
+            let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token)));
             return Ok(Reply::Redirect(Redirect::to(back)));
         }
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &booking, &token, Status::Conflict, None)),
@@ -197,7 +197,7 @@ async fn cancel(
         Cancellation::Frozen(booking, _) => return Ok(booking_page(&page, &booking, &token, Status::Conflict, None)),
     };
     wake.now();
-    let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token), moved = None::<bool>));
+    let back = rocket::uri!(show(reference = &booking.reference, token = Some(&token)));
     Ok(Reply::Redirect(Redirect::to(back)))
 }
 

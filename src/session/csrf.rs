@@ -161,10 +161,10 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> 
             rocket::outcome::Outcome::Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
             rocket::outcome::Outcome::Forward(status) => return Error((status, CsrfError::BadToken)),
         };
-        let valid = match session.csrf_token() {
-            Some(expected) => bool::from(expected.as_bytes().ct_eq(token.as_bytes())),
-            None => P::SESSIONLESS && AnonToken::verify(secrets, token),
-        };
+        // NOTE: a session-less token stays good for `POST /prefs` after the
+        // visitor got a session (a landing page left open from before it).
+        let own = session.csrf_token().is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())));
+        let valid = own || (P::SESSIONLESS && AnonToken::verify(secrets, token));
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }

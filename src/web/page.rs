@@ -45,6 +45,9 @@ impl Theme {
 pub const LANG_KEY: &str = "lang";
 /// See [`LANG_KEY`].
 pub const THEME_KEY: &str = "theme";
+/// Session key of a one-time notice: a catalog key left for the visitor's
+/// next page and shown there once (Django's messages framework).
+pub const NOTICE_KEY: &str = "notice";
 /// Session key of the current wizard step's name, kept by the wizard so
 /// templates can read it (`page.session.step`) without knowing the wizard.
 pub const STEP_KEY: &str = "step";
@@ -118,6 +121,18 @@ impl<'r> Page<'r> {
         let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets));
         let path = req.uri().to_string();
         Some(Page { session, lang, theme, csrf_token, path, settings })
+    }
+
+    /// Leaves the notice `key` (a catalog key) for the visitor's next page.
+    pub fn leave_notice(&self, key: &str) -> Result<(), crate::session::SessionError> {
+        self.session.insert(NOTICE_KEY, &key)
+    }
+
+    /// The notice left for this page, translated, if any; it is shown once.
+    pub fn take_notice(&self) -> Option<String> {
+        let key = self.session.get::<String>(NOTICE_KEY)?;
+        self.session.remove(NOTICE_KEY);
+        Some(crate::i18n::t(&self.lang, &key))
     }
 
     /// The settings, for handlers that take a page anyway.
