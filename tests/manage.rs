@@ -95,8 +95,8 @@ async fn a_booking_moves_and_frees_its_old_time(db: Backend) {
     assert_eq!(moved.location(), format!("/booking/{reference}?token={token}"), "exactly the booking's link");
     // The notice is shown once, on the next page, from the session.
     let notice = "Your appointment has moved.";
-    assert!(v.get(&moved.location()).await.body.contains(notice), "the notice after the move");
-    assert!(!v.get(&moved.location()).await.body.contains(notice), "the notice only once");
+    assert!(v.get(moved.location()).await.body.contains(notice), "the notice after the move");
+    assert!(!v.get(moved.location()).await.body.contains(notice), "the notice only once");
     // The old time is offered to others again, the new one no longer.
     let other = app.visitor();
     let page = other.get("/book/service").await;
