@@ -4,6 +4,7 @@
 
 use rocket::figment::Figment;
 
+use crate::clock::Clock;
 use crate::db::{self, DbPool};
 
 /// Opens the configured database (without launching the server).
@@ -33,7 +34,7 @@ pub async fn clear_sessions(figment: &Figment) -> Result<String, String> {
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     let store = crate::session::store::open(&settings.session, &db).await.map_err(|e| e.to_string())?;
-    let n = crate::session::clear_expired(&store).await.map_err(|e| e.to_string())?;
+    let n = crate::session::clear_expired(&store, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
     Ok(format!("removed {n} expired session{}", if n == 1 { "" } else { "s" }))
 }
 
@@ -45,7 +46,8 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     let tz = settings.booking.tz();
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    let first = date.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let clock = Clock::system();
+    let first = date.unwrap_or_else(|| clock.now().with_timezone(&tz).date_naive());
     let last =
         if date.is_some() { first } else { first + Duration::days(i64::from(settings.booking.horizon_days.get())) };
     let start_of = |d: chrono::NaiveDate| {
@@ -54,7 +56,10 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     let (Some(from), Some(to)) = (start_of(first), start_of(last + Duration::days(1))) else {
         return Err("that date does not exist in the configured time zone".into());
     };
-    let rows = crate::booking::store::list(&db.pool, from, to).await.map_err(|e| e.to_string())?;
+    let rows = crate::booking::service::Bookings::new(&settings.booking, &db, &clock)
+        .between(from, to)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut out = format!(
         "{:<10} {:<11} {:<5} {:<20} {:<30} {:<28} {}\n",
         "REFERENCE", "DATE", "TIME", "SERVICE", "NAME", "EMAIL", "STATUS"
@@ -80,18 +85,16 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
 /// delivered (or, with `failed`, given up on), with their attempts and last
 /// error; `retry` puts the failed ones back in the queue.
 pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<String, String> {
-    use crate::outbox::store;
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let tz = settings.booking.tz();
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     if retry {
-        let now = chrono::Utc::now().timestamp_millis();
-        let n = store::retry_failed(&db.pool, now).await.map_err(|e| e.to_string())?;
+        let n = crate::outbox::retry_failed(&db, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
         return Ok(format!("requeued {n} failed email{}", if n == 1 { "" } else { "s" }));
     }
     let status = if failed { "failed" } else { "pending" };
-    let rows = store::list(&db.pool, status).await.map_err(|e| e.to_string())?;
+    let rows = crate::outbox::listed(&db, status).await.map_err(|e| e.to_string())?;
     let mut out = format!(
         "{:<6} {:<13} {:<10} {:<30} {:<16} {:>8}  {}\n",
         "ID", "KIND", "REFERENCE", "TO", "DUE", "ATTEMPTS", "LAST ERROR"
@@ -120,7 +123,8 @@ pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    crate::metrics::funnel::report(&db, settings.booking.tz(), days).await.map_err(|e| e.to_string())
+    let now = Clock::system().now();
+    crate::metrics::funnel::report(&db, settings.booking.tz(), days, now).await.map_err(|e| e.to_string())
 }
 
 /// `slotwise erase --email ADDRESS`: erases the contact details of every
@@ -129,7 +133,7 @@ pub async fn erase(figment: &Figment, email: &str) -> Result<String, String> {
     let address = crate::privacy::Address::parse(email)?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    let n = crate::privacy::erase(&db, &address).await.map_err(|e| e.to_string())?;
+    let n = crate::privacy::erase(&db, &address, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
     Ok(format!("erased {n} booking{}", if n == 1 { "" } else { "s" }))
 }
 
@@ -139,5 +143,5 @@ pub async fn export(figment: &Figment, email: &str) -> Result<String, String> {
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    crate::privacy::export(&db, &settings, &address).await.map_err(|e| e.to_string())
+    crate::privacy::export(&db, &settings, &address, Clock::system().now_ms()).await.map_err(|e| e.to_string())
 }

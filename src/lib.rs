@@ -14,6 +14,8 @@ pub mod abuse;
 pub mod booking;
 /// The `slotwise` subcommands for staff.
 pub mod cli;
+/// The app's one clock (settable in tests).
+pub mod clock;
 /// Typed, validated `Rocket.toml` sections.
 pub mod config;
 /// The SQLite/PostgreSQL pool and the embedded migrations.
@@ -24,12 +26,16 @@ pub mod i18n;
 pub mod logging;
 /// Outgoing mail over lettre.
 pub mod mail;
+/// A booking's own pages (from its link) and the staff calendar feed.
+pub mod manage;
 /// Metrics (`GET /metrics`) and the booking funnel.
 pub mod metrics;
 /// Emailed one-time codes.
 pub mod otp;
 /// Mail that is never lost: the stored emails and their sender.
 pub mod outbox;
+/// Work the running app repeats until shutdown (purges, the outbox's sender).
+pub mod periodic;
 /// The visitor's language and theme (`POST /prefs`).
 pub mod prefs;
 /// Retention, erasure and export of personal data.
@@ -46,10 +52,7 @@ pub mod wizard;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
-/// The app configured from `Rocket.toml` and `ROCKET_*` variables.
-pub fn rocket() -> Rocket<Build> {
-    build(rocket::Config::figment())
-}
+use clock::Clock;
 
 /// The app configured from `figment`. Stages attach in this order:
 /// config → secrets → database + migrations → templates → session → mail →
@@ -58,8 +61,15 @@ pub fn rocket() -> Rocket<Build> {
 /// one `Error:` line naming the key; the later ones stay silent
 /// ([`config::stop`]).
 pub fn build(figment: Figment) -> Rocket<Build> {
+    build_with(figment, Clock::system())
+}
+
+/// The app configured from `figment`, telling the time by `clock` (tests
+/// give one they move forward instead of sleeping).
+pub fn build_with(figment: Figment, clock: Clock) -> Rocket<Build> {
     // NOTE: no `Server: Rocket` header: it tells an attacker what to try.
     rocket::custom(figment.merge(("ident", false)))
+        .manage(clock)
         .attach(config::stage())
         .attach(secrets::stage())
         .attach(db::stage())
@@ -71,7 +81,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(outbox::stage())
         .attach(prefs::stage())
         .attach(wizard::stage())
-        .attach(booking::stage())
+        .attach(manage::stage())
         .attach(privacy::stage())
         .attach(metrics::stage())
         .attach(db::in_flight())

@@ -7,7 +7,9 @@
 
 use std::future::Future;
 
-use slotwise::db::{connect, Backend, DbPool};
+use slotwise::db::Backend;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 
 /// Seeded rows are ids `first ..= first + count - 1`.
 pub const LIVE_FIRST: i64 = 1;
@@ -19,9 +21,25 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(future)
 }
 
+/// A plain sqlx pool, for what the benchmark does behind the app's back.
+pub struct DbPool {
+    /// The pool.
+    pub pool: AnyPool,
+    /// Its backend.
+    pub backend: Backend,
+}
+
 /// Opens a one-connection pool.
 pub async fn open(url: &str) -> Result<DbPool, String> {
-    connect(url, 1, 30).await.map_err(|e| format!("{url}: {e}"))
+    sqlx::any::install_default_drivers();
+    let backend = Backend::from_url(url).ok_or_else(|| format!("{url}: neither sqlite:// nor postgres://"))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect(url)
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    Ok(DbPool { pool, backend })
 }
 
 /// A fresh database on the PostgreSQL server at `admin_url`, dropped with

@@ -38,16 +38,16 @@ mod wrk;
 // NOTE: the test kit's cookie jar, mail reader, SMTP sink and spawn helper,
 // shared rather than copied; the driver uses a part of each.
 #[allow(dead_code)]
-#[path = "../../tests/support/jar.rs"]
+#[path = "../../tests/it/support/jar.rs"]
 mod jar;
 #[allow(dead_code)]
-#[path = "../../tests/support/mail.rs"]
+#[path = "../../tests/it/support/mail.rs"]
 mod mail;
 #[allow(dead_code)]
-#[path = "../../tests/support/process.rs"]
+#[path = "../../tests/it/support/process.rs"]
 mod process;
 #[allow(dead_code)]
-#[path = "../../tests/support/smtp.rs"]
+#[path = "../../tests/it/support/smtp.rs"]
 mod smtp;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The release `slotwise` binary as a child process on a loopback port,
 //! configured by `ROCKET_*` variables, killed (by its pid) when dropped —
 //! on error paths too. Started by the test kit's spawn helper
-//! (`tests/support/process.rs`); this adds what the benchmark measures.
+//! (`tests/it/support/process.rs`); this adds what the benchmark measures.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -16,16 +16,18 @@ mod store;
 use std::time::Duration;
 
 use rocket::fairing::AdHoc;
-use rocket::http::Status;
+use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::State;
 use sqlx::{AnyConnection, Connection};
 
 pub use client::{client_address, Client};
 
+use crate::clock::Clock;
 use crate::config::{AbuseConfig, Settings};
 use crate::db::{self, Db, DbPool};
+use crate::periodic::{self, Next};
 use crate::secrets::sha256_hex;
-use crate::session::now_ms;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -64,6 +66,7 @@ pub struct Ticket(Vec<i64>);
 pub struct Limits<'a> {
     config: &'a AbuseConfig,
     db: &'a DbPool,
+    clock: &'a Clock,
 }
 
 /// The stored key of a limited thing: no address or IP in the clear.
@@ -72,9 +75,9 @@ fn key(kind: &str, value: &str) -> String {
 }
 
 impl<'a> Limits<'a> {
-    /// The limits of `config` over `db`.
-    pub fn new(config: &'a AbuseConfig, db: &'a DbPool) -> Limits<'a> {
-        Limits { config, db }
+    /// The limits of `config` over `db`, counted at `clock`'s time.
+    pub fn new(config: &'a AbuseConfig, db: &'a DbPool, clock: &'a Clock) -> Limits<'a> {
+        Limits { config, db, clock }
     }
 
     /// Counts a code email to `email` requested by `client`, unless the
@@ -98,7 +101,8 @@ impl<'a> Limits<'a> {
         // NOTE: keys are locked in one order by every request, so two
         // requests locking the same two keys cannot deadlock.
         checks.sort_by(|a, b| a.0.cmp(&b.0));
-        self.db.durably(async |conn| count_on(conn, &checks, now_ms()).await).await
+        let now = self.clock.now_ms();
+        self.db.durably(async |conn| count_on(conn, &checks, now).await).await
     }
 
     /// Takes back a counted send whose email did not go out.
@@ -134,20 +138,20 @@ async fn count_on(conn: &mut AnyConnection, checks: &[(String, Limit, i64, u32)]
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Limits<'r> {
-    type Error = &'static str;
+    type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        match (req.rocket().state::<Settings>(), req.rocket().state::<Db>()) {
-            (Some(settings), Some(db)) => Outcome::Success(Limits::new(&settings.abuse, db)),
-            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
-        }
+        let settings = try_outcome!(req.guard::<&State<Settings>>().await);
+        let db = try_outcome!(req.guard::<&State<Db>>().await);
+        let clock = try_outcome!(req.guard::<&State<Clock>>().await);
+        Outcome::Success(Limits::new(&settings.abuse, db, clock))
     }
 }
 
 /// Deletes events and keys older than the longest window, in small batches
 /// on the writer, pausing as long as each batch took.
-async fn purge(db: &DbPool) -> sqlx::Result<u64> {
-    let before = now_ms() - DAY_MS;
+async fn purge(db: &DbPool, now: i64) -> sqlx::Result<u64> {
+    let before = now - DAY_MS;
     db::paced(|| async move {
         let (events, keys) = db
             .durably(async |conn| {
@@ -165,19 +169,20 @@ async fn purge(db: &DbPool) -> sqlx::Result<u64> {
 pub fn stage() -> AdHoc {
     AdHoc::on_liftoff("Abuse limits", |rocket| {
         Box::pin(async move {
-            let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else { return };
-            let db: DbPool = (**db).clone();
+            let (Some(settings), Some(db), Some(clock)) =
+                (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Clock>())
+            else {
+                return;
+            };
+            let (db, clock): (DbPool, Clock) = ((**db).clone(), clock.clone());
             let every = Duration::from_secs(settings.session.purge_interval_secs.get());
-            let mut shutdown = rocket.shutdown();
-            rocket::tokio::spawn(async move {
-                loop {
-                    rocket::tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = rocket::tokio::time::sleep(every) => {}
-                    }
-                    if let Err(e) = purge(&db).await {
+            periodic::repeat(rocket, every, None, move || {
+                let (db, now) = (db.clone(), clock.now_ms());
+                async move {
+                    if let Err(e) = purge(&db, now).await {
                         rocket::warn!("purging old abuse counters failed: {e}");
                     }
+                    Next::Wait
                 }
             });
         })

@@ -1,7 +1,7 @@
 //! The limits across sessions, on a real SQLite file.
 
 use super::*;
-use crate::db;
+use crate::db::{self, Lane};
 
 async fn setup() -> (tempfile::TempDir, DbPool) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -26,8 +26,9 @@ fn client(ip: &str) -> Client {
 #[rocket::async_test]
 async fn an_address_gets_its_daily_limit_whoever_asks() {
     let (_dir, pool) = setup().await;
+    let clock = Clock::starting_at(chrono::DateTime::from_timestamp(2_000_000_000, 0).expect("valid"));
     let config = config(3, 0);
-    let limits = Limits::new(&config, &pool);
+    let limits = Limits::new(&config, &pool, &clock);
     for i in 0..3 {
         let counted = limits.count_send(&client(&format!("10.0.0.{i}")), "Victim@Example.test").await.unwrap();
         assert!(matches!(counted, Counted::Counted(_)), "send {i}");
@@ -41,8 +42,9 @@ async fn an_address_gets_its_daily_limit_whoever_asks() {
 #[rocket::async_test]
 async fn a_refunded_send_does_not_count() {
     let (_dir, pool) = setup().await;
+    let clock = Clock::starting_at(chrono::DateTime::from_timestamp(2_000_000_000, 0).expect("valid"));
     let config = config(0, 1);
-    let limits = Limits::new(&config, &pool);
+    let limits = Limits::new(&config, &pool, &clock);
     let Counted::Counted(ticket) = limits.count_send(&client("10.0.0.1"), "a@example.test").await.unwrap() else {
         panic!("first send counts");
     };
@@ -54,8 +56,9 @@ async fn a_refunded_send_does_not_count() {
 #[rocket::async_test]
 async fn parallel_sends_at_the_edge_never_pass_the_limit() {
     let (_dir, pool) = setup().await;
+    let clock = Clock::starting_at(chrono::DateTime::from_timestamp(2_000_000_000, 0).expect("valid"));
     let config = config(10, 0);
-    let limits = Limits::new(&config, &pool);
+    let limits = Limits::new(&config, &pool, &clock);
     let clients: Vec<Client> = (0..30).map(|i| client(&format!("10.1.0.{i}"))).collect();
     let sends = clients.iter().map(|c| limits.count_send(c, "victim@example.test"));
     let results = futures::future::join_all(sends).await;
@@ -66,17 +69,14 @@ async fn parallel_sends_at_the_edge_never_pass_the_limit() {
 #[rocket::async_test]
 async fn old_counters_are_purged() {
     let (_dir, pool) = setup().await;
+    let clock = Clock::starting_at(chrono::DateTime::from_timestamp(2_000_000_000, 0).expect("valid"));
     let config = config(1, 0);
-    let limits = Limits::new(&config, &pool);
+    let limits = Limits::new(&config, &pool, &clock);
     assert!(matches!(limits.count_send(&client("10.0.0.1"), "a@example.test").await.unwrap(), Counted::Counted(_)));
-    sqlx::query("UPDATE abuse_events SET at = at - $1").bind(DAY_MS + 1).execute(&pool.pool).await.unwrap();
-    sqlx::query("UPDATE abuse_keys SET touched_at = touched_at - $1")
-        .bind(DAY_MS + 1)
-        .execute(&pool.pool)
-        .await
-        .unwrap();
-    assert_eq!(purge(&pool).await.unwrap(), 1);
-    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM abuse_keys").fetch_one(&pool.pool).await.unwrap();
+    clock.advance(chrono::Duration::milliseconds(DAY_MS + 1));
+    assert_eq!(purge(&pool, clock.now_ms()).await.unwrap(), 1);
+    let count = "SELECT COUNT(*) FROM abuse_keys";
+    let keys: i64 = pool.leased(Lane::Read, async |c| sqlx::query_scalar(count).fetch_one(c).await).await.unwrap();
     assert_eq!(keys, 0);
     assert!(matches!(limits.count_send(&client("10.0.0.1"), "a@example.test").await.unwrap(), Counted::Counted(_)));
 }

@@ -74,7 +74,7 @@ pub async fn grid<'a>(
     chosen: Option<DateTime<Utc>>,
 ) -> sqlx::Result<Grid<'a>> {
     let tz = config.tz();
-    let now = Utc::now();
+    let now = bookings.now();
     let (first_day, last_day) = availability::horizon(config, now);
     let start_day = date
         .or_else(|| chosen.map(|c| c.with_timezone(&tz).date_naive()))

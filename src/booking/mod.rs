@@ -1,20 +1,14 @@
-//! Bookings: when a time is free (`availability`, pure rules), the use cases
-//! that make, find and cancel bookings (`service`), their SQL (`store`) and
-//! the booking link's pages (`routes`).
+//! Bookings: when a time is free (`availability`, pure rules), the grid of
+//! free times pages show (`grid`), the use cases that hold, make, find, move
+//! and cancel bookings (`service`) and their SQL (`store`).
 //!
-//! Owns the `bookings`, `holds` and `locks` tables. Must not know about the
-//! wizard or its session keys: callers hand in plain values.
+//! Owns the `bookings`, `holds` and `locks` tables. Knows nothing of the web
+//! (no Rocket: `web` builds the service for a request, `wizard` and `manage`
+//! render its outcomes) nor of the wizard and its session keys: callers hand
+//! in plain values. May import: `clock`, `config`, `db`, `i18n`, `mail`,
+//! `metrics`, `outbox`, `secrets`.
 
 pub mod availability;
-pub mod feed;
 pub mod grid;
-pub mod routes;
 pub mod service;
 pub mod store;
-
-/// Mounts the booking link's pages.
-pub fn stage() -> rocket::fairing::AdHoc {
-    rocket::fairing::AdHoc::on_ignite("Booking link", |rocket| async {
-        rocket.mount("/", routes::routes()).mount("/", feed::routes())
-    })
-}

@@ -8,34 +8,38 @@
 //! it into a response; only database failures are errors.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rocket::http::Status;
-use rocket::request::{FromRequest, Outcome};
 use sqlx::{AnyConnection, Connection};
 use subtle::ConstantTimeEq;
 
-use super::availability::{self, Busy, DayCounts, Taken};
+use super::availability::{self, DayCounts, Taken};
 use super::store::{self, Booking, NewBooking};
-use crate::config::{BookingConfig, Service, Settings};
-use crate::db::{Db, DbPool};
-use crate::mail::{MailError, Notifier, Recipient};
-use crate::outbox::{self, About, Letters, Prepared};
-use crate::secrets::{random_chars, random_token, sha256_hex, Secrets};
+use crate::clock::Clock;
+use crate::config::{BookingConfig, Service};
+use crate::db::{DbPool, Lane};
+use crate::mail::{MailError, Recipient};
+use crate::metrics::Metrics;
+use crate::outbox::{self, About, Letters, Prepared, Wake};
+use crate::secrets::{random_chars, random_token, sha256_hex};
 
 /// Draws of a fresh reference when the drawn one is taken.
 const REFERENCE_DRAWS: usize = 3;
 /// Letters of a reference: no 0/O/1/I/L/U, so it reads aloud unambiguously.
 const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
 
-/// The booking service over the app's database and `[booking]` rules; a
-/// request guard, or built with [`Bookings::new`] outside a request.
+/// The booking service over the app's database and `[booking]` rules, at
+/// the app's clock; built by the web layer's guard for each request, or with
+/// [`Bookings::new`] outside one.
 pub struct Bookings<'a> {
     config: &'a BookingConfig,
     db: &'a DbPool,
+    clock: &'a Clock,
     /// Slots one client may hold at once; 0 = no limit.
     holds_per_client: u32,
     /// Prepares the emails stored with a booking or cancellation (none
     /// without: unit tests of the rules).
     letters: Option<(Letters<'a>, &'a str)>,
+    /// Told what happened: the sender woken for stored emails, the counters.
+    told: Option<(&'a Wake, &'a Metrics)>,
 }
 
 /// Why a use case could not complete.
@@ -104,9 +108,9 @@ pub enum Confirmation {
 }
 
 impl<'a> Bookings<'a> {
-    /// The service over `db` with `config`'s rules.
-    pub fn new(config: &'a BookingConfig, db: &'a DbPool) -> Bookings<'a> {
-        Bookings { config, db, holds_per_client: 0, letters: None }
+    /// The service over `db` with `config`'s rules, at `clock`'s time.
+    pub fn new(config: &'a BookingConfig, db: &'a DbPool, clock: &'a Clock) -> Bookings<'a> {
+        Bookings { config, db, clock, holds_per_client: 0, letters: None, told: None }
     }
 
     /// The same service, letting one client hold at most `limit` slots at
@@ -121,13 +125,28 @@ impl<'a> Bookings<'a> {
         Bookings { letters: Some((letters, public_base)), ..self }
     }
 
-    fn fits(&self, service: &Service, start: DateTime<Utc>, taken: &Taken) -> bool {
-        availability::is_bookable(self.config, service, start, Utc::now(), taken)
+    /// The same service, waking `wake`'s sender once it stored emails and
+    /// counting bookings, moves and cancellations in `metrics`.
+    pub fn telling(self, wake: &'a Wake, metrics: &'a Metrics) -> Bookings<'a> {
+        Bookings { told: Some((wake, metrics)), ..self }
     }
 
-    /// Spans occupying capacity in `[from, to)`, `flow`'s own hold excluded.
-    pub async fn busy(&self, from: DateTime<Utc>, to: DateTime<Utc>, flow: &str) -> sqlx::Result<Vec<Busy>> {
-        store::busy(&self.db.pool, from, to, flow).await
+    /// Now, by the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Emails were stored: the sender delivers them now, and `count` counts
+    /// what happened.
+    fn tell(&self, count: impl FnOnce(&Metrics)) {
+        if let Some((wake, metrics)) = self.told {
+            wake.now();
+            count(metrics);
+        }
+    }
+
+    fn fits(&self, service: &Service, start: DateTime<Utc>, taken: &Taken) -> bool {
+        availability::is_bookable(self.config, service, start, self.clock.now(), taken)
     }
 
     /// What is taken on the local dates `first..=last` for `flow` (its own
@@ -136,10 +155,14 @@ impl<'a> Bookings<'a> {
     pub async fn taken(&self, first: NaiveDate, last: NaiveDate, flow: &str) -> sqlx::Result<Taken> {
         let tz = self.config.tz();
         let (from, to) = (availability::day_bounds(tz, first).0, availability::day_bounds(tz, last).1);
-        let mut conn = self.db.pool.acquire().await?;
-        let busy = store::busy(&mut *conn, from, to, flow).await?;
-        let starts = self.day_counts(&mut conn, first, last, flow).await?;
-        Ok(Taken { busy, starts })
+        let now = self.clock.now_ms();
+        self.db
+            .leased(Lane::Read, async |conn| {
+                let busy = store::busy(&mut *conn, from, to, flow, now).await?;
+                let starts = self.day_counts(conn, first, last, flow).await?;
+                Ok(Taken { busy, starts })
+            })
+            .await
     }
 
     /// What is taken around an appointment of `service` at `start` for
@@ -152,7 +175,7 @@ impl<'a> Bookings<'a> {
         flow: &str,
     ) -> sqlx::Result<Taken> {
         let span = availability::busy_span(service, start);
-        let busy = store::busy(&mut *conn, span.start, span.end, flow).await?;
+        let busy = store::busy(&mut *conn, span.start, span.end, flow, self.clock.now_ms()).await?;
         let date = start.with_timezone(&self.config.tz()).date_naive();
         let starts = self.day_counts(conn, date, date, flow).await?;
         Ok(Taken { busy, starts })
@@ -179,18 +202,18 @@ impl<'a> Bookings<'a> {
                 (day, from, to)
             })
             .collect();
-        store::day_counts(conn, &days, flow).await
+        store::day_counts(conn, &days, flow, self.clock.now_ms()).await
     }
 
     /// Holds `start` for `flow` of `client` (when holds are on): not when it
     /// is not free, its date is at a daily cap, or the client holds enough.
     pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
         if self.config.hold_minutes == 0 {
-            let mut conn = self.db.pool.acquire().await?;
-            let taken = self.taken_at(&mut conn, service, start, flow).await?;
+            let taken =
+                self.db.leased(Lane::Read, async |conn| self.taken_at(conn, service, start, flow).await).await?;
             return Ok(if self.fits(service, start, &taken) { Held::Placed } else { Held::Taken });
         }
-        let expires = Utc::now() + Duration::minutes(self.config.hold_minutes.into());
+        let expires = self.clock.now() + Duration::minutes(self.config.hold_minutes.into());
         self.db.durably(async |conn| self.hold_on(conn, (flow, client), service, start, expires).await).await
     }
 
@@ -205,7 +228,7 @@ impl<'a> Bookings<'a> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
         let limit = i64::from(self.holds_per_client);
-        let held = if limit > 0 && store::client_holds(&mut tx, client, flow).await? >= limit {
+        let held = if limit > 0 && store::client_holds(&mut tx, client, flow, self.clock.now_ms()).await? >= limit {
             Held::TooMany
         } else if !self.fits(service, start, &self.taken_at(&mut tx, service, start, flow).await?) {
             Held::Taken
@@ -248,7 +271,10 @@ impl<'a> Bookings<'a> {
                 })
                 .await?;
             match outcome {
-                Some(Stored::New) => return Ok(Confirmation::Booked { reference, token }),
+                Some(Stored::New) => {
+                    self.tell(Metrics::booked);
+                    return Ok(Confirmation::Booked { reference, token });
+                }
                 Some(Stored::Already(existing)) => return Ok(Confirmation::Already(existing)),
                 Some(Stored::Taken) => return Ok(Confirmation::Taken),
                 None => continue,
@@ -295,12 +321,10 @@ impl<'a> Bookings<'a> {
             tx.rollback().await?;
             return Ok(Stored::Taken);
         }
-        store::insert(&mut tx, booking).await?;
+        let now = self.clock.now_ms();
+        store::insert(&mut tx, booking, now).await?;
         store::release(&mut *tx, request.flow).await?;
-        let now = Utc::now().timestamp_millis();
-        for email in emails {
-            outbox::store::insert(&mut tx, &email.row(booking.reference), now).await?;
-        }
+        outbox::keep(&mut tx, emails, booking.reference, now).await?;
         tx.commit().await?;
         Ok(Stored::New)
     }
@@ -347,27 +371,6 @@ fn token_matches(booking: &Booking, token: &str) -> bool {
 /// The booking's own page, `<base>/booking/<reference>?token=<token>`.
 pub fn manage_url(base: &str, reference: &str, token: &str) -> String {
     format!("{}/booking/{reference}?token={token}", base.trim_end_matches('/'))
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Bookings<'r> {
-    type Error = &'static str;
-
-    async fn from_request(req: &'r rocket::Request<'_>) -> Outcome<Self, Self::Error> {
-        match (req.rocket().state::<Settings>(), req.rocket().state::<Db>()) {
-            (Some(settings), Some(db)) => {
-                let bookings = Bookings::new(&settings.booking, db).with_hold_limit(settings.abuse.holds_per_client);
-                match (req.rocket().state::<Notifier>(), req.rocket().state::<Secrets>()) {
-                    (Some(notifier), Some(secrets)) => {
-                        let letters = Letters::new(notifier, secrets, settings);
-                        Outcome::Success(bookings.with_letters(letters, settings.mail.public_base()))
-                    }
-                    _ => Outcome::Error((Status::InternalServerError, "app not configured")),
-                }
-            }
-            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
-        }
-    }
 }
 
 mod manage;

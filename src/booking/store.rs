@@ -15,7 +15,7 @@
 //! `starts_at`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use sqlx::{Any, AnyPool, FromRow, Transaction};
+use sqlx::{Any, AnyConnection, FromRow, Transaction};
 
 use super::availability::{Busy, DayCounts};
 
@@ -117,7 +117,13 @@ pub async fn lock(tx: &mut Transaction<'_, Any>) -> sqlx::Result<()> {
 
 /// Spans occupying capacity between `from` and `to`: standing bookings and
 /// live holds of other flows.
-pub async fn busy<'e, E>(exec: E, from: DateTime<Utc>, to: DateTime<Utc>, except_flow: &str) -> sqlx::Result<Vec<Busy>>
+pub async fn busy<'e, E>(
+    exec: E,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    except_flow: &str,
+    now: i64,
+) -> sqlx::Result<Vec<Busy>>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
@@ -136,7 +142,7 @@ where
     .bind(ms(to))
     .bind(ms(from))
     .bind(except_flow)
-    .bind(Utc::now().timestamp_millis())
+    .bind(now)
     .fetch_all(exec)
     .await?;
     Ok(rows.into_iter().map(|r| Busy { start: utc(r.busy_from), end: utc(r.busy_until) }).collect())
@@ -149,6 +155,7 @@ pub async fn day_counts<'e, E>(
     exec: E,
     days: &[(NaiveDate, DateTime<Utc>, DateTime<Utc>)],
     except_flow: &str,
+    now: i64,
 ) -> sqlx::Result<DayCounts>
 where
     E: sqlx::Executor<'e, Database = Any>,
@@ -180,11 +187,7 @@ where
         service_id: String,
         n: i64,
     }
-    let mut query = sqlx::query_as::<_, Count>(&sql)
-        .bind(ms(from))
-        .bind(ms(to))
-        .bind(except_flow)
-        .bind(Utc::now().timestamp_millis());
+    let mut query = sqlx::query_as::<_, Count>(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(now);
     for (i, (_, lo, hi)) in days.iter().enumerate() {
         query = query.bind(i as i64).bind(ms(*lo)).bind(ms(*hi));
     }
@@ -227,11 +230,11 @@ pub async fn put_hold(
 }
 
 /// Live holds of `client` other than `flow`'s.
-pub async fn client_holds(tx: &mut Transaction<'_, Any>, client: &str, flow: &str) -> sqlx::Result<i64> {
+pub async fn client_holds(tx: &mut Transaction<'_, Any>, client: &str, flow: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM holds WHERE client = $1 AND flow_id <> $2 AND expires_at > $3")
         .bind(client)
         .bind(flow)
-        .bind(Utc::now().timestamp_millis())
+        .bind(now)
         .fetch_one(&mut **tx)
         .await
 }
@@ -247,8 +250,9 @@ pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sql
     sqlx::query_scalar("SELECT reference FROM bookings WHERE flow_id = $1").bind(flow).fetch_optional(&mut **tx).await
 }
 
-/// Stores `booking`; a taken reference fails with a unique violation.
-pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> sqlx::Result<()> {
+/// Stores `booking`, made at `now`; a taken reference fails with a unique
+/// violation.
+pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_from, busy_until, name, email, \
          phone, notes, lang, cancel_token_hash, created_at) \
@@ -267,7 +271,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>) -> 
     .bind(booking.notes)
     .bind(booking.lang)
     .bind(booking.cancel_token_hash)
-    .bind(Utc::now().timestamp_millis())
+    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -315,18 +319,18 @@ impl From<Row> for Booking {
 }
 
 /// The booking with `reference`.
-pub async fn find(pool: &AnyPool, reference: &str) -> sqlx::Result<Option<Booking>> {
+pub async fn find(conn: &mut AnyConnection, reference: &str) -> sqlx::Result<Option<Booking>> {
     let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM bookings WHERE reference = $1"))
         .bind(reference)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?;
     Ok(row.map(Booking::from))
 }
 
-/// Cancels a standing booking; false when it was already cancelled.
-pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str) -> sqlx::Result<bool> {
+/// Cancels a standing booking at `now`; false when it was already cancelled.
+pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str, now: i64) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE bookings SET cancelled_at = $1 WHERE reference = $2 AND cancelled_at IS NULL")
-        .bind(Utc::now().timestamp_millis())
+        .bind(now)
         .bind(reference)
         .execute(&mut **tx)
         .await?;
@@ -351,13 +355,13 @@ pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &New
 }
 
 /// Bookings starting in `[from, to)`, by start.
-pub async fn list(pool: &AnyPool, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
+pub async fn list(conn: &mut AnyConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM bookings WHERE starts_at >= $1 AND starts_at < $2 ORDER BY starts_at, reference"
     ))
     .bind(ms(from))
     .bind(ms(to))
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(Booking::from).collect())
 }

@@ -24,11 +24,11 @@ pub(super) fn spawn_checkpointer(db: DbPool) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(CHECKPOINT_EVERY).await;
-            if db.pool.is_closed() {
+            if db.is_closed() {
                 return;
             }
             if let Err(e) = checkpoint(&db).await {
-                if db.pool.is_closed() {
+                if db.is_closed() {
                     return;
                 }
                 rocket::warn!("checkpointing the SQLite log failed: {e}");
@@ -44,7 +44,7 @@ async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
         /// Pages in the log.
         log: i64,
     }
-    let done: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool).await?;
+    let done: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&db.pool.pool).await?;
     if done.log > RESTART_FRAMES {
         let mut conn = db.write_lease().await?;
         sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await?;

@@ -2,7 +2,7 @@
 //! session's load and save): taken out of the sqlx pool once, then handed
 //! from request to request here.
 //!
-//! NOTE: sqlx 0.7 pings every connection it takes back into its pool, and
+//! NOTE: sqlx pings every connection it takes back into its pool, and
 //! that cannot be turned off: one more round trip per statement — to the
 //! connection's worker thread on SQLite, to the server on PostgreSQL — that
 //! cost about as much as the statement itself. A [`Lease`] whose statement
@@ -28,9 +28,10 @@ use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::query::{Query, QueryAs};
-use sqlx::{Any, AnyConnection, AnyPool, Connection, FromRow};
+use sqlx::{Any, AnyConnection, Connection, FromRow};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
+use super::acquire::Acquirer;
 use super::backend::Backend;
 
 /// A connection idle longer than this is closed rather than reused (a server
@@ -63,7 +64,7 @@ impl Lanes {
     }
 
     /// A connection taken out of the pool for good.
-    async fn fresh(&self, pool: &AnyPool) -> sqlx::Result<AnyConnection> {
+    async fn fresh(&self, pool: &Acquirer) -> sqlx::Result<AnyConnection> {
         let mut conn = pool.acquire().await?.detach();
         if self.backend == Backend::Postgres {
             // NOTE: the session's commits do not wait for the server's log
@@ -92,7 +93,7 @@ impl Lanes {
     }
 
     /// A connection for one statement that only reads.
-    pub(crate) async fn lease(self: &Arc<Self>, pool: &AnyPool) -> sqlx::Result<Lease> {
+    pub(crate) async fn lease(self: &Arc<Self>, pool: &Acquirer) -> sqlx::Result<Lease> {
         let permit = self.permits.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
         let cached = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
@@ -109,7 +110,7 @@ impl Lanes {
 
     /// A connection for one statement that writes: the writer on SQLite, a
     /// shared one elsewhere.
-    pub(crate) async fn write_lease(self: &Arc<Self>, pool: &AnyPool) -> sqlx::Result<Lease> {
+    pub(crate) async fn write_lease(self: &Arc<Self>, pool: &Acquirer) -> sqlx::Result<Lease> {
         let Some(writer) = &self.writer else { return self.lease(pool).await };
         let mut slot = writer.clone().lock_owned().await;
         let conn = match slot.take() {
@@ -201,7 +202,7 @@ pub enum Lane {
 /// lease is taken, used and given back inside each call.
 pub struct OnLease<'a> {
     pub(super) lanes: &'a Arc<Lanes>,
-    pub(super) pool: &'a AnyPool,
+    pub(super) pool: &'a Acquirer,
     pub(super) lane: Lane,
 }
 

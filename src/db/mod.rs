@@ -1,11 +1,16 @@
 //! The database: one `sqlx` pool on SQLite or PostgreSQL, chosen at launch by
 //! the scheme of `databases.slotwise.url`, plus the embedded migrations.
 //!
-//! Every query in Slotwise is written once, in SQL both backends accept
-//! (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `BIGINT` unix-millisecond
-//! times). What genuinely differs — the migrations' DDL and the per-connection
-//! SQLite pragmas — lives here and nowhere else.
+//! The pool is private: every statement runs on a connection [`DbPool`]
+//! hands out for the length of one piece of work ([`DbPool::on`],
+//! [`DbPool::leased`], [`DbPool::durably`]), each taken in bounded time
+//! (`acquire.rs`). Queries are written in SQL both backends accept where
+//! they can (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `BIGINT`
+//! unix-millisecond times); the store files hold the few statements that
+//! differ, picked by [`Backend`], and this module the migrations' DDL and the
+//! per-connection SQLite pragmas.
 
+mod acquire;
 mod backend;
 mod checkpoint;
 mod in_flight;
@@ -23,13 +28,14 @@ use rocket::{Build, Orbit, Rocket};
 use rocket_db_pools::{Database, Pool};
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::AnyPool;
 use sqlx::{Any, Executor};
 
+pub use acquire::{unavailable, CONNECT_WAIT};
 pub use backend::Backend;
 pub use paced::paced;
 
 use crate::config::{self, redact_url, ConfigError};
+use acquire::Acquirer;
 use checkpoint::spawn_checkpointer;
 use in_flight::InFlight;
 use lease::Lanes;
@@ -39,8 +45,8 @@ pub use lease::{Lane, Lease, OnLease};
 /// Clones share the pool and the leased connections.
 #[derive(Clone)]
 pub struct DbPool {
-    /// The connection pool; pass `&db.pool` to `sqlx` queries.
-    pub pool: AnyPool,
+    /// The connection pool.
+    pool: Acquirer,
     /// Its backend.
     pub backend: Backend,
     lanes: Arc<Lanes>,
@@ -48,6 +54,23 @@ pub struct DbPool {
 }
 
 impl DbPool {
+    /// Whether the pool was closed (the app is shutting down).
+    pub fn is_closed(&self) -> bool {
+        self.pool.pool.is_closed()
+    }
+
+    /// Closes the pool (the CLI and tests, when done with it; the app's is
+    /// closed at shutdown).
+    pub async fn close(&self) {
+        self.lanes.close().await;
+        self.pool.pool.close().await;
+    }
+
+    /// Whether the database answers a statement (`/healthz`).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        self.on(Lane::Read).execute(sqlx::query("SELECT 1")).await.map(|_| ())
+    }
+
     /// A connection for one short read on the request path, without the
     /// pool's ping on release (see [`Lease`]). For session statements only:
     /// on PostgreSQL its commits do not wait for the log flush.
@@ -191,8 +214,7 @@ impl Pool for DbPool {
         // pool in one) as soon as shutdown is asked for, while requests are
         // still being answered; closing at once answered them with errors.
         self.in_flight.drained().await;
-        self.lanes.close().await;
-        self.pool.close().await;
+        DbPool::close(self).await;
     }
 }
 
@@ -238,12 +260,13 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
     }
     let pool = options.connect(url).await?;
     let lanes = Arc::new(Lanes::new(max_connections as usize, backend));
+    let pool = Acquirer::new(pool, max_connections.max(1), Duration::from_secs(timeout_secs.max(1)));
     Ok(DbPool { pool, backend, lanes, in_flight: Arc::default() })
 }
 
 /// Applies the embedded migrations of the pool's backend.
 pub async fn migrate(db: &DbPool) -> Result<(), sqlx::migrate::MigrateError> {
-    migrations::run(&db.pool, db.backend).await
+    migrations::run(&db.pool.pool, db.backend).await
 }
 
 /// Counts the requests in flight for [`DbPool`]'s shutdown.

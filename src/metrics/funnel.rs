@@ -8,13 +8,14 @@
 
 use std::sync::Mutex;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Request, Response};
 
 use super::families::{Metrics, STEPS};
 use super::store;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, DbPool, Lane};
 use crate::secrets::Secrets;
@@ -50,9 +51,9 @@ impl<'r> Telemetry<'r> {
         }
     }
 
-    /// The flow `flow_id` booked: counts the booking, and the flow reached `done`.
+    /// The flow `flow_id` booked: it reached `done` (the booking service
+    /// counts the booking).
     pub fn booked(&self, flow_id: &str) {
-        self.metrics.booked();
         self.reached(flow_id, ["done"]);
     }
 }
@@ -75,12 +76,16 @@ impl Fairing for Recorder {
             return;
         }
         let rocket = req.rocket();
-        let (Some(settings), Some(db), Some(secrets), Some(metrics)) =
-            (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Secrets>(), rocket.state::<Metrics>())
-        else {
+        let (Some(settings), Some(db), Some(secrets), Some(metrics), Some(clock)) = (
+            rocket.state::<Settings>(),
+            rocket.state::<Db>(),
+            rocket.state::<Secrets>(),
+            rocket.state::<Metrics>(),
+            rocket.state::<Clock>(),
+        ) else {
             return;
         };
-        let day = Utc::now().with_timezone(&settings.booking.tz()).date_naive().to_string();
+        let day = clock.now().with_timezone(&settings.booking.tz()).date_naive().to_string();
         if let Err(e) = record(db, secrets, metrics, &pending, &day).await {
             rocket::warn!("recording the booking funnel failed: {e}");
         }
@@ -113,10 +118,11 @@ async fn record(
 /// The funnel over the local days `today − (days − 1) … today` in `tz`: per
 /// step, flows that reached it, flows that went no further, and the share
 /// that went on — as a table for staff.
-pub async fn report(db: &DbPool, tz: Tz, days: u32) -> sqlx::Result<String> {
-    let today = Utc::now().with_timezone(&tz).date_naive();
+pub async fn report(db: &DbPool, tz: Tz, days: u32, now: DateTime<Utc>) -> sqlx::Result<String> {
+    let today = now.with_timezone(&tz).date_naive();
     let since = today - Duration::days(i64::from(days.max(1)) - 1);
-    let furthest = store::furthest(&db.pool, &since.to_string()).await?;
+    let since_day = since.to_string();
+    let furthest = db.leased(Lane::Read, async |conn| store::furthest(conn, &since_day).await).await?;
     let mut stopped = [0u64; STEPS.len()];
     for (step, flows) in furthest {
         if let Some(n) = stopped.get_mut(step) {

@@ -43,7 +43,7 @@ fn bearer(header: &str) -> Option<&str> {
 /// `GET /metrics`; the outbox's gauges are read from its table at each scrape.
 #[rocket::get("/metrics")]
 async fn metrics(_scraper: Scraper, metrics: &State<Metrics>, db: &Db) -> Result<(ContentType, String), Status> {
-    let (pending, failed) = outbox::store::backlog(&db.pool).await.map_err(|_| Status::ServiceUnavailable)?;
+    let (pending, failed) = outbox::backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
     metrics.mail_pending.set(pending);
     metrics.mail_failed.set(failed);
     let text = metrics.encode().map_err(|_| Status::InternalServerError)?;

@@ -9,16 +9,16 @@
 
 mod store;
 
-use sqlx::AnyPool;
 use subtle::ConstantTimeEq;
 
-use rocket::http::Status;
+use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::State;
 
+use crate::clock::Clock;
 use crate::config::{OtpConfig, Settings};
-use crate::db::Db;
+use crate::db::{Db, DbPool, Lane};
 use crate::secrets::Secrets;
-use crate::session::now_ms;
 
 /// How long a counted send may take to go out before it counts as never
 /// made: longer than the mailer's SMTP timeout.
@@ -65,14 +65,17 @@ pub enum Check {
     NoCode,
 }
 
-/// The code service: configuration, keys and the pool; a request guard.
+/// The code service: configuration, keys, the database and the clock; a
+/// request guard.
 pub struct Codes<'a> {
     /// `[otp]`.
     pub config: &'a OtpConfig,
     /// For the keyed hash.
     pub secrets: &'a Secrets,
     /// The database.
-    pub pool: &'a AnyPool,
+    pub db: &'a DbPool,
+    /// The time.
+    pub clock: &'a Clock,
 }
 
 impl Codes<'_> {
@@ -82,14 +85,15 @@ impl Codes<'_> {
 
     /// Whether `flow` has a live code for `email`.
     pub async fn has_live_code(&self, flow: &str, email: &str) -> sqlx::Result<bool> {
-        store::has_live_code(self.pool, flow, email, now_ms()).await
+        let now = self.clock.now_ms();
+        self.db.leased(Lane::Read, async |conn| store::has_live_code(conn, flow, email, now).await).await
     }
 
     /// Grants a send for `flow` to `email` if the cooldown and `max_sends`
     /// allow, and makes its fresh code the only live one.
     pub async fn reserve(&self, flow: &str, email: &str) -> sqlx::Result<Reservation> {
-        let now = now_ms();
-        let previous = store::sends_of(self.pool, flow).await?;
+        let now = self.clock.now_ms();
+        let previous = self.db.durably(async |conn| store::sends_of(conn, flow).await).await?;
         let cooldown = (self.config.resend_cooldown_secs as i64) * 1000;
         let code = crate::secrets::random_chars(b"0123456789", self.config.length as usize);
         let hash = self.hash(flow, email, &code);
@@ -104,14 +108,14 @@ impl Codes<'_> {
             previous_sent_at: previous.last_sent_at,
             stale_before: now - STALE_SEND.as_millis() as i64,
         };
-        if store::grant(self.pool, &grant).await? {
+        if self.db.durably(async |conn| store::grant(conn, &grant).await).await? {
             return Ok(Reservation::Granted(Reserved { code, hash, previous_sent_at: previous.last_sent_at }));
         }
         if previous.sends >= i64::from(self.config.max_sends.get()) {
             return Ok(Reservation::Refused(SendRefused::MaxSends));
         }
         // Refused by the cooldown, or by a concurrent send that just won.
-        let latest = store::sends_of(self.pool, flow).await?.last_sent_at;
+        let latest = self.db.durably(async |conn| store::sends_of(conn, flow).await).await?.last_sent_at;
         let wait = ((latest + cooldown - now).max(1000) + 999) / 1000;
         Ok(Reservation::Refused(SendRefused::Cooldown(wait as u64)))
     }
@@ -119,29 +123,32 @@ impl Codes<'_> {
     /// Records that the email of `reserved` went out: the send is no longer
     /// provisional.
     pub async fn sent(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
-        store::mark_sent(self.pool, flow, &reserved.hash).await
+        self.db.durably(async |conn| store::mark_sent(conn, flow, &reserved.hash).await).await
     }
 
     /// Undoes a send whose email could not be delivered: the code dies and
     /// neither the cooldown nor `max_sends` counts it.
     pub async fn refund(&self, flow: &str, reserved: &Reserved) -> sqlx::Result<()> {
-        store::refund(self.pool, flow, &reserved.hash, reserved.previous_sent_at).await
+        let previous = reserved.previous_sent_at;
+        self.db.durably(async |conn| store::refund(conn, flow, &reserved.hash, previous).await).await
     }
 
     /// Checks `code` for `flow` and `email`; counts a wrong try atomically.
     pub async fn check(&self, flow: &str, email: &str, code: &str) -> sqlx::Result<Check> {
-        let Some(live) = store::live_code(self.pool, flow, email).await? else { return Ok(Check::NoCode) };
-        if live.expires_at <= now_ms() {
+        let live = self.db.leased(Lane::Read, async |conn| store::live_code(conn, flow, email).await).await?;
+        let Some(live) = live else { return Ok(Check::NoCode) };
+        if live.expires_at <= self.clock.now_ms() {
             return Ok(Check::Expired);
         }
         let max = i64::from(self.config.max_attempts.get());
         let well_formed = code.len() == self.config.length as usize && code.bytes().all(|b| b.is_ascii_digit());
         let given = self.hash(flow, email, code);
         if well_formed && bool::from(given.as_bytes().ct_eq(live.code_hash.as_bytes())) {
-            let used = store::use_code(self.pool, flow, &live.code_hash, max).await?;
+            let used = self.db.durably(async |conn| store::use_code(conn, flow, &live.code_hash, max).await).await?;
             return Ok(if used { Check::Verified } else { Check::NoCode });
         }
-        let Some(attempts) = store::count_wrong(self.pool, flow, &live.code_hash, max).await? else {
+        let wrong = self.db.durably(async |conn| store::count_wrong(conn, flow, &live.code_hash, max).await).await?;
+        let Some(attempts) = wrong else {
             return Ok(Check::NoCode);
         };
         Ok(if attempts >= max { Check::Exhausted } else { Check::Wrong((max - attempts) as u32) })
@@ -150,15 +157,13 @@ impl Codes<'_> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Codes<'r> {
-    type Error = &'static str;
+    type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let rocket = req.rocket();
-        match (rocket.state::<Settings>(), rocket.state::<Secrets>(), rocket.state::<Db>()) {
-            (Some(settings), Some(secrets), Some(db)) => {
-                Outcome::Success(Codes { config: &settings.otp, secrets, pool: &db.pool })
-            }
-            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
-        }
+        let settings: &State<Settings> = try_outcome!(req.guard().await);
+        let secrets: &State<Secrets> = try_outcome!(req.guard().await);
+        let db: &State<Db> = try_outcome!(req.guard().await);
+        let clock: &State<Clock> = try_outcome!(req.guard().await);
+        Outcome::Success(Codes { config: &settings.otp, secrets, db, clock })
     }
 }

@@ -3,7 +3,7 @@
 //! Every rule is one conditional statement, so concurrent requests of one
 //! visitor cannot exceed the attempts, sends or cooldown.
 
-use sqlx::{AnyPool, FromRow};
+use sqlx::{AnyConnection, FromRow};
 
 /// The sends of a flow so far.
 #[derive(FromRow)]
@@ -40,7 +40,7 @@ pub struct Grant<'a> {
 }
 
 /// Whether `flow` has a live, sent code for `email` at `now`.
-pub async fn has_live_code(pool: &AnyPool, flow: &str, email: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn has_live_code(conn: &mut AnyConnection, flow: &str, email: &str, now: i64) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM otp_codes WHERE flow_id = $1 AND email = $2 AND code_hash <> '' AND expires_at > $3 \
          AND sent_ok = 1",
@@ -48,21 +48,24 @@ pub async fn has_live_code(pool: &AnyPool, flow: &str, email: &str, now: i64) ->
     .bind(flow)
     .bind(email)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(n > 0)
 }
 
 /// The sends of `flow` (creating its row on first use).
-pub async fn sends_of(pool: &AnyPool, flow: &str) -> sqlx::Result<Sends> {
+pub async fn sends_of(conn: &mut AnyConnection, flow: &str) -> sqlx::Result<Sends> {
     sqlx::query(
         "INSERT INTO otp_codes (flow_id, email, code_hash, expires_at, attempts, sends, last_sent_at) \
          VALUES ($1, '', '', 0, 0, 0, 0) ON CONFLICT (flow_id) DO NOTHING",
     )
     .bind(flow)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
-    sqlx::query_as("SELECT last_sent_at, sends FROM otp_codes WHERE flow_id = $1").bind(flow).fetch_one(pool).await
+    sqlx::query_as("SELECT last_sent_at, sends FROM otp_codes WHERE flow_id = $1")
+        .bind(flow)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// Makes `grant`'s code the flow's only live one if the cooldown and
@@ -71,7 +74,7 @@ pub async fn sends_of(pool: &AnyPool, flow: &str) -> sqlx::Result<Sends> {
 /// NOTE: a send stays provisional (`sent_ok = 0`) until [`mark_sent`]; one
 /// older than `stale_before` never went out (the app stopped in between): it
 /// neither blocks the next send nor counts twice.
-pub async fn grant(pool: &AnyPool, grant: &Grant<'_>) -> sqlx::Result<bool> {
+pub async fn grant(conn: &mut AnyConnection, grant: &Grant<'_>) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE otp_codes SET sends = CASE WHEN sent_ok = 0 AND last_sent_at <= $9 THEN sends ELSE sends + 1 END, \
          last_sent_at = $1, email = $2, code_hash = $3, expires_at = $4, attempts = 0, sent_ok = 0 \
@@ -87,24 +90,24 @@ pub async fn grant(pool: &AnyPool, grant: &Grant<'_>) -> sqlx::Result<bool> {
     .bind(grant.sent_before)
     .bind(grant.previous_sent_at)
     .bind(grant.stale_before)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The send of the code `hash` went out.
-pub async fn mark_sent(pool: &AnyPool, flow: &str, hash: &str) -> sqlx::Result<()> {
+pub async fn mark_sent(conn: &mut AnyConnection, flow: &str, hash: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE otp_codes SET sent_ok = 1 WHERE flow_id = $1 AND code_hash = $2")
         .bind(flow)
         .bind(hash)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Takes back the send of the code `hash`: the code dies, the count and the
 /// cooldown return to before it.
-pub async fn refund(pool: &AnyPool, flow: &str, hash: &str, previous_sent_at: i64) -> sqlx::Result<()> {
+pub async fn refund(conn: &mut AnyConnection, flow: &str, hash: &str, previous_sent_at: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE otp_codes SET sends = sends - 1, last_sent_at = $1, code_hash = '', sent_ok = 1 \
          WHERE flow_id = $2 AND code_hash = $3",
@@ -112,36 +115,41 @@ pub async fn refund(pool: &AnyPool, flow: &str, hash: &str, previous_sent_at: i6
     .bind(previous_sent_at)
     .bind(flow)
     .bind(hash)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// The live code of `flow` for `email`, expired or not.
-pub async fn live_code(pool: &AnyPool, flow: &str, email: &str) -> sqlx::Result<Option<LiveCode>> {
+pub async fn live_code(conn: &mut AnyConnection, flow: &str, email: &str) -> sqlx::Result<Option<LiveCode>> {
     sqlx::query_as("SELECT code_hash, expires_at FROM otp_codes WHERE flow_id = $1 AND email = $2 AND code_hash <> ''")
         .bind(flow)
         .bind(email)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
 }
 
 /// Uses up the code `hash` if tries are left; false when another request
 /// used or killed it first.
-pub async fn use_code(pool: &AnyPool, flow: &str, hash: &str, max_attempts: i64) -> sqlx::Result<bool> {
+pub async fn use_code(conn: &mut AnyConnection, flow: &str, hash: &str, max_attempts: i64) -> sqlx::Result<bool> {
     let done =
         sqlx::query("UPDATE otp_codes SET code_hash = '' WHERE flow_id = $1 AND code_hash = $2 AND attempts < $3")
             .bind(flow)
             .bind(hash)
             .bind(max_attempts)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Counts a wrong try on the code `hash`, killing it at `max_attempts`; the
 /// attempts now, or `None` when the code was gone.
-pub async fn count_wrong(pool: &AnyPool, flow: &str, hash: &str, max_attempts: i64) -> sqlx::Result<Option<i64>> {
+pub async fn count_wrong(
+    conn: &mut AnyConnection,
+    flow: &str,
+    hash: &str,
+    max_attempts: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "UPDATE otp_codes SET attempts = attempts + 1, \
          code_hash = CASE WHEN attempts + 1 >= $1 THEN '' ELSE code_hash END \
@@ -150,6 +158,6 @@ pub async fn count_wrong(pool: &AnyPool, flow: &str, hash: &str, max_attempts: i
     .bind(max_attempts)
     .bind(flow)
     .bind(hash)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
 }

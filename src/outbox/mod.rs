@@ -25,11 +25,12 @@ use lettre::Message;
 use rocket::fairing::AdHoc;
 use tokio::sync::Notify;
 
+use crate::clock::Clock;
 use crate::config::{MailConfig, Service, Settings};
-use crate::db::{Db, DbPool};
+use crate::db::{Db, DbPool, Lane};
 use crate::mail::{Appointment, MailError, Mailer, Notifier, Recipient};
+use crate::periodic::{self, Next};
 use crate::secrets::Secrets;
-use crate::session::now_ms;
 
 /// How long an instance may take to deliver a claimed email before another
 /// may claim it: three times the mailer's SMTP timeout.
@@ -95,12 +96,13 @@ pub struct Letters<'a> {
     notifier: &'a Notifier,
     secrets: &'a Secrets,
     settings: &'a Settings,
+    clock: &'a Clock,
 }
 
 impl<'a> Letters<'a> {
-    /// Letters rendered by `notifier`, sealed with `secrets`.
-    pub fn new(notifier: &'a Notifier, secrets: &'a Secrets, settings: &'a Settings) -> Letters<'a> {
-        Letters { notifier, secrets, settings }
+    /// Letters rendered by `notifier`, sealed with `secrets`, due by `clock`.
+    pub fn new(notifier: &'a Notifier, secrets: &'a Secrets, settings: &'a Settings, clock: &'a Clock) -> Letters<'a> {
+        Letters { notifier, secrets, settings, clock }
     }
 
     fn appointment(&self, about: &About<'a>, lang: &str) -> Appointment<'a> {
@@ -121,7 +123,7 @@ impl<'a> Letters<'a> {
     /// The confirmation of a new booking with its `manage_url`, and one
     /// reminder per lead time of `mail.reminders_minutes` still ahead.
     pub fn booked(&self, to: &Recipient<'_>, about: &About<'a>, manage_url: &str) -> Result<Vec<Prepared>, MailError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let appointment = self.appointment(about, to.lang);
         let confirmation = self.notifier.confirmation_message(to, about.reference, &appointment, manage_url)?;
         let mut emails = vec![self.prepare("confirmation", to, confirmation, now)];
@@ -131,7 +133,7 @@ impl<'a> Letters<'a> {
 
     /// One reminder per lead time of `mail.reminders_minutes` still ahead.
     fn reminders(&self, to: &Recipient<'_>, about: &About<'a>, manage_url: &str) -> Result<Vec<Prepared>, MailError> {
-        let (now, appointment) = (now_ms(), self.appointment(about, to.lang));
+        let (now, appointment) = (self.clock.now_ms(), self.appointment(about, to.lang));
         let mut reminders = Vec::new();
         for lead in &self.settings.mail.reminders_minutes {
             let due = about.starts_at.timestamp_millis() - i64::from(*lead) * 60_000;
@@ -153,7 +155,7 @@ impl<'a> Letters<'a> {
     ) -> Result<Vec<Prepared>, MailError> {
         let (was, now) = (self.appointment(old, to.lang), self.appointment(new, to.lang));
         let message = self.notifier.moved_message(to, new.reference, (&was, &now), manage_url, new.sequence)?;
-        let mut emails = vec![self.prepare("moved", to, message, now_ms())];
+        let mut emails = vec![self.prepare("moved", to, message, self.clock.now_ms())];
         emails.extend(self.reminders(to, new, manage_url)?);
         Ok(emails)
     }
@@ -162,8 +164,38 @@ impl<'a> Letters<'a> {
     pub fn cancelled(&self, to: &Recipient<'_>, about: &About<'a>) -> Result<Prepared, MailError> {
         let appointment = self.appointment(about, to.lang);
         let message = self.notifier.cancellation_message(to, about.reference, &appointment, about.sequence)?;
-        Ok(self.prepare("cancellation", to, message, now_ms()))
+        Ok(self.prepare("cancellation", to, message, self.clock.now_ms()))
     }
+}
+
+/// Stores `emails` about booking `reference` in the transaction of the
+/// change that causes them, due from `now` (unix ms) on.
+pub async fn keep(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    emails: &[Prepared],
+    reference: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    for email in emails {
+        store::insert(tx, &email.row(reference), now).await?;
+    }
+    Ok(())
+}
+
+/// How many emails wait for delivery and how many were given up on (the
+/// metrics' gauges).
+pub async fn backlog(db: &DbPool) -> sqlx::Result<(i64, i64)> {
+    db.leased(Lane::Read, async |conn| store::backlog(conn).await).await
+}
+
+/// The stored emails in `status` (`pending` or `failed`), for staff.
+pub async fn listed(db: &DbPool, status: &str) -> sqlx::Result<Vec<store::Stored>> {
+    db.leased(Lane::Read, async |conn| store::list(conn, status).await).await
+}
+
+/// Puts the failed emails back in the queue, due at `now`; how many.
+pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
+    db.durably(async |conn| store::retry_failed(conn, now).await).await
 }
 
 /// A formatted message sealed for storing in the outbox.
@@ -197,8 +229,14 @@ impl Wake {
 
 /// Delivers what is due once: claims a batch, sends each, records how it
 /// went. Returns how many were claimed.
-pub async fn deliver_due(db: &DbPool, mailer: &Mailer, secrets: &Secrets, config: &MailConfig) -> sqlx::Result<usize> {
-    let now = now_ms();
+pub async fn deliver_due(
+    db: &DbPool,
+    mailer: &Mailer,
+    secrets: &Secrets,
+    config: &MailConfig,
+    clock: &Clock,
+) -> sqlx::Result<usize> {
+    let now = clock.now_ms();
     let lease_until = now + i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
     let claimed = db.durably(async |conn| store::claim(conn, db.backend, now, lease_until, BATCH).await).await?;
     for email in &claimed {
@@ -206,7 +244,7 @@ pub async fn deliver_due(db: &DbPool, mailer: &Mailer, secrets: &Secrets, config
             Some(raw) => mailer.send_stored(&email.recipient, &raw).await.map_err(|e| e.to_string()),
             None => Err("the stored email cannot be opened: was secret_key changed?".to_string()),
         };
-        let now = now_ms();
+        let now = clock.now_ms();
         match outcome {
             Ok(()) => db.durably(async |conn| store::sent(conn, email.id, now).await).await?,
             Err(error) => {
@@ -230,31 +268,34 @@ pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Outbox", |rocket| async {
         rocket.manage(Wake::default()).attach(AdHoc::on_liftoff("Outbox sender", |rocket| {
             Box::pin(async move {
-                let (Some(settings), Some(db), Some(notifier), Some(secrets), Some(wake)) = (
+                let (Some(settings), Some(db), Some(notifier), Some(secrets), Some(wake), Some(clock)) = (
                     rocket.state::<Settings>(),
                     rocket.state::<Db>(),
                     rocket.state::<Notifier>(),
                     rocket.state::<Secrets>(),
                     rocket.state::<Wake>(),
+                    rocket.state::<Clock>(),
                 ) else {
                     return;
                 };
-                let (db, mailer, config) = ((**db).clone(), notifier.mailer().clone(), settings.mail.clone());
-                let secrets = secrets.clone();
-                let wake = wake.0.clone();
-                let mut shutdown = rocket.shutdown();
-                rocket::tokio::spawn(async move {
-                    loop {
-                        match deliver_due(&db, &mailer, &secrets, &config).await {
-                            Ok(n) if n as i64 == BATCH => continue,
-                            Ok(_) => {}
-                            Err(e) if db.pool.is_closed() => return rocket::info!("outbox sender stops: {e}"),
-                            Err(e) => rocket::warn!("outbox delivery failed: {e}"),
-                        }
-                        rocket::tokio::select! {
-                            _ = &mut shutdown => return,
-                            _ = wake.notified() => {}
-                            _ = rocket::tokio::time::sleep(POLL) => {}
+                let sender =
+                    Arc::new(((**db).clone(), notifier.mailer().clone(), secrets.clone(), settings.mail.clone()));
+                let clock = clock.clone();
+                periodic::repeat(rocket, POLL, Some(wake.0.clone()), move || {
+                    let (sender, clock) = (sender.clone(), clock.clone());
+                    async move {
+                        let (db, mailer, secrets, config) = &*sender;
+                        match deliver_due(db, mailer, secrets, config, &clock).await {
+                            Ok(n) if n as i64 == BATCH => Next::Again,
+                            Ok(_) => Next::Wait,
+                            Err(e) if db.is_closed() => {
+                                rocket::info!("outbox sender stops: {e}");
+                                Next::Stop
+                            }
+                            Err(e) => {
+                                rocket::warn!("outbox delivery failed: {e}");
+                                Next::Wait
+                            }
                         }
                     }
                 });

@@ -7,19 +7,22 @@
 //! reference, service and times stay for the staff's records. Code rows
 //! (which hold an address) of an erased address go too.
 //!
-//! Imports `config` and `db` only; nothing imports it but `cli`.
+//! Imports `clock`, `config`, `db`, `periodic` and the outbox's store;
+//! nothing imports it but `cli`.
 
 mod store;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use rocket::fairing::AdHoc;
 use serde::Serialize;
 use sqlx::Connection;
 
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{self, Db, DbPool};
+use crate::db::{self, Db, DbPool, Lane};
+use crate::periodic::{self, Next};
 
 /// Rows one retention batch touches: the writer is never held for long.
 const BATCH: i64 = 200;
@@ -40,18 +43,14 @@ impl Address {
     }
 }
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
 /// Erases the contact details of every booking of `address` (without
 /// regard to case) and deletes its code rows and its stored emails not yet
-/// sent; returns the bookings erased.
-pub async fn erase(db: &DbPool, address: &Address) -> sqlx::Result<u64> {
+/// sent, at `now` (unix ms); returns the bookings erased.
+pub async fn erase(db: &DbPool, address: &Address, now: i64) -> sqlx::Result<u64> {
     db.durably(async |conn| {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
-        let erased = store::erase_address(&mut tx, &address.0, now_ms()).await?;
+        let erased = store::erase_address(&mut tx, &address.0, now).await?;
         store::forget_codes_of(&mut tx, &address.0).await?;
         crate::outbox::store::forget_recipient(&mut tx, &address.0).await?;
         tx.commit().await?;
@@ -77,13 +76,14 @@ pub struct Exported {
 }
 
 /// Every booking of `address` (without regard to case), by start, as JSON;
-/// times in UTC (RFC 3339), the service by its configured name.
-pub async fn export(db: &DbPool, settings: &Settings, address: &Address) -> sqlx::Result<String> {
-    let now = now_ms();
+/// times in UTC (RFC 3339), the service by its configured name; `past`
+/// judged at `now` (unix ms).
+pub async fn export(db: &DbPool, settings: &Settings, address: &Address, now: i64) -> sqlx::Result<String> {
     let rfc3339 = |ms: i64| {
         DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     };
-    let bookings: Vec<Exported> = store::bookings_of(&db.pool, &address.0)
+    let bookings: Vec<Exported> = db
+        .leased(Lane::Read, async |conn| store::bookings_of(conn, &address.0).await)
         .await?
         .into_iter()
         .map(|b| Exported {
@@ -115,14 +115,14 @@ pub async fn export(db: &DbPool, settings: &Settings, address: &Address) -> sqlx
 /// NOTE: each batch is one short transaction; after it the task pauses as
 /// long as it took (as the session purge does), so a backlog of years never
 /// takes more than half of the writer from visitors.
-pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
-    let cutoff = now_ms() - i64::from(retention_days) * DAY_MS;
+pub async fn retain(db: &DbPool, retention_days: u32, now: i64) -> sqlx::Result<u64> {
+    let cutoff = now - i64::from(retention_days) * DAY_MS;
     db::paced(|| async move {
         let (bookings, codes) = db
             .durably(async |conn| {
                 let mut tx = conn.begin().await?;
                 store::lock(&mut tx).await?;
-                let bookings = store::erase_ended_before(&mut tx, cutoff, now_ms(), BATCH).await?;
+                let bookings = store::erase_ended_before(&mut tx, cutoff, now, BATCH).await?;
                 let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>((bookings, codes))
@@ -138,25 +138,26 @@ pub async fn retain(db: &DbPool, retention_days: u32) -> sqlx::Result<u64> {
 pub fn stage() -> AdHoc {
     AdHoc::on_liftoff("Retention", |rocket| {
         Box::pin(async move {
-            let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else { return };
+            let (Some(settings), Some(db), Some(clock)) =
+                (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Clock>())
+            else {
+                return;
+            };
             let days = settings.booking.retention_days;
             if days == 0 {
                 return;
             }
-            let db: DbPool = (**db).clone();
+            let (db, clock): (DbPool, Clock) = ((**db).clone(), clock.clone());
             let every = Duration::from_secs(settings.session.purge_interval_secs.get());
-            let mut shutdown = rocket.shutdown();
-            rocket::tokio::spawn(async move {
-                loop {
-                    match retain(&db, days).await {
+            periodic::repeat(rocket, every, None, move || {
+                let (db, now) = (db.clone(), clock.now_ms());
+                async move {
+                    match retain(&db, days, now).await {
                         Ok(0) => {}
                         Ok(n) => rocket::info!("retention erased the contact details of {n} bookings"),
                         Err(e) => rocket::warn!("retention failed: {e}"),
                     }
-                    rocket::tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = rocket::tokio::time::sleep(every) => {}
-                    }
+                    Next::Wait
                 }
             });
         })

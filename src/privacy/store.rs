@@ -2,7 +2,7 @@
 //! module makes to other modules' tables (`bookings`, `otp_codes`); it never
 //! changes what a booking is — reference, service and times stay.
 
-use sqlx::{Any, AnyConnection, AnyPool, FromRow, Transaction};
+use sqlx::{Any, AnyConnection, FromRow, Transaction};
 
 /// Takes the erasure lock inside `tx`: erasures of every instance queue one
 /// behind the other instead of updating the same rows in different orders.
@@ -90,12 +90,12 @@ pub struct Stored {
 }
 
 /// Every booking of `email` (compared without regard to case), by start.
-pub async fn bookings_of(pool: &AnyPool, email: &str) -> sqlx::Result<Vec<Stored>> {
+pub async fn bookings_of(conn: &mut AnyConnection, email: &str) -> sqlx::Result<Vec<Stored>> {
     sqlx::query_as(
         "SELECT reference, service_id, starts_at, ends_at, cancelled_at, name, email, phone, notes, lang \
          FROM bookings WHERE LOWER(email) = LOWER($1) ORDER BY starts_at, reference",
     )
     .bind(email)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }

@@ -18,7 +18,8 @@ use rocket::http::{RawStr, Status};
 use rocket::request::Request;
 use subtle::ConstantTimeEq;
 
-use super::{now_ms, Session};
+use super::Session;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::secrets::Secrets;
 
@@ -30,18 +31,19 @@ const ANON_TOKEN_SECS: i64 = 2 * 3600;
 pub struct AnonToken;
 
 impl AnonToken {
-    /// Mints a token valid for two hours.
-    pub fn issue(secrets: &Secrets) -> String {
-        let expires = now_ms() / 1000 + ANON_TOKEN_SECS;
+    /// Mints a token valid for two hours from `now` (unix ms).
+    pub fn issue(secrets: &Secrets, now: i64) -> String {
+        let expires = now / 1000 + ANON_TOKEN_SECS;
         let mac = secrets.mac("anon-csrf", &[expires.to_string().as_bytes()]);
         format!("{expires}.{}", hex::encode(&mac[..16]))
     }
 
-    /// Whether `token` was minted by this app and has not expired.
-    pub fn verify(secrets: &Secrets, token: &str) -> bool {
+    /// Whether `token` was minted by this app and has not expired at `now`
+    /// (unix ms).
+    pub fn verify(secrets: &Secrets, token: &str, now: i64) -> bool {
         let Some((expires, mac)) = token.split_once('.') else { return false };
         let Ok(expiry) = expires.parse::<i64>() else { return false };
-        if expiry < now_ms() / 1000 || expiry > now_ms() / 1000 + ANON_TOKEN_SECS {
+        if expiry < now / 1000 || expiry > now / 1000 + ANON_TOKEN_SECS {
             return false;
         }
         let expected = hex::encode(&secrets.mac("anon-csrf", &[expires.as_bytes()])[..16]);
@@ -141,7 +143,9 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> 
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         use rocket::outcome::Outcome::{Error, Success};
-        let (Some(settings), Some(secrets)) = (req.rocket().state::<Settings>(), req.rocket().state::<Secrets>())
+        let rocket = req.rocket();
+        let (Some(settings), Some(secrets), Some(clock)) =
+            (rocket.state::<Settings>(), rocket.state::<Secrets>(), rocket.state::<Clock>())
         else {
             return Error((Status::InternalServerError, CsrfError::Unreadable("app not configured".into())));
         };
@@ -164,7 +168,7 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> 
         // NOTE: a session-less token stays good for `POST /prefs` after the
         // visitor got a session (a landing page left open from before it).
         let own = session.csrf_token().is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())));
-        let valid = own || (P::SESSIONLESS && AnonToken::verify(secrets, token));
+        let valid = own || (P::SESSIONLESS && AnonToken::verify(secrets, token, clock.now_ms()));
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }

@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Orbit, Response, Rocket};
 use serde_json::{Map, Value};
 
 use super::store::{self, New, Sessions, StoreError, Update};
-use super::{idle_secs, now_ms, Inner, Loaded, Session, SessionError, SessionId, SessionState, EXPIRY_KEY};
+use super::{idle_secs, Inner, Loaded, Session, SessionError, SessionId, SessionState, EXPIRY_KEY};
+use crate::clock::Clock;
 use crate::config::{self, SessionConfig, Settings};
 use crate::db::Db;
+use crate::periodic::{self, Next};
 
 /// Cookie headers longer than this are refused with `431` before any lookup.
 const MAX_COOKIE_HEADER: usize = 8 * 1024;
@@ -26,12 +28,17 @@ enum Slot {
 }
 
 impl SessionState {
-    async fn load(req: &Request<'_>, config: &SessionConfig, store: &Sessions) -> Result<SessionState, StoreError> {
+    async fn load(
+        req: &Request<'_>,
+        config: &SessionConfig,
+        store: &Sessions,
+        now: i64,
+    ) -> Result<SessionState, StoreError> {
         let mut inner = Inner::default();
         let id = req.cookies().get_private(&config.cookie_name).and_then(|cookie| SessionId::parse(cookie.value()));
         if let Some(id) = id {
             let key = id.storage_key();
-            match store.load(&key, now_ms()).await? {
+            match store.load(&key, now).await? {
                 Some(record) => {
                     inner.data = record.data;
                     inner.loaded = Some(Loaded {
@@ -70,12 +77,15 @@ impl<'r> FromRequest<'r> for Session<'r> {
         if too_big {
             return Outcome::Error((Status::RequestHeaderFieldsTooLarge, "cookie header too large"));
         }
-        let (Some(settings), Some(store)) = (req.rocket().state::<Settings>(), req.rocket().state::<Sessions>()) else {
+        let rocket = req.rocket();
+        let (Some(settings), Some(store), Some(clock)) =
+            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
+        else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         let slot = req
             .local_cache_async(async {
-                match SessionState::load(req, &settings.session, store).await {
+                match SessionState::load(req, &settings.session, store, clock.now_ms()).await {
                     Ok(state) => Slot::Ready(state),
                     Err(e) => {
                         rocket::error!("session load failed: {e}");
@@ -152,8 +162,7 @@ impl Loaded {
 ///
 /// NOTE: an unchanged session costs no statement and no copy of its data; a
 /// changed one costs one statement (two when it was flushed and refilled).
-async fn save(state: &SessionState, config: &SessionConfig, store: &Sessions) -> Result<(), SessionError> {
-    let now = now_ms();
+async fn save(state: &SessionState, config: &SessionConfig, store: &Sessions, now: i64) -> Result<(), SessionError> {
     let absolute = (config.absolute_timeout_secs.get() as i64).saturating_mul(1000);
     let plan = Plan::of(&state.inner.lock().unwrap_or_else(|e| e.into_inner()), now, config);
     let write = match plan {
@@ -185,16 +194,17 @@ async fn save(state: &SessionState, config: &SessionConfig, store: &Sessions) ->
                 old.refreshed(now, idle)
             };
             // `false`: flushed, cycled or expired meanwhile; never resurrected.
-            store.update(Update { key: &old.key, new_key: new_key.as_deref(), changes: &changes, expires_at }).await?;
+            let update = Update { key: &old.key, new_key: new_key.as_deref(), changes: &changes, expires_at, now };
+            store.update(update).await?;
         }
         (None, None) => {}
     }
     Ok(())
 }
 
-/// Deletes every expired session; returns how many went.
-pub async fn clear_expired(store: &Sessions) -> Result<u64, StoreError> {
-    store.purge(now_ms()).await
+/// Deletes every session expired at `now` (unix ms); returns how many went.
+pub async fn clear_expired(store: &Sessions, now: i64) -> Result<u64, StoreError> {
+    store.purge(now).await
 }
 
 /// Renders the page answered when a session cannot be saved: given the
@@ -233,38 +243,41 @@ impl Fairing for SessionFairing {
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let (Some(settings), Some(store)) = (rocket.state::<Settings>(), rocket.state::<Sessions>()) else {
+        let (Some(settings), Some(store), Some(clock)) =
+            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
+        else {
             return;
         };
-        let store = store.clone();
+        let (store, clock) = (store.clone(), clock.clone());
         let every = Duration::from_secs(settings.session.purge_interval_secs.get());
-        let mut shutdown = rocket.shutdown();
-        rocket::tokio::spawn(async move {
-            loop {
-                rocket::tokio::select! {
-                    _ = &mut shutdown => return,
-                    _ = rocket::tokio::time::sleep(every) => {}
-                }
-                match store.purge(now_ms()).await {
+        periodic::repeat(rocket, every, None, move || {
+            let (store, now) = (store.clone(), clock.now_ms());
+            async move {
+                match store.purge(now).await {
                     Ok(0) => {}
                     Ok(n) => rocket::info!("purged {n} expired sessions"),
                     Err(e) => rocket::warn!("session purge failed: {e}"),
                 }
+                Next::Wait
             }
         });
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let Slot::Ready(state) = req.local_cache(|| Slot::NotLoaded) else { return };
-        let (Some(settings), Some(store)) = (req.rocket().state::<Settings>(), req.rocket().state::<Sessions>()) else {
+        let rocket = req.rocket();
+        let (Some(settings), Some(store), Some(clock)) =
+            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
+        else {
             return;
         };
         if res.status().code >= 500 {
             return;
         }
-        if let Err(e) = save(state, &settings.session, store).await {
+        if let Err(e) = save(state, &settings.session, store, clock.now_ms()).await {
             rocket::error!("session save failed: {e}");
             res.set_status(Status::ServiceUnavailable);
+            res.set_header(Header::new("Retry-After", "2"));
             res.remove_header("Set-Cookie");
             // NOTE: the app's translated error page, in the language of
             // the session loaded for this request; plain text only if the

@@ -289,8 +289,3 @@ fn valid_key(key: &str) -> bool {
 fn idle_secs(data: &Map<String, Value>, config: &SessionConfig) -> u64 {
     data.get(EXPIRY_KEY).and_then(Value::as_u64).filter(|&s| s > 0).unwrap_or(config.idle_timeout_secs.get())
 }
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}

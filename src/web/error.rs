@@ -6,7 +6,7 @@ use rocket::http::Status;
 use rocket::response::{self, Responder};
 use rocket::Request;
 
-use super::error_page::error_response;
+use super::error_page::{error_response, with_retry_after};
 use crate::mail::MailError;
 use crate::session::SessionError;
 
@@ -35,7 +35,19 @@ impl Error {
             Error::Status(status) => *status,
             // An unreachable store is temporary: "try again", not a bug.
             Error::Mail(_) | Error::Session(SessionError::Store(_)) => Status::ServiceUnavailable,
+            Error::Database(e) if crate::db::unavailable(e) => Status::ServiceUnavailable,
             Error::Database(_) | Error::Session(_) => Status::InternalServerError,
+        }
+    }
+}
+
+/// A use case's failure at the edge: logged once, the translated page.
+impl From<crate::booking::service::ServiceError> for Error {
+    fn from(e: crate::booking::service::ServiceError) -> Error {
+        use crate::booking::service::ServiceError;
+        match e {
+            ServiceError::Database(e) => Error::Database(e),
+            ServiceError::Mail(e) => Error::Mail(e),
         }
     }
 }
@@ -55,6 +67,6 @@ impl<'r> Responder<'r, 'static> for Error {
             let method: String = req.method().as_str().chars().take(16).collect();
             rocket::error!("request id={} {method} {path}: {self}", crate::logging::RequestId::of(req));
         }
-        error_response(req, status).respond_to(req)
+        with_retry_after(error_response(req, status).respond_to(req)?)
     }
 }

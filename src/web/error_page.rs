@@ -1,7 +1,8 @@
 //! The app's own error pages, translated, for every status it can answer,
 //! with the language and theme switchers like every other page.
 
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder, Response};
 use rocket::Request;
 use rocket_dyn_templates::{context, tera};
 
@@ -59,16 +60,38 @@ fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, View) {
     (status, View::render("error", bare_context(status, lang, theme)))
 }
 
+/// Seconds a visitor is asked to wait before trying a `503` again.
+const RETRY_AFTER_SECS: &str = "2";
+
+/// `response`, with `Retry-After` when it is a `503` (a store or the
+/// database could not be reached: trying again soon may work).
+pub(crate) fn with_retry_after(mut response: Response<'static>) -> response::Result<'static> {
+    if response.status() == Status::ServiceUnavailable {
+        response.set_header(Header::new("Retry-After", RETRY_AFTER_SECS));
+    }
+    Ok(response)
+}
+
+/// An error page as answered: `Retry-After` on a `503`.
+pub struct ErrorReply((Status, View));
+
+impl<'r> Responder<'r, 'static> for ErrorReply {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        with_retry_after(self.0.respond_to(req)?)
+    }
+}
+
+/// Every status no route answered: the app's own page.
 #[rocket::catch(default)]
-pub async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, View) {
+pub async fn default_catcher(status: Status, req: &Request<'_>) -> ErrorReply {
     // NOTE: never touch the session store again for its own failures.
     if !session_failed(status) {
         if let Some(page) = req.guard::<Page<'_>>().await.succeeded() {
-            return error_page(&page, status, None);
+            return ErrorReply(error_page(&page, status, None));
         }
     }
     let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
-    bare_error_page(status, &lang, theme)
+    ErrorReply(bare_error_page(status, &lang, theme))
 }
 
 /// Language and theme for a page without switchers: from `session` when one

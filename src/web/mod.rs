@@ -9,6 +9,7 @@ mod error;
 mod error_page;
 mod page;
 mod security;
+mod services;
 mod templates;
 mod view;
 
@@ -48,7 +49,7 @@ fn landing(page: Page<'_>) -> View {
 /// `GET /healthz`: `200` when the database and the session store answer.
 #[rocket::get("/healthz")]
 async fn healthz(db: &Db, sessions: &State<Sessions>) -> (Status, &'static str) {
-    if let Err(e) = sqlx::query("SELECT 1").execute(&db.pool).await {
+    if let Err(e) = db.ping().await {
         rocket::error!("health check: database: {e}");
         return (Status::ServiceUnavailable, "database unavailable");
     }

@@ -5,6 +5,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::secrets::Secrets;
 use crate::session::{AnonToken, PublicEntries, Session};
@@ -115,10 +116,12 @@ impl<'r> Page<'r> {
 
     /// Settles language, theme and token for `session`.
     fn settle(req: &'r Request<'_>, session: Session<'r>) -> Option<Page<'r>> {
-        let (settings, secrets) = (req.rocket().state::<Settings>()?, req.rocket().state::<Secrets>()?);
+        let rocket = req.rocket();
+        let (settings, secrets, clock) =
+            (rocket.state::<Settings>()?, rocket.state::<Secrets>()?, rocket.state::<Clock>()?);
         let lang = language(req, Some(&session), settings);
         let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
-        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets));
+        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets, clock.now_ms()));
         let path = req.uri().to_string();
         Some(Page { session, lang, theme, csrf_token, path, settings })
     }

@@ -5,6 +5,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 use rocket::http::Status;
 use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::State;
 
 use super::flow::Flow;
 use super::state::WizardState;
@@ -114,15 +115,14 @@ async fn send_once(flow: &Flow<'_>, state: &WizardState, sender: &Sender<'_>) ->
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Sender<'r> {
-    type Error = &'static str;
+    type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let codes = try_outcome!(req.guard::<Codes<'r>>().await);
         let limits = try_outcome!(req.guard::<Limits<'r>>().await);
         let client = req.guard::<Client>().await.succeeded().unwrap_or(Client("unknown".into()));
-        match (req.rocket().state::<Notifier>(), req.rocket().state::<Metrics>()) {
-            (Some(notifier), Some(metrics)) => Outcome::Success(Sender { codes, limits, client, notifier, metrics }),
-            _ => Outcome::Error((Status::InternalServerError, "app not configured")),
-        }
+        let notifier: &State<Notifier> = try_outcome!(req.guard().await);
+        let metrics: &State<Metrics> = try_outcome!(req.guard().await);
+        Outcome::Success(Sender { codes, limits, client, notifier, metrics })
     }
 }

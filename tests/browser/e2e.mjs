@@ -1,4 +1,4 @@
-// Real-browser end-to-end test of the Slotwise wizard, run by tests/browser.rs
+// Real-browser end-to-end test of the Slotwise wizard, run by tests/it/browser.rs
 // against a real server:
 //
 //   node tests/browser/e2e.mjs <base-url> <outbox-dir> <screenshot-dir>

@@ -10,7 +10,9 @@ use super::{manage_url, token_matches, Bookings, ServiceError};
 use crate::booking::availability::{self, Taken};
 use crate::booking::store::{self, Booking, NewBooking};
 use crate::config::{BookingConfig, Service};
+use crate::db::Lane;
 use crate::mail::{MailError, Recipient};
+use crate::metrics::Metrics;
 use crate::outbox::{self, About, Prepared};
 
 /// Why a booking can no longer be changed online.
@@ -84,13 +86,13 @@ impl Bookings<'_> {
         if reference.len() > 16 || token.is_empty() || token.len() > 64 {
             return Ok(None);
         }
-        let booking = store::find(&self.db.pool, reference).await?;
+        let booking = self.db.leased(Lane::Read, async |conn| store::find(conn, reference).await).await?;
         Ok(booking.filter(|b| token_matches(b, token)))
     }
 
     /// The bookings starting in `[from, to)`, cancelled ones too, by start.
     pub async fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<Booking>> {
-        store::list(&self.db.pool, from, to).await
+        self.db.leased(Lane::Read, async |conn| store::list(conn, from, to).await).await
     }
 
     /// Cancels the booking named by `reference` and `token`: in one
@@ -98,14 +100,20 @@ impl Bookings<'_> {
     /// stored.
     pub async fn cancel(&self, reference: &str, token: &str) -> Result<Cancellation, ServiceError> {
         let Some(booking) = self.find(reference, token).await? else { return Ok(Cancellation::NotFound) };
-        match frozen(self.config, &booking, Utc::now()) {
+        match frozen(self.config, &booking, self.clock.now()) {
             Some(Frozen::Cancelled) => return Ok(Cancellation::AlreadyCancelled),
             Some(why) => return Ok(Cancellation::Frozen(Box::new(booking), why)),
             None => {}
         }
         let email = self.cancelled_email(&booking)?;
-        let cancelled = self.db.durably(async |conn| cancel_on(conn, &booking.reference, email.as_ref()).await).await?;
-        Ok(if cancelled { Cancellation::Cancelled(Box::new(booking)) } else { Cancellation::AlreadyCancelled })
+        let now = self.clock.now_ms();
+        let cancelled =
+            self.db.durably(async |conn| cancel_on(conn, &booking.reference, email.as_ref(), now).await).await?;
+        if !cancelled {
+            return Ok(Cancellation::AlreadyCancelled);
+        }
+        self.tell(Metrics::cancelled);
+        Ok(Cancellation::Cancelled(Box::new(booking)))
     }
 
     fn cancelled_email(&self, booking: &Booking) -> Result<Option<Prepared>, MailError> {
@@ -117,16 +125,18 @@ impl Bookings<'_> {
     }
 
     /// Moves `booking` (found by its link's `token`, see [`Bookings::find`])
-    /// to `start`, in one transaction under the booking lock with the same
-    /// checks as a new booking (its own span excluded); its pending
-    /// reminders follow it and the moved email is stored.
+    /// to `start` (`None`: a value that is no start time), in one
+    /// transaction under the booking lock with the same checks as a new
+    /// booking (its own span excluded); its pending reminders follow it and
+    /// the moved email is stored.
     pub async fn reschedule(
         &self,
         booking: &Booking,
         token: &str,
-        start: DateTime<Utc>,
+        start: Option<DateTime<Utc>>,
     ) -> Result<Rescheduled, ServiceError> {
-        let now = Utc::now();
+        let Some(start) = start else { return Ok(Rescheduled::Invalid) };
+        let now = self.clock.now();
         if let Some(why) = frozen(self.config, booking, now) {
             return Ok(Rescheduled::Frozen(why));
         }
@@ -143,7 +153,12 @@ impl Bookings<'_> {
             ..NewBooking::of(booking)
         };
         let emails = self.moved_emails(booking, service, &times, token)?;
-        Ok(self.db.durably(async |conn| self.reschedule_on(conn, booking, service, &times, &emails).await).await?)
+        let moved =
+            self.db.durably(async |conn| self.reschedule_on(conn, booking, service, &times, &emails).await).await?;
+        if moved == Rescheduled::Moved {
+            self.tell(Metrics::rescheduled);
+        }
+        Ok(moved)
     }
 
     fn moved_emails(
@@ -180,25 +195,25 @@ impl Bookings<'_> {
             return Ok(Rescheduled::Frozen(Frozen::Cancelled));
         }
         outbox::store::drop_reminders(&mut tx, &booking.reference).await?;
-        let now = Utc::now().timestamp_millis();
-        for email in emails {
-            outbox::store::insert(&mut tx, &email.row(&booking.reference), now).await?;
-        }
+        outbox::keep(&mut tx, emails, &booking.reference, self.clock.now_ms()).await?;
         tx.commit().await?;
         Ok(Rescheduled::Moved)
     }
 }
 
-async fn cancel_on(conn: &mut AnyConnection, reference: &str, email: Option<&Prepared>) -> sqlx::Result<bool> {
+async fn cancel_on(
+    conn: &mut AnyConnection,
+    reference: &str,
+    email: Option<&Prepared>,
+    now: i64,
+) -> sqlx::Result<bool> {
     let mut tx = conn.begin().await?;
-    if !store::cancel(&mut tx, reference).await? {
+    if !store::cancel(&mut tx, reference, now).await? {
         tx.rollback().await?;
         return Ok(false);
     }
     outbox::store::drop_reminders(&mut tx, reference).await?;
-    if let Some(email) = email {
-        outbox::store::insert(&mut tx, &email.row(reference), Utc::now().timestamp_millis()).await?;
-    }
+    outbox::keep(&mut tx, email.map(std::slice::from_ref).unwrap_or_default(), reference, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
-use crate::db;
+use crate::db::{self, Lane};
 
 const ALL_DAY: &[&str] = &["00:00-24:00"];
 
@@ -18,9 +18,19 @@ async fn setup() -> (tempfile::TempDir, DbPool, BookingConfig) {
     (dir, pool, config)
 }
 
+/// The tests' now: a Monday, 08:00 UTC.
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2031-03-03T08:00:00Z").expect("a time").to_utc()
+}
+
+/// A clock that reads [`now`] until a test moves it.
+fn clock() -> Clock {
+    Clock::starting_at(now())
+}
+
 /// A start on the grid, tomorrow at 10:00 UTC.
 fn tomorrow_ten() -> DateTime<Utc> {
-    let day = (Utc::now() + Duration::days(1)).date_naive();
+    let day = (now() + Duration::days(1)).date_naive();
     day.and_hms_opt(10, 0, 0).expect("time").and_utc()
 }
 
@@ -32,7 +42,8 @@ fn request<'a>(flow: &'a str, service: &'a Service, start: DateTime<Utc>) -> Req
 #[rocket::async_test]
 async fn a_held_time_is_not_free_for_another_flow_until_released() {
     let (_dir, pool, config) = setup().await;
-    let bookings = Bookings::new(&config, &pool);
+    let clock = clock();
+    let bookings = Bookings::new(&config, &pool, &clock);
     let service = &config.services[0];
     let start = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c1", service, start).await.expect("hold"), Held::Placed);
@@ -45,7 +56,8 @@ async fn a_held_time_is_not_free_for_another_flow_until_released() {
 #[rocket::async_test]
 async fn a_flow_books_once_and_a_taken_time_is_refused() {
     let (_dir, pool, config) = setup().await;
-    let bookings = Bookings::new(&config, &pool);
+    let clock = clock();
+    let bookings = Bookings::new(&config, &pool, &clock);
     let service = &config.services[0];
     let start = tomorrow_ten();
     let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
@@ -65,7 +77,8 @@ async fn a_flow_books_once_and_a_taken_time_is_refused() {
 #[rocket::async_test]
 async fn cancelling_needs_the_token_and_happens_once() {
     let (_dir, pool, config) = setup().await;
-    let bookings = Bookings::new(&config, &pool);
+    let clock = clock();
+    let bookings = Bookings::new(&config, &pool, &clock);
     let service = &config.services[0];
     let start = tomorrow_ten();
     let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
@@ -82,7 +95,8 @@ async fn cancelling_needs_the_token_and_happens_once() {
 #[rocket::async_test]
 async fn a_time_off_the_grid_is_neither_held_nor_booked() {
     let (_dir, pool, config) = setup().await;
-    let bookings = Bookings::new(&config, &pool);
+    let clock = clock();
+    let bookings = Bookings::new(&config, &pool, &clock);
     let service = &config.services[0];
     let off_grid = tomorrow_ten() + Duration::minutes(7);
     assert_eq!(bookings.hold("a", "c1", service, off_grid).await.unwrap(), Held::Taken);
@@ -103,7 +117,8 @@ fn references_read_aloud_and_links_carry_the_token() {
 #[rocket::async_test]
 async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
     let (_dir, pool, config) = setup().await;
-    let bookings = Bookings::new(&config, &pool).with_hold_limit(2);
+    let clock = clock();
+    let bookings = Bookings::new(&config, &pool, &clock).with_hold_limit(2);
     let service = &config.services[0];
     let start = tomorrow_ten();
     let at = |hours: i64| start + Duration::hours(hours);
@@ -120,8 +135,9 @@ async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
 #[rocket::async_test]
 async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
     let (_dir, pool, mut config) = setup().await;
+    let clock = clock();
     config.max_per_day = 2.into();
-    let bookings = Bookings::new(&config, &pool);
+    let bookings = Bookings::new(&config, &pool, &clock);
     let service = &config.services[0];
     let ten = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c-a", service, ten).await.unwrap(), Held::Placed);
@@ -149,11 +165,12 @@ async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
 #[rocket::async_test]
 async fn a_service_cap_counts_that_service_only() {
     let (_dir, pool, mut config) = setup().await;
+    let clock = clock();
     let mut capped = config.services[0].clone();
     capped.id = "capped".into();
     capped.max_per_day = 1.into();
     config.services.push(capped);
-    let bookings = Bookings::new(&config, &pool);
+    let bookings = Bookings::new(&config, &pool, &clock);
     let (plain, capped) = (&config.services[0], &config.services[1]);
     let ten = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c-a", plain, ten).await.unwrap(), Held::Placed);
@@ -167,22 +184,20 @@ async fn a_service_cap_counts_that_service_only() {
 #[rocket::async_test]
 async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
     let (_dir, pool, mut config) = setup().await;
+    let clock = clock();
     let mut prepared = config.services[0].clone();
     prepared.id = "prepared".into();
     prepared.buffer_before_minutes = 30;
     config.services.push(prepared);
-    let bookings = Bookings::new(&config, &pool);
+    let bookings = Bookings::new(&config, &pool, &clock);
     let (plain, prepared) = (&config.services[0], &config.services[1]);
     let ten = tomorrow_ten();
     let Confirmation::Booked { reference, .. } = bookings.confirm(&request("a", prepared, ten)).await.unwrap() else {
         panic!("booked");
     };
+    let sql = "SELECT busy_from, starts_at FROM bookings WHERE reference = $1";
     let (busy_from, starts_at): (i64, i64) =
-        sqlx::query_as("SELECT busy_from, starts_at FROM bookings WHERE reference = $1")
-            .bind(&reference)
-            .fetch_one(&pool.pool)
-            .await
-            .unwrap();
+        pool.leased(Lane::Read, async |c| sqlx::query_as(sql).bind(&reference).fetch_one(c).await).await.unwrap();
     assert_eq!((busy_from, starts_at), ((ten - Duration::minutes(30)).timestamp_millis(), ten.timestamp_millis()));
     // 09:30-10:00 is the buffer: a plain appointment there is refused, one at 09:00 is not.
     assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(30)).await.unwrap(), Held::Taken);

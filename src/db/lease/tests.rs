@@ -13,7 +13,7 @@ async fn sqlite(max_connections: u32) -> (DbPool, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("lease.db").display());
     let db = connect(&url, max_connections, 5).await.unwrap();
-    sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)").execute(&db.pool).await.unwrap();
+    sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)").execute(&db.pool.pool).await.unwrap();
     (db, dir)
 }
 
@@ -40,7 +40,7 @@ async fn writers_queue_in_order_behind_the_one_writer() {
         timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
     }
     assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&db.pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&db.pool.pool).await.unwrap();
     assert_eq!(n, 3);
 }
 

@@ -21,8 +21,8 @@
 //! database at its own speed, while `/healthz` answers `503` (see
 //! [`CachedDatabaseStore::check`]).
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use redis::Script;
 use serde_json::Map;
@@ -31,12 +31,11 @@ use super::database::Stored;
 use super::redis::{record, RedisStore, VER};
 use super::{parse_data, DatabaseStore, New, Record, SessionStore, StoreError, Update};
 use crate::db::{DbPool, Lane};
-use crate::session::now_ms;
 
 /// How long a Redis call of this store may take: the database answers anyway.
 const REDIS_WITHIN: Duration = Duration::from_millis(250);
 /// After a Redis failure, Redis is left alone this long (ms).
-const BACKOFF_MS: i64 = 1000;
+const BACKOFF_MS: u64 = 1000;
 
 /// `refill`: KEYS[1] the copy; ARGV version, absolute deadline, then
 /// field/value pairs. Replaces the copy unless it holds the same or a later
@@ -57,8 +56,12 @@ pub struct CachedDatabaseStore {
     database: DatabaseStore,
     redis: RedisStore,
     refill: Script,
-    /// Unix ms before which Redis is not asked (after a failure).
-    redis_pause_until: AtomicI64,
+    /// Milliseconds after `started` before which Redis is not asked (after a failure).
+    redis_pause_until: AtomicU64,
+    /// What [`Self::redis_pause_until`] counts from.
+    // NOTE: a monotonic measure of how long Redis has been left alone, not
+    // the app's clock: the pause is about the network, not about sessions.
+    started: Instant,
 }
 
 /// The row's version and deadlines.
@@ -73,20 +76,31 @@ impl CachedDatabaseStore {
     /// The store on `db`, with copies in `redis`.
     pub fn new(db: DbPool, redis: RedisStore) -> CachedDatabaseStore {
         let database = DatabaseStore::new(db.clone());
-        CachedDatabaseStore { db, database, redis, refill: Script::new(REFILL), redis_pause_until: AtomicI64::new(0) }
+        CachedDatabaseStore {
+            db,
+            database,
+            redis,
+            refill: Script::new(REFILL),
+            redis_pause_until: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Runs a Redis call unless Redis failed less than [`BACKOFF_MS`] ago;
     /// `None` when skipped or failed (logged).
     async fn try_redis<T>(&self, call: impl std::future::Future<Output = Result<T, StoreError>>) -> Option<T> {
-        if now_ms() < self.redis_pause_until.load(Ordering::Relaxed) {
+        if self.elapsed_ms() < self.redis_pause_until.load(Ordering::Relaxed) {
             return None;
         }
         match call.await {
             Ok(value) => Some(value),
             Err(e) => {
                 rocket::warn!("session copy in Redis skipped: {e}");
-                self.redis_pause_until.store(now_ms() + BACKOFF_MS, Ordering::Relaxed);
+                self.redis_pause_until.store(self.elapsed_ms() + BACKOFF_MS, Ordering::Relaxed);
                 None
             }
         }

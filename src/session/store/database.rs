@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn sqlite_applies_removals_then_sets_in_one_statement() {
         let changes = changes();
-        let update = Update { key: "k", new_key: None, changes: &changes, expires_at: Some(9) };
+        let update = Update { key: "k", new_key: None, changes: &changes, expires_at: Some(9), now: 0 };
         let (sql, args) = update_sql(Backend::Sqlite, &update);
         assert_eq!(
             sql,
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn postgres_merges_the_sets_as_one_object() {
         let changes = changes();
-        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None };
+        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None, now: 0 };
         let (sql, args) = update_sql(Backend::Postgres, &update);
         assert_eq!(
             sql,
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn a_cycle_alone_only_moves_the_key() {
         let changes = BTreeMap::new();
-        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None };
+        let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None, now: 0 };
         let (sql, _) = update_sql(Backend::Sqlite, &update);
         assert_eq!(sql, "UPDATE sessions SET version = version + 1, id_hash = $1 WHERE id_hash = $2");
     }

@@ -64,6 +64,8 @@ pub struct Update<'a> {
     pub changes: &'a BTreeMap<String, Option<Value>>,
     /// A new idle deadline, when a refresh is due.
     pub expires_at: Option<i64>,
+    /// Unix ms: now (a session past its idle deadline is not updated).
+    pub now: i64,
 }
 
 /// A store failed; session pages answer `503`.

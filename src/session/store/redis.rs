@@ -247,7 +247,7 @@ impl SessionStore for RedisStore {
         let name = self.name(update.key);
         let mut invocation = self.scripts.update.key(&name);
         invocation.key(update.new_key.map_or_else(|| name.clone(), |k| self.name(k)));
-        invocation.arg(crate::session::now_ms());
+        invocation.arg(update.now);
         invocation.arg(update.expires_at.map(|e| e.to_string()).unwrap_or_default());
         let removed: Vec<&String> = update.changes.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k).collect();
         invocation.arg(removed.len());

@@ -1,0 +1,87 @@
+//! The staff calendar feed (SPEC §7): `GET /staff/calendar.ics?token=` with
+//! `staff.feed_token` set serves the bookings from 30 days ago to the end of
+//! the horizon as one iCalendar file, each event with the same `UID` (and
+//! `SEQUENCE`) as the visitor's `.ics`, cancelled ones as
+//! `STATUS:CANCELLED`. A wrong, missing or unset token answers `404`.
+
+use chrono::Duration;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::Responder;
+use subtle::ConstantTimeEq;
+
+use crate::booking::availability;
+use crate::booking::service::Bookings;
+use crate::config::Settings;
+use crate::web::Error;
+
+/// The feed as served: `text/calendar`, never cached by a proxy.
+#[derive(Responder)]
+struct Feed {
+    body: String,
+    cache: Header<'static>,
+}
+
+/// Whether `given` is the configured feed token (constant time).
+fn authorised(settings: &Settings, given: Option<&str>) -> bool {
+    match (settings.staff.feed_token.as_deref(), given) {
+        (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
+        _ => false,
+    }
+}
+
+/// `GET /staff/calendar.ics?token=`.
+#[rocket::get("/staff/calendar.ics?<token>")]
+async fn calendar(
+    settings: &rocket::State<Settings>,
+    bookings: Bookings<'_>,
+    token: Option<&str>,
+) -> Result<(ContentType, Feed), Error> {
+    if !authorised(settings, token) {
+        return Err(Status::NotFound.into());
+    }
+    let config = &settings.booking;
+    let now = bookings.now();
+    let (_, last_day) = availability::horizon(config, now);
+    let to = availability::day_bounds(config.tz(), last_day).1;
+    let bookings = bookings.between(now - Duration::days(30), to).await?;
+    let mut feed = Calendar::new();
+    feed.name("Slotwise");
+    for booking in &bookings {
+        let service = config.service(&booking.service_id).map_or(booking.service_id.as_str(), |s| s.name.as_str());
+        let mut event = Event::new();
+        event
+            .uid(&format!("{}@slotwise", booking.reference))
+            .sequence(u32::try_from(booking.sequence).unwrap_or(0))
+            .summary(&format!("{service}: {}", booking.name))
+            .description(&format!("{} · {} · {}", booking.reference, booking.email, booking.phone))
+            .starts(booking.starts_at)
+            .ends(booking.ends_at)
+            .status(if booking.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
+        feed.push(event.done());
+    }
+    let body = feed.done().to_string();
+    Ok((ContentType::new("text", "calendar"), Feed { body, cache: Header::new("Cache-Control", "no-store") }))
+}
+
+/// The feed's route.
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![calendar]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::settings;
+
+    #[test]
+    fn only_the_configured_token_opens_the_feed() {
+        let open = settings("[staff]\nfeed_token = \"0123456789abcdef\"").expect("valid");
+        assert!(authorised(&open, Some("0123456789abcdef")));
+        assert!(!authorised(&open, Some("0123456789abcdeF")));
+        assert!(!authorised(&open, None));
+        let closed = settings("").expect("defaults");
+        assert!(!authorised(&closed, Some("")));
+        assert_eq!(settings("[staff]\nfeed_token = \"short\"").expect_err("short").key, "staff.feed_token");
+    }
+}

@@ -1,0 +1,178 @@
+//! A booking's own pages, reached from the link in its emails: the booking
+//! (`GET /booking/<ref>?token=`), moving it (`…/reschedule`) and cancelling
+//! it (`…/cancel`). A wrong token answers `404` and reveals nothing; a
+//! booking that can no longer change (cancelled, past, within the notice)
+//! answers `409` and changes nothing. GET and HEAD never change a booking.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{Redirect, Responder};
+use rocket_dyn_templates::context;
+use serde::Serialize;
+
+use super::link::{self, BookingLink};
+use crate::booking::availability;
+use crate::booking::grid::{grid, Grid};
+use crate::booking::service::{frozen, Bookings, Cancellation, Frozen, Rescheduled};
+use crate::booking::store::Booking;
+use crate::i18n::{format_datetime, t};
+use crate::session::CsrfForm;
+use crate::web::{Error, Page, PageView, View};
+
+/// What a booking route answers.
+#[derive(Responder)]
+pub enum Reply {
+    /// `303` back to the booking.
+    Redirect(Redirect),
+    /// A page with its status.
+    Page((Status, View)),
+}
+
+/// `303` to the booking's page, `/booking/<reference>?token=<token>`.
+fn back(booking: &Booking, token: &str) -> Reply {
+    Reply::Redirect(Redirect::to(rocket::uri!(show(_reference = &booking.reference, token = token))))
+}
+
+/// The booking's page with `status` and an optional notice.
+fn booking_page(page: &Page<'_>, bookings: &Bookings<'_>, link: (&Booking, &str), status: Status) -> Reply {
+    let ((booking, token), settings) = (link, page.settings());
+    let frozen = frozen(&settings.booking, booking, bookings.now());
+    let state = match frozen {
+        Some(Frozen::Cancelled) => "cancelled",
+        Some(Frozen::Past) => "past",
+        _ => "booked",
+    };
+    let service = settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang)).unwrap_or_default();
+    let view = View::render(
+        "booking",
+        context! {
+            page: page.view(), reference: &booking.reference, service,
+            when: format_datetime(&page.lang, settings.booking.tz(), booking.starts_at), name: &booking.name,
+            cancelled: booking.cancelled, state, changeable: frozen.is_none(), notice: page.take_notice(), token,
+        },
+    );
+    Reply::Page((status, view))
+}
+
+/// `GET /booking/<reference>?token=`.
+#[rocket::get("/booking/<_reference>?<token>")]
+fn show(mut page: Page<'_>, bookings: Bookings<'_>, link: BookingLink, _reference: &str, token: &str) -> Reply {
+    page.bind();
+    booking_page(&page, &bookings, (&link.booking, token), Status::Ok)
+}
+
+/// The reschedule page's context: the grid of the booking's service.
+#[derive(Serialize)]
+struct ReschedulePage<'a> {
+    page: PageView<'a>,
+    #[serde(flatten)]
+    grid: Grid<'a>,
+    reference: &'a str,
+    token: &'a str,
+    when: String,
+    errors: BTreeMap<&'static str, String>,
+}
+
+/// The free times for moving `booking`, from `date` on, with `status` and
+/// an optional message at the times.
+async fn reschedule_page(
+    page: &Page<'_>,
+    bookings: &Bookings<'_>,
+    (booking, token): (&Booking, &str),
+    date: Option<NaiveDate>,
+    (status, error): (Status, Option<&str>),
+) -> Result<Reply, Error> {
+    let config = &page.settings().booking;
+    let service = config.service(&booking.service_id).ok_or(Status::Conflict)?;
+    let who = (booking.flow_id.as_str(), page.lang.as_str());
+    let grid = grid(bookings, config, service, who, date, Some(booking.starts_at)).await?;
+    let context = ReschedulePage {
+        page: page.view(),
+        grid,
+        reference: &booking.reference,
+        token,
+        when: format_datetime(&page.lang, config.tz(), booking.starts_at),
+        errors: error.map(|id| BTreeMap::from([("slot", t(&page.lang, id))])).unwrap_or_default(),
+    };
+    Ok(Reply::Page((status, View::render("reschedule", context))))
+}
+
+/// `GET /booking/<reference>/reschedule?token=[&date=]`.
+#[rocket::get("/booking/<_reference>/reschedule?<date>")]
+async fn reschedule_get(
+    mut page: Page<'_>,
+    bookings: Bookings<'_>,
+    link: BookingLink,
+    _reference: &str,
+    date: Option<&str>,
+) -> Result<Reply, Error> {
+    page.bind();
+    let token = link.token.as_str();
+    if frozen(&page.settings().booking, &link.booking, bookings.now()).is_some() {
+        return Ok(booking_page(&page, &bookings, (&link.booking, token), Status::Conflict));
+    }
+    let date = date.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    reschedule_page(&page, &bookings, (&link.booking, token), date, (Status::Ok, None)).await
+}
+
+/// The reschedule form.
+#[derive(FromForm)]
+struct RescheduleForm {
+    token: String,
+    slot: String,
+}
+
+/// `POST /booking/<reference>/reschedule` with `token` and `slot`.
+#[rocket::post("/booking/<reference>/reschedule", data = "<form>")]
+async fn reschedule_post(
+    page: Page<'_>,
+    bookings: Bookings<'_>,
+    reference: &str,
+    form: CsrfForm<RescheduleForm>,
+) -> Result<Reply, Error> {
+    let (token, slot) = form.value.map(|f| (f.token, f.slot)).unwrap_or_default();
+    let booking = link::find(&bookings, reference, &token).await?;
+    let start = availability::parse_slot_value(page.settings().booking.tz(), slot.trim());
+    let (status, message) = match bookings.reschedule(&booking, &token, start).await? {
+        Rescheduled::Moved => {
+            page.leave_notice("booking-moved")?;
+            return Ok(back(&booking, &token));
+        }
+        Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
+        Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
+        Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),
+    };
+    reschedule_page(&page, &bookings, (&booking, &token), None, (status, Some(message))).await
+}
+
+/// The cancel form.
+#[derive(FromForm)]
+struct CancelForm {
+    token: String,
+}
+
+/// `POST /booking/<reference>/cancel` with field `token`: `303` back to the
+/// booking, now cancelled; `409` once cancelled or too late.
+#[rocket::post("/booking/<reference>/cancel", data = "<form>")]
+async fn cancel(
+    page: Page<'_>,
+    bookings: Bookings<'_>,
+    reference: &str,
+    form: CsrfForm<CancelForm>,
+) -> Result<Reply, Error> {
+    let token = form.value.map(|f| f.token).unwrap_or_default();
+    match bookings.cancel(reference, &token).await? {
+        Cancellation::Cancelled(booking) => Ok(back(&booking, &token)),
+        Cancellation::AlreadyCancelled => Err(Status::Conflict.into()),
+        Cancellation::NotFound => Err(Status::NotFound.into()),
+        Cancellation::Frozen(booking, _) => Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
+    }
+}
+
+/// The booking link's routes.
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![show, reschedule_get, reschedule_post, cancel]
+}

@@ -1,0 +1,26 @@
+//! Every integration test, in one binary (each extra binary linked the whole
+//! app again): one module per area, and the shared kit in `support`.
+//!
+//! Run one area with `cargo test --test it <module>::`, e.g.
+//! `cargo test --test it wizard::`.
+
+#[macro_use]
+mod support;
+
+mod abuse;
+mod browser;
+mod calendar;
+mod i18n;
+mod instances;
+mod launch;
+mod logs;
+mod mail_smtp;
+mod manage;
+mod operations;
+mod outbox;
+mod pages;
+mod purge;
+mod readme;
+mod redis;
+mod session;
+mod wizard;
