@@ -32,7 +32,7 @@ pub fn local_path(next: &str) -> Option<&str> {
 /// an unknown language or theme answers `422` and stores nothing.
 #[rocket::post("/prefs", data = "<form>")]
 fn set_prefs(
-    form: CsrfForm<PrefsForm, SessionlessToken>,
+    form: CsrfForm<'_, PrefsForm, SessionlessToken>,
     session: Session<'_>,
     settings: &State<Settings>,
 ) -> Result<Redirect, Error> {

@@ -134,6 +134,7 @@ err-reschedule-taken = Dieser Termin wurde gerade vergeben. Bitte wählen Sie ei
 # Validation
 err-required = Bitte füllen Sie dieses Feld aus.
 err-name-too-long = Bitte höchstens 100 Zeichen.
+err-name-invalid = Bitte geben Sie einen Namen ohne Steuerzeichen ein.
 err-email-too-long = Bitte höchstens 254 Zeichen.
 err-email-invalid = Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.
 err-phone-too-long = Bitte höchstens 32 Zeichen.

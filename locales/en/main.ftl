@@ -134,6 +134,7 @@ err-reschedule-taken = Sorry, that time was just taken. Please choose another; y
 # Validation
 err-required = Please fill in this field.
 err-name-too-long = Please use at most 100 characters.
+err-name-invalid = Please enter a name without control characters.
 err-email-too-long = Please use at most 254 characters.
 err-email-invalid = Please enter a valid email address, like name@example.com.
 err-phone-too-long = Please use at most 32 characters.

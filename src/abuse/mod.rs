@@ -16,9 +16,6 @@ mod store;
 use std::time::Duration;
 
 use rocket::fairing::AdHoc;
-use rocket::outcome::try_outcome;
-use rocket::request::{FromRequest, Outcome, Request};
-use rocket::State;
 use sqlx::{AnyConnection, Connection};
 
 pub use client::{client_address, Client};
@@ -134,18 +131,6 @@ async fn count_on(conn: &mut AnyConnection, checks: &[(String, Limit, i64, u32)]
     }
     tx.commit().await?;
     Ok(Counted::Counted(Ticket(ids)))
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Limits<'r> {
-    type Error = ();
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let settings = try_outcome!(req.guard::<&State<Settings>>().await);
-        let db = try_outcome!(req.guard::<&State<Db>>().await);
-        let clock = try_outcome!(req.guard::<&State<Clock>>().await);
-        Outcome::Success(Limits::new(&settings.abuse, db, clock))
-    }
 }
 
 /// Deletes events and keys older than the longest window, in small batches

@@ -131,7 +131,7 @@ async fn reschedule_post(
     page: Page<'_>,
     bookings: Bookings<'_>,
     reference: &str,
-    form: CsrfForm<RescheduleForm>,
+    form: CsrfForm<'_, RescheduleForm>,
 ) -> Result<Reply, Error> {
     let (token, slot) = form.value.map(|f| (f.token, f.slot)).unwrap_or_default();
     let booking = link::find(&bookings, reference, &token).await?;
@@ -161,7 +161,7 @@ async fn cancel(
     page: Page<'_>,
     bookings: Bookings<'_>,
     reference: &str,
-    form: CsrfForm<CancelForm>,
+    form: CsrfForm<'_, CancelForm>,
 ) -> Result<Reply, Error> {
     let token = form.value.map(|f| f.token).unwrap_or_default();
     match bookings.cancel(reference, &token).await? {

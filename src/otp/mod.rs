@@ -1,23 +1,24 @@
-//! Emailed one-time codes: generation, keyed hashing, send limits and checks.
+//! Emailed one-time codes: generation, keyed hashing, send limits and checks,
+//! and sending the code email ([`CodeSender`]).
 //!
-//! Owns the `otp_codes` table. Must not know about wizard steps or mail
-//! transport: the wizard calls [`Codes::reserve`], sends the email, and
-//! [`Codes::check`] the visitor's answer.
+//! Owns the `otp_codes` table. Must not know about wizard steps: the wizard
+//! asks [`CodeSender::send`] for a code email and [`Codes::check`]s the
+//! visitor's answer. May import `abuse`, `clock`, `config`, `db`, `mail`,
+//! `metrics`, `secrets`.
 //!
 //! Every rule is one conditional `UPDATE`, so concurrent requests of one
 //! visitor cannot exceed the attempts, sends or cooldown.
 
+mod send;
 mod store;
+
+pub use send::{CodeSend, CodeSender};
 
 use subtle::ConstantTimeEq;
 
-use rocket::outcome::try_outcome;
-use rocket::request::{FromRequest, Outcome, Request};
-use rocket::State;
-
 use crate::clock::Clock;
-use crate::config::{OtpConfig, Settings};
-use crate::db::{Db, DbPool, Lane};
+use crate::config::OtpConfig;
+use crate::db::{DbPool, Lane};
 use crate::secrets::Secrets;
 
 /// How long a counted send may take to go out before it counts as never
@@ -152,18 +153,5 @@ impl Codes<'_> {
             return Ok(Check::NoCode);
         };
         Ok(if attempts >= max { Check::Exhausted } else { Check::Wrong((max - attempts) as u32) })
-    }
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Codes<'r> {
-    type Error = ();
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let settings: &State<Settings> = try_outcome!(req.guard().await);
-        let secrets: &State<Secrets> = try_outcome!(req.guard().await);
-        let db: &State<Db> = try_outcome!(req.guard().await);
-        let clock: &State<Clock> = try_outcome!(req.guard().await);
-        Outcome::Success(Codes { config: &settings.otp, secrets, db, clock })
     }
 }

@@ -6,15 +6,12 @@
 //! against the session's token in constant time — or, only where the route's
 //! [`TokenPolicy`] allows it (`POST /prefs`) and the visitor has no session,
 //! against a signed short-lived [`AnonToken`] — and only then parses the form. A route that takes a `CsrfForm` cannot forget the check.
-//! Form types own their fields (`String`, not `&str`).
 
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use rocket::data::{self, Data, FromData, ToByteUnit};
-
-use rocket::form::{Errors, Form, FromForm};
-use rocket::http::{RawStr, Status};
+use rocket::data::{self, Data, FromData};
+use rocket::form::{Context, Contextual, Form, FromForm};
+use rocket::http::Status;
 use rocket::request::Request;
 use subtle::ConstantTimeEq;
 
@@ -90,36 +87,24 @@ impl TokenPolicy for SessionlessToken {
     const SESSIONLESS: bool = true;
 }
 
-/// A form whose request passed the CSRF checks: the parsed value when the
-/// input is valid, else Rocket's errors, plus the raw fields so an invalid
-/// form can be re-rendered with what the visitor typed.
-pub struct CsrfForm<T, P: TokenPolicy = SessionToken> {
+/// A form whose request passed the CSRF checks: Rocket's
+/// `Form<Contextual<T>>` behind the origin and token checks, so a POST
+/// handler cannot get its form without them. `value` is the parsed form when
+/// every field is valid; `context` holds each field's errors and what the
+/// visitor typed, for re-rendering an invalid form.
+pub struct CsrfForm<'r, T, P: TokenPolicy = SessionToken> {
     /// The parsed form, when every field is valid.
     pub value: Option<T>,
-    /// The errors of the invalid fields.
-    pub errors: Errors<'static>,
-    /// Every submitted field, percent-decoded (the last value wins).
-    pub raw: BTreeMap<String, String>,
+    /// Rocket's form context: the errors and the submitted values by field.
+    pub context: Context<'r>,
     policy: PhantomData<P>,
 }
 
-impl<T, P: TokenPolicy> CsrfForm<T, P> {
-    /// The raw value of field `name`, or "".
+impl<T, P: TokenPolicy> CsrfForm<'_, T, P> {
+    /// What the visitor typed in field `name`, or "".
     pub fn raw(&self, name: &str) -> &str {
-        self.raw.get(name).map(String::as_str).unwrap_or("")
+        self.context.field_value(name).unwrap_or("")
     }
-}
-
-/// Splits and percent-decodes an `application/x-www-form-urlencoded` body.
-fn decode_fields(body: &str) -> BTreeMap<String, String> {
-    let decode = |s: &str| RawStr::new(&s.replace('+', " ")).url_decode_lossy().into_owned();
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// Whether the request comes from one of the app's own pages.
@@ -138,11 +123,11 @@ pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
 }
 
 #[rocket::async_trait]
-impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> for CsrfForm<T, P> {
+impl<'r, T: FromForm<'r> + Send + 'r, P: TokenPolicy> FromData<'r> for CsrfForm<'r, T, P> {
     type Error = CsrfError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        use rocket::outcome::Outcome::{Error, Success};
+        use rocket::outcome::Outcome::{Error, Forward, Success};
         let rocket = req.rocket();
         let (Some(settings), Some(secrets), Some(clock)) =
             (rocket.state::<Settings>(), rocket.state::<Secrets>(), rocket.state::<Clock>())
@@ -152,18 +137,20 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> 
         if !same_origin(req, settings) {
             return Error((Status::Forbidden, CsrfError::CrossSite));
         }
-        let limit = req.limits().get("form").unwrap_or(32.kibibytes());
-        let body = match data.open(limit).into_string().await {
-            Ok(body) if body.is_complete() => body.into_inner(),
-            Ok(_) => return Error((Status::PayloadTooLarge, CsrfError::TooLarge)),
-            Err(e) => return Error((Status::BadRequest, CsrfError::Unreadable(e.to_string()))),
+        let form = match Form::<Contextual<'r, T>>::from_data(req, data).await {
+            Success(form) => form.into_inner(),
+            Forward(forward) => return Forward(forward),
+            Error((Status::PayloadTooLarge, _)) => return Error((Status::PayloadTooLarge, CsrfError::TooLarge)),
+            Error((status, e)) => return Error((status, CsrfError::Unreadable(e.to_string()))),
         };
-        let raw = decode_fields(&body);
-        let token = raw.get("csrf_token").map(String::as_str).unwrap_or_default();
+        if form.context.status() == Status::PayloadTooLarge {
+            return Error((Status::PayloadTooLarge, CsrfError::TooLarge));
+        }
+        let token = form.context.field_value("csrf_token").unwrap_or_default();
         let session = match req.guard::<Session<'r>>().await {
-            rocket::outcome::Outcome::Success(session) => session,
-            rocket::outcome::Outcome::Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
-            rocket::outcome::Outcome::Forward(status) => return Error((status, CsrfError::BadToken)),
+            Success(session) => session,
+            Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
+            Forward(status) => return Error((status, CsrfError::BadToken)),
         };
         // NOTE: a session-less token stays good for `POST /prefs` after the
         // visitor got a session (a landing page left open from before it).
@@ -172,9 +159,6 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static, P: TokenPolicy> FromData<'r> 
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }
-        match Form::<T>::parse_encoded(RawStr::new(&body)) {
-            Ok(value) => Success(CsrfForm { value: Some(value), errors: Errors::new(), raw, policy: PhantomData }),
-            Err(errors) => Success(CsrfForm { value: None, errors, raw, policy: PhantomData }),
-        }
+        Success(CsrfForm { value: form.value, context: form.context, policy: PhantomData })
     }
 }

@@ -1,17 +1,20 @@
-//! Request guards that build the booking service from the app's state, so
-//! that `booking/` itself knows nothing of Rocket: a handler takes a
-//! `Bookings<'_>` like any other guard.
+//! Request guards that build the feature services from the app's state, so
+//! that the services themselves (`booking`, `otp`, `abuse`) know nothing of
+//! Rocket: a handler takes a `Bookings<'_>`, `Codes<'_>` or `CodeSender<'_>`
+//! like any other guard.
 
 use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::State;
 
+use crate::abuse::{Client, Limits};
 use crate::booking::service::Bookings;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::Notifier;
 use crate::metrics::Metrics;
+use crate::otp::{CodeSender, Codes};
 use crate::outbox::{Letters, Wake};
 use crate::secrets::Secrets;
 
@@ -33,5 +36,34 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
             .with_letters(letters, settings.mail.public_base())
             .telling(wake, metrics);
         Outcome::Success(bookings)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Codes<'r> {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let settings: &State<Settings> = try_outcome!(req.guard().await);
+        let secrets: &State<Secrets> = try_outcome!(req.guard().await);
+        let db: &State<Db> = try_outcome!(req.guard().await);
+        let clock: &State<Clock> = try_outcome!(req.guard().await);
+        Outcome::Success(Codes { config: &settings.otp, secrets, db, clock })
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CodeSender<'r> {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let codes = try_outcome!(req.guard::<Codes<'r>>().await);
+        let settings: &State<Settings> = try_outcome!(req.guard().await);
+        let db: &State<Db> = try_outcome!(req.guard().await);
+        let limits = Limits::new(&settings.abuse, db, codes.clock);
+        let client = req.guard::<Client>().await.succeeded().unwrap_or(Client("unknown".into()));
+        let notifier: &State<Notifier> = try_outcome!(req.guard().await);
+        let metrics: &State<Metrics> = try_outcome!(req.guard().await);
+        Outcome::Success(CodeSender { codes, limits, client, notifier, metrics })
     }
 }

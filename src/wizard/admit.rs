@@ -1,40 +1,122 @@
 //! Steps as types: [`Admitted<S>`] is built only when the visitor may be at
-//! step `S`. Otherwise the guard forwards, and the fallback routes of
-//! `entry.rs` answer `303` to the first incomplete step — after checking a
-//! POST's CSRF token like any other POST.
+//! step `S`, and carries what that step needs ([`StepMarker::Proof`]): the
+//! slot step its service, the details step the chosen appointment, the
+//! code step the details too, the confirm step all of it verified. A handler
+//! reads `flow.proof` and never unpacks the state again. Otherwise the guard
+//! forwards, and the fallback routes of `entry.rs` answer `303` to the first
+//! incomplete step — after checking a POST's CSRF token like any other POST.
 
-use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
+use chrono::{DateTime, Utc};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
+use super::contact::Details;
 use super::flow::Flow;
-use super::state::Step;
+use super::state::{Done, FlowId, ServiceId, Step};
+use crate::booking::service::{Contact, Request as Booking};
+use crate::config::Service;
 
-/// A wizard step a route can demand.
+/// A wizard step a route can demand, and what being there proves.
 pub trait StepMarker: Send + Sync + 'static {
     /// The step.
     const STEP: Step;
+    /// What the step needs, read from a flow admitted to it.
+    type Proof<'r>: Send;
+    /// The proof, from a flow the state admits to [`Self::STEP`].
+    fn prove<'r>(flow: &Flow<'r>) -> Option<Self::Proof<'r>>;
 }
 
-macro_rules! steps {
-    ($($marker:ident => $step:ident),* $(,)?) => {$(
-        #[doc = concat!("The `", stringify!($step), "` step.")]
-        pub struct $marker;
-
-        impl StepMarker for $marker {
-            const STEP: Step = Step::$step;
-        }
-    )*};
+/// The service and start the visitor chose.
+#[derive(Clone, Copy)]
+pub struct Chosen<'r> {
+    /// The service (still configured).
+    pub service: &'r Service,
+    /// The start.
+    pub start: DateTime<Utc>,
 }
 
-steps!(AtSlot => Slot, AtDetails => Details, AtVerify => Verify, AtConfirm => Confirm);
+/// Everything a confirm books: the choice, the verified details, the flow.
+pub struct Verified<'r> {
+    /// What is booked.
+    pub chosen: Chosen<'r>,
+    /// Who books; the address is proven.
+    pub details: Details,
+    /// The flow (keys its hold and its booking).
+    pub flow_id: FlowId,
+}
 
-/// The visitor's flow, admitted to step `S`.
+impl Verified<'_> {
+    /// The booking to make, its emails in `lang`.
+    pub fn booking<'a>(&'a self, lang: &'a str) -> Booking<'a> {
+        let d = &self.details;
+        let contact = Contact { name: &d.name, email: &d.email, phone: &d.phone, notes: &d.notes, lang };
+        Booking { flow: self.flow_id.as_str(), service: self.chosen.service, start: self.chosen.start, contact }
+    }
+
+    /// What `/book/done` shows once it is booked as `reference`.
+    pub fn done(&self, reference: String) -> Done {
+        let service = ServiceId(self.chosen.service.id.clone());
+        Done { reference, service, start: self.chosen.start, email: self.details.email.clone() }
+    }
+}
+
+fn chosen<'r>(flow: &Flow<'r>) -> Option<Chosen<'r>> {
+    Some(Chosen { service: flow.service()?, start: flow.state.slot? })
+}
+
+/// The `slot` step: a service is chosen.
+pub struct AtSlot;
+/// The `details` step: a service and a start are chosen.
+pub struct AtDetails;
+/// The `verify` step: details are given.
+pub struct AtVerify;
+/// The `confirm` step: the address is verified.
+pub struct AtConfirm;
+
+impl StepMarker for AtSlot {
+    const STEP: Step = Step::Slot;
+    type Proof<'r> = &'r Service;
+
+    fn prove<'r>(flow: &Flow<'r>) -> Option<&'r Service> {
+        flow.service()
+    }
+}
+
+impl StepMarker for AtDetails {
+    const STEP: Step = Step::Details;
+    type Proof<'r> = Chosen<'r>;
+
+    fn prove<'r>(flow: &Flow<'r>) -> Option<Chosen<'r>> {
+        chosen(flow)
+    }
+}
+
+impl StepMarker for AtVerify {
+    const STEP: Step = Step::Verify;
+    type Proof<'r> = (Chosen<'r>, Details);
+
+    fn prove<'r>(flow: &Flow<'r>) -> Option<(Chosen<'r>, Details)> {
+        Some((chosen(flow)?, flow.state.details.clone()?))
+    }
+}
+
+impl StepMarker for AtConfirm {
+    const STEP: Step = Step::Confirm;
+    type Proof<'r> = Verified<'r>;
+
+    fn prove<'r>(flow: &Flow<'r>) -> Option<Verified<'r>> {
+        let details = flow.state.details.clone().filter(|_| flow.state.is_verified())?;
+        Some(Verified { chosen: chosen(flow)?, details, flow_id: flow.state.flow_id.clone()? })
+    }
+}
+
+/// The visitor's flow, admitted to step `S`, with its proof.
 pub struct Admitted<'r, S: StepMarker> {
     flow: Flow<'r>,
-    step: PhantomData<S>,
+    /// What the step needs.
+    pub proof: S::Proof<'r>,
 }
 
 #[rocket::async_trait]
@@ -43,9 +125,10 @@ impl<'r, S: StepMarker> FromRequest<'r> for Admitted<'r, S> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match req.guard::<Flow<'r>>().await {
-            Outcome::Success(flow) if flow.state.admits(S::STEP) => {
-                Outcome::Success(Admitted { flow, step: PhantomData })
-            }
+            Outcome::Success(flow) if flow.state.admits(S::STEP) => match S::prove(&flow) {
+                Some(proof) => Outcome::Success(Admitted { flow, proof }),
+                None => Outcome::Forward(Status::SeeOther),
+            },
             Outcome::Success(_) => Outcome::Forward(Status::SeeOther),
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::Forward(s) => Outcome::Forward(s),

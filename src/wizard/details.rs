@@ -4,10 +4,11 @@ use rocket::http::Status;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtDetails};
-use super::code::{self, CodeSend, Sender};
 use super::fields::{error_ids, DetailsForm};
 use super::flow::{error, Errors, Flow, Reply};
+use super::refusal::refusal;
 use super::state::Step;
+use crate::otp::CodeSender;
 use crate::session::CsrfForm;
 use crate::web::Error;
 
@@ -18,6 +19,13 @@ struct Values<'a> {
     email: &'a str,
     phone: &'a str,
     notes: &'a str,
+}
+
+impl<'a> Values<'a> {
+    /// What the visitor typed into `form`.
+    fn typed(form: &'a CsrfForm<'_, DetailsForm>) -> Values<'a> {
+        Values { name: form.raw("name"), email: form.raw("email"), phone: form.raw("phone"), notes: form.raw("notes") }
+    }
 }
 
 #[derive(Serialize)]
@@ -40,29 +48,27 @@ fn details_get(flow: Admitted<'_, AtDetails>) -> Reply {
     page(&flow, Status::Ok, values, &Errors::new())
 }
 
+/// Stores the details and emails a code to the address, unless it is proven
+/// already or its code still lives; a refused or failed send saves nothing.
 #[rocket::post("/book/details", data = "<form>")]
 async fn details_post(
     mut flow: Admitted<'_, AtDetails>,
-    sender: Sender<'_>,
-    form: CsrfForm<DetailsForm>,
+    sender: CodeSender<'_>,
+    form: CsrfForm<'_, DetailsForm>,
 ) -> Result<Reply, Error> {
-    let values =
-        Values { name: form.raw("name"), email: form.raw("email"), phone: form.raw("phone"), notes: form.raw("notes") };
-    let Some(details) = form.value.as_ref().map(DetailsForm::details) else {
-        let errors = error_ids(&form.errors).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
-        return Ok(page(&flow, Status::UnprocessableEntity, values, &errors));
+    let Some(details) = form.value.as_ref().map(|f| f.details()) else {
+        let errors = error_ids(form.context.errors()).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
+        return Ok(page(&flow, Status::UnprocessableEntity, Values::typed(&form), &errors));
     };
-    flow.id();
-    let mut next = flow.state.clone();
-    next.set_details(details);
-    // NOTE: re-posting the same unverified address while its code lives sends nothing new.
-    let email = next.details.as_ref().map(|d| d.email.as_str()).unwrap_or_default();
-    if !next.is_verified() && !sender.codes.has_live_code(&next.flow_id, email).await? {
-        let sent = code::send(&flow, &next, &sender).await?;
-        if let Some((status, message)) = sent.refusal(&flow) {
-            return Ok(page(&flow, status, values, &error("email", message)));
+    let id = flow.id().to_string();
+    let (mut next, chosen) = (flow.state.clone(), flow.proof);
+    next.set_details(details.clone());
+    if !next.is_verified() {
+        let appointment = flow.appointment(chosen.service, chosen.start);
+        let sent = sender.send_unless_live(&id, &flow.recipient(&details), &appointment).await?;
+        if let Some((status, message)) = refusal(&flow, sent) {
+            return Ok(page(&flow, status, Values::typed(&form), &error("email", message)));
         }
-        debug_assert!(matches!(sent, CodeSend::Sent));
     }
     flow.state = next;
     flow.save()?;

@@ -33,21 +33,21 @@ fn not_yet(flow: Flow<'_>, _step: Step) -> Reply {
 
 /// A POST to a step the visitor has not reached; the token is checked first.
 #[rocket::post("/book/<_step>", rank = 20, data = "<_form>")]
-fn post_not_yet(flow: Flow<'_>, _step: Step, _form: CsrfForm<Empty>) -> Reply {
+fn post_not_yet(flow: Flow<'_>, _step: Step, _form: CsrfForm<'_, Empty>) -> Reply {
     flow.first()
 }
 
 /// A resend before the code step.
 #[rocket::post("/book/verify/resend", rank = 20, data = "<_form>")]
-fn resend_not_yet(flow: Flow<'_>, _form: CsrfForm<Empty>) -> Reply {
+fn resend_not_yet(flow: Flow<'_>, _form: CsrfForm<'_, Empty>) -> Reply {
     flow.first()
 }
 
 /// `POST /book/cancel`: abandons the flow (its hold too); preferences stay.
 #[rocket::post("/book/cancel", data = "<_form>")]
-async fn cancel(flow: Flow<'_>, bookings: Bookings<'_>, _form: CsrfForm<Empty>) -> Result<Reply, Error> {
-    if !flow.state.flow_id.is_empty() {
-        bookings.release(&flow.state.flow_id).await?;
+async fn cancel(flow: Flow<'_>, bookings: Bookings<'_>, _form: CsrfForm<'_, Empty>) -> Result<Reply, Error> {
+    if let Some(id) = &flow.state.flow_id {
+        bookings.release(id.as_str()).await?;
     }
     flow.clear();
     Ok(Reply::Redirect(rocket::response::Redirect::to("/")))

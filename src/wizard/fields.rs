@@ -3,9 +3,9 @@
 //! catalog id of its message, so the `422` page can say it in the visitor's
 //! language next to the field.
 
-use rocket::form::{self, Errors, FromForm, FromFormField, ValueField};
+use rocket::form::{self, FromForm, FromFormField, ValueField};
 
-use super::state::Details;
+use super::contact::{Details, Email, Name, Notes, Phone};
 
 /// A form with no fields of its own (the CSRF token is checked by the guard).
 #[derive(FromForm)]
@@ -51,15 +51,14 @@ pub struct DetailsForm {
 impl DetailsForm {
     /// The details to store.
     pub fn details(&self) -> Details {
-        let (name, phone, notes) = (self.name.0.clone(), self.phone.0.clone(), self.notes.0.clone());
-        Details { name, email: self.email.0.to_string(), phone, notes }
+        let (name, email) = (self.name.clone(), self.email.clone());
+        Details { name, email, phone: self.phone.clone(), notes: self.notes.clone() }
     }
 }
 
 /// The catalog id of each faulty field's message, by field name.
-pub fn error_ids(errors: &Errors<'_>) -> Vec<(String, String)> {
+pub fn error_ids<'a, 'v: 'a>(errors: impl Iterator<Item = &'a form::Error<'v>>) -> Vec<(String, String)> {
     errors
-        .iter()
         .filter_map(|e| {
             let field = e.name.as_ref()?.to_string();
             let id = match &e.kind {
@@ -76,83 +75,26 @@ fn invalid<'v, T>(id: &'static str) -> form::Result<'v, T> {
     Err(form::Error::validation(id).into())
 }
 
-fn chars(text: &str) -> usize {
-    text.chars().count()
-}
-
-/// A name: 1–100 characters, no control characters.
-#[derive(Debug, PartialEq)]
-pub struct Name(String);
-
-impl<'v> FromFormField<'v> for Name {
-    fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
-        let name = field.value.trim();
-        if name.is_empty() {
-            invalid("err-required")
-        } else if chars(name) > 100 || name.chars().any(char::is_control) {
-            invalid("err-name-too-long")
-        } else {
-            Ok(Name(name.to_string()))
+/// A form field parsed by `$parse`, a missing optional one `$none`.
+macro_rules! field {
+    ($type:ident $(, $none:expr)?) => {
+        impl<'v> FromFormField<'v> for $type {
+            fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
+                $type::parse(field.value).or_else(invalid)
+            }
+            $(
+                fn default() -> Option<Self> {
+                    Some($none)
+                }
+            )?
         }
-    }
+    };
 }
 
-/// An email address lettre can send to, at most 254 characters.
-#[derive(Debug, PartialEq)]
-pub struct Email(lettre::Address);
-
-impl<'v> FromFormField<'v> for Email {
-    fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
-        let email = field.value.trim();
-        if email.is_empty() {
-            invalid("err-required")
-        } else if chars(email) > 254 {
-            invalid("err-email-too-long")
-        } else {
-            email.parse().map(Email).or_else(|_| invalid("err-email-invalid"))
-        }
-    }
-}
-
-/// An optional phone number: at most 32 digits, spaces and `+-()/.`.
-#[derive(Debug, PartialEq)]
-pub struct Phone(String);
-
-impl<'v> FromFormField<'v> for Phone {
-    fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
-        let phone = field.value.trim();
-        if chars(phone) > 32 {
-            invalid("err-phone-too-long")
-        } else if !phone.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
-            invalid("err-phone-invalid")
-        } else {
-            Ok(Phone(phone.to_string()))
-        }
-    }
-
-    fn default() -> Option<Self> {
-        Some(Phone(String::new()))
-    }
-}
-
-/// Optional notes, at most 1000 characters.
-#[derive(Debug, PartialEq)]
-pub struct Notes(String);
-
-impl<'v> FromFormField<'v> for Notes {
-    fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
-        let notes = field.value.trim();
-        if chars(notes) > 1000 {
-            invalid("err-notes-too-long")
-        } else {
-            Ok(Notes(notes.to_string()))
-        }
-    }
-
-    fn default() -> Option<Self> {
-        Some(Notes(String::new()))
-    }
-}
+field!(Name);
+field!(Email);
+field!(Phone, Phone::none());
+field!(Notes, Notes::none());
 
 /// A slot value as the slot step offers it: `YYYY-MM-DDTHH:MM`, or with the
 /// offset of a local time that occurs twice, `YYYY-MM-DDTHH:MM+01:00`.
@@ -186,7 +128,7 @@ mod tests {
     fn details(body: &str) -> Result<Details, Vec<(String, String)>> {
         Form::<DetailsForm>::parse_encoded(rocket::http::RawStr::new(body))
             .map(|f| f.details())
-            .map_err(|e| error_ids(&e))
+            .map_err(|e| error_ids(e.iter()))
     }
 
     #[test]

@@ -8,12 +8,11 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
 use serde::Serialize;
 
-use super::state::{Step, WizardState, STATE_KEY};
+use super::state::{Done, FlowId, Step, WizardState, DONE_KEY, STATE_KEY};
 use crate::config::{Service, Settings};
 use crate::i18n::t;
-use crate::mail::Appointment;
+use crate::mail::{Appointment, Recipient};
 use crate::metrics::Telemetry;
-use crate::secrets::random_token;
 use crate::web::{page_keys, Error, Page, PageView, View};
 
 /// What a wizard handler answers.
@@ -51,7 +50,12 @@ impl<'r> FromRequest<'r> for Flow<'r> {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         page.bind();
-        let state = page.session.get::<WizardState>(STATE_KEY).unwrap_or_default();
+        let mut state = page.session.get::<WizardState>(STATE_KEY).unwrap_or_default();
+        // NOTE: a service that left the configuration since it was chosen
+        // sends the visitor back to the service step (its slot goes too).
+        if state.service.as_ref().is_some_and(|id| settings.booking.service(&id.0).is_none()) {
+            (state.service, state.slot) = (None, None);
+        }
         Outcome::Success(Flow { page, settings, state, telemetry })
     }
 }
@@ -158,10 +162,7 @@ impl<'r> Flow<'r> {
 
     /// The flow's id, drawn on first use: keys its hold, codes and booking.
     pub fn id(&mut self) -> &str {
-        if self.state.flow_id.is_empty() {
-            self.state.flow_id = random_token(16);
-        }
-        &self.state.flow_id
+        self.state.flow_id.get_or_insert_with(FlowId::draw).as_str()
     }
 
     /// Stores the wizard state (and the current step, for templates), and
@@ -173,13 +174,20 @@ impl<'r> Flow<'r> {
         self.page.session.insert(page_keys::STEP, &now.name())?;
         let before = Step::ALL.iter().position(|s| Some(s.name()) == before.as_deref());
         let reached = Step::ALL.iter().enumerate().filter(|(i, s)| **s <= now && before.is_none_or(|b| *i > b));
-        self.telemetry.reached(&self.state.flow_id, reached.map(|(_, s)| s.name()));
+        let telemetry = self.telemetry;
+        telemetry.reached(self.id(), reached.map(|(_, s)| s.name()));
         Ok(())
     }
 
-    /// This flow booked: counted, and it reached the funnel's `done`.
-    pub fn booked(&self) {
-        self.telemetry.booked(&self.state.flow_id);
+    /// This flow booked `done`: it reached the funnel's `done`, its state
+    /// gives way to what `/book/done` shows, and the session gets a new id.
+    pub fn finish(&mut self, done: &Done) -> Result<(), Error> {
+        let telemetry = self.telemetry;
+        telemetry.booked(self.id());
+        self.clear();
+        self.page.session.insert(DONE_KEY, done)?;
+        self.page.session.cycle_id();
+        Ok(())
     }
 
     /// Ends the flow: wizard state gone, preferences kept.
@@ -190,23 +198,22 @@ impl<'r> Flow<'r> {
 
     /// The chosen service.
     pub fn service(&self) -> Option<&'r Service> {
-        self.state.service.as_deref().and_then(|id| self.settings.booking.service(id))
+        self.state.service.as_ref().and_then(|id| self.settings.booking.service(&id.0))
     }
 
-    /// The chosen start.
-    pub fn slot(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.state.slot.and_then(chrono::DateTime::from_timestamp_millis)
-    }
-
-    /// The appointment being booked, for emails.
-    pub fn appointment(&self) -> Option<Appointment<'r>> {
-        let (service, start) = (self.service()?, self.slot()?);
-        Some(Appointment {
+    /// The appointment of `service` at `start`, as emails show it.
+    pub fn appointment(&self, service: &'r Service, start: chrono::DateTime<chrono::Utc>) -> Appointment<'r> {
+        Appointment {
             service: service.name_in(&self.page.lang),
             starts_at: start,
             ends_at: start + chrono::Duration::minutes(service.duration_minutes.into()),
             tz: self.settings.booking.tz(),
-        })
+        }
+    }
+
+    /// The visitor with `details`, as emails address them.
+    pub fn recipient<'a>(&'a self, details: &'a super::state::Details) -> Recipient<'a> {
+        Recipient { name: &details.name, email: &details.email, lang: &self.page.lang }
     }
 
     fn steps(&self, current: Step) -> Vec<StepLink> {
@@ -252,7 +259,7 @@ impl<'r> Flow<'r> {
                 .map(|(field, message)| SummaryEntry { field, label: label(field), message })
                 .collect(),
             notice,
-            flow_started: !self.state.flow_id.is_empty(),
+            flow_started: self.state.flow_id.is_some(),
             content,
         };
         Reply::Page((status, View::render(step.name(), view)))

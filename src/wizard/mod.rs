@@ -10,18 +10,20 @@
 //! imports the wizard.
 
 mod admit;
-mod code;
 mod confirm;
+mod contact;
 mod details;
 mod entry;
 mod fields;
 mod flow;
+mod refusal;
 mod service;
 mod slot;
 mod state;
 mod verify;
 
-pub use state::{Details, Step, WizardState, DONE_KEY, STATE_KEY};
+pub use contact::{Details, Email, Name, Notes, Phone};
+pub use state::{Done, FlowId, ServiceId, Step, WizardState, DONE_KEY, STATE_KEY};
 
 /// Mounts the wizard's routes, every step's and the doors'.
 pub fn stage() -> rocket::fairing::AdHoc {

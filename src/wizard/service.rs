@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::fields::ServiceForm;
 use super::flow::{error, Errors, Flow, Reply};
-use super::state::Step;
+use super::state::{ServiceId, Step};
 use crate::abuse::Client;
 use crate::booking::service::{Bookings, Held};
 use crate::i18n::t_args;
@@ -49,7 +49,7 @@ fn page(flow: &Flow<'_>, status: Status, selected: Option<&str>, errors: &Errors
 
 #[rocket::get("/book/service")]
 fn service_get(flow: Flow<'_>) -> Reply {
-    page(&flow, Status::Ok, flow.state.service.as_deref(), &Errors::new())
+    page(&flow, Status::Ok, flow.state.service.as_ref().map(|id| id.0.as_str()), &Errors::new())
 }
 
 #[rocket::post("/book/service", data = "<form>")]
@@ -57,29 +57,27 @@ async fn service_post(
     mut flow: Flow<'_>,
     bookings: Bookings<'_>,
     client: Client,
-    form: CsrfForm<ServiceForm>,
+    form: CsrfForm<'_, ServiceForm>,
 ) -> Result<Reply, Error> {
     let chosen = form.value.and_then(|f| f.service).and_then(|id| flow.settings.booking.service(&id));
     let Some(service) = chosen else {
         return Ok(page(&flow, Status::UnprocessableEntity, None, &error("service", flow.t("err-service"))));
     };
-    if flow.state.service.as_deref() != Some(service.id.as_str()) {
-        flow.state.service = Some(service.id.clone());
+    let changed = flow.state.service.as_ref().is_none_or(|id| id.0 != service.id);
+    let kept = match flow.state.slot.filter(|_| changed) {
         // A new service keeps the slot only if it still fits (and re-holds it).
-        if let Some(start) = flow.slot() {
-            match bookings.hold(flow.id(), &client.0, service, start).await? {
-                Held::Placed => {}
-                Held::Taken => {
-                    flow.state.slot = None;
-                    bookings.release(flow.id()).await?;
-                }
-                Held::TooMany => {
-                    let errors = error("service", flow.t("err-hold-limit"));
-                    return Ok(page(&flow, Status::TooManyRequests, Some(&service.id), &errors));
-                }
-            }
-        }
+        Some(start) => bookings.hold(flow.id(), &client.0, service, start).await?,
+        None => Held::Placed,
+    };
+    if kept == Held::TooMany {
+        let errors = error("service", flow.t("err-hold-limit"));
+        return Ok(page(&flow, Status::TooManyRequests, Some(&service.id), &errors));
     }
+    if kept == Held::Taken {
+        flow.state.slot = None;
+        bookings.release(flow.id()).await?;
+    }
+    flow.state.service = Some(ServiceId(service.id.clone()));
     flow.save()?;
     Ok(flow.first())
 }

@@ -24,8 +24,9 @@ pub(super) async fn page(
     notice: Option<&str>,
 ) -> Result<Reply, Error> {
     let Some(service) = flow.service() else { return Ok(flow.first()) };
-    let who = (flow.state.flow_id.as_str(), flow.page.lang.as_str());
-    let grid = grid(bookings, &flow.settings.booking, service, who, date, flow.slot()).await?;
+    let flow_id = flow.state.flow_id.as_ref().map_or("", |id| id.as_str());
+    let grid =
+        grid(bookings, &flow.settings.booking, service, (flow_id, &flow.page.lang), date, flow.state.slot).await?;
     Ok(flow.render(Step::Slot, status, errors, notice, grid))
 }
 
@@ -35,15 +36,16 @@ async fn slot_get(flow: Admitted<'_, AtSlot>, bookings: Bookings<'_>, date: Opti
     page(&flow, &bookings, Status::Ok, date, &Errors::new(), None).await
 }
 
+/// Holds the chosen start for the visitor; a start that is not free, or one
+/// hold too many for the client, changes nothing.
 #[rocket::post("/book/slot", data = "<form>")]
 async fn slot_post(
     mut flow: Admitted<'_, AtSlot>,
     bookings: Bookings<'_>,
     client: Client,
-    form: CsrfForm<SlotForm>,
+    form: CsrfForm<'_, SlotForm>,
 ) -> Result<Reply, Error> {
-    let Some(service) = flow.service() else { return Ok(flow.first()) };
-    let tz = flow.settings.booking.tz();
+    let (service, tz) = (flow.proof, flow.settings.booking.tz());
     let start = form.value.and_then(|f| availability::parse_slot_value(tz, &f.slot.0));
     let Some(start) = start else {
         let errors = error("slot", flow.t("err-slot-invalid"));
@@ -58,7 +60,7 @@ async fn slot_post(
         let day = start.with_timezone(&tz).date_naive();
         return page(&flow, &bookings, status, Some(day), &error("slot", flow.t(message)), None).await;
     }
-    flow.state.slot = Some(start.timestamp_millis());
+    flow.state.slot = Some(start);
     flow.save()?;
     Ok(flow.first())
 }

@@ -1,7 +1,11 @@
 //! The wizard's state: one typed value in the session, and the pure rules of
 //! which step comes first and what a change invalidates.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use super::contact::{Details, Email};
+use crate::secrets::random_token;
 
 /// Session key of the wizard state.
 pub const STATE_KEY: &str = "wizard";
@@ -14,11 +18,51 @@ pub struct Done {
     /// The booking reference.
     pub reference: String,
     /// The service's id.
-    pub service: String,
-    /// The start, unix ms UTC.
-    pub start: i64,
+    pub service: ServiceId,
+    /// The start (unix ms in the session).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
     /// The address the confirmation went to.
-    pub email: String,
+    pub email: Email,
+}
+
+/// The random id of one booking flow: keys its hold, its codes and its
+/// booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FlowId(String);
+
+impl FlowId {
+    /// A fresh id, 16 random characters.
+    pub fn draw() -> FlowId {
+        FlowId(random_token(16))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A service's id as configured (it may have left the configuration since).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ServiceId(pub String);
+
+/// `flow_id` in the session: the previous release stored "" for no flow.
+mod flow_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::FlowId;
+
+    pub fn serialize<S: Serializer>(id: &Option<FlowId>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(id.as_ref().map_or("", FlowId::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FlowId>, D::Error> {
+        let id = String::deserialize(d)?;
+        Ok((!id.is_empty()).then_some(FlowId(id)))
+    }
 }
 
 /// The steps, in order.
@@ -58,32 +102,21 @@ impl Step {
     }
 }
 
-/// Contact details as entered (validated).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Details {
-    /// Name, 1–100 chars.
-    pub name: String,
-    /// Valid address, ≤ 254 chars.
-    pub email: String,
-    /// Optional phone, ≤ 32 chars.
-    pub phone: String,
-    /// Optional notes, ≤ 1000 chars.
-    pub notes: String,
-}
-
 /// Everything the wizard knows about one booking flow.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WizardState {
-    /// Random id of this flow: keys its hold, its codes and its booking.
-    pub flow_id: String,
-    /// Chosen service id.
-    pub service: Option<String>,
-    /// Chosen start, unix ms UTC.
-    pub slot: Option<i64>,
+    /// This flow's id, drawn when the flow first stores something.
+    #[serde(with = "flow_id", default)]
+    pub flow_id: Option<FlowId>,
+    /// Chosen service.
+    pub service: Option<ServiceId>,
+    /// Chosen start (unix ms in the session).
+    #[serde(with = "chrono::serde::ts_milliseconds_option", default)]
+    pub slot: Option<DateTime<Utc>>,
     /// Contact details.
     pub details: Option<Details>,
     /// The address a code proved; valid while it equals the details' email.
-    pub verified_email: Option<String>,
+    pub verified_email: Option<Email>,
 }
 
 impl WizardState {
@@ -93,7 +126,7 @@ impl WizardState {
             (None, _, _) => Step::Service,
             (_, None, _) => Step::Slot,
             (_, _, None) => Step::Details,
-            (_, _, Some(d)) if self.verified_email.as_deref() != Some(d.email.as_str()) => Step::Verify,
+            (_, _, Some(d)) if self.verified_email.as_ref() != Some(&d.email) => Step::Verify,
             _ => Step::Confirm,
         }
     }
@@ -105,7 +138,7 @@ impl WizardState {
 
     /// Stores new details; a new address clears the verification.
     pub fn set_details(&mut self, details: Details) {
-        if self.verified_email.as_deref() != Some(details.email.as_str()) {
+        if self.verified_email.as_ref() != Some(&details.email) {
             self.verified_email = None;
         }
         self.details = Some(details);
@@ -121,8 +154,32 @@ impl WizardState {
 mod tests {
     use super::*;
 
+    use super::super::contact::{Name, Notes, Phone};
+
     fn details(email: &str) -> Details {
-        Details { name: "A".into(), email: email.into(), phone: String::new(), notes: String::new() }
+        let email = Email::parse(email).expect("an address");
+        Details { name: Name::parse("A").expect("a name"), email, phone: Phone::none(), notes: Notes::none() }
+    }
+
+    fn at(ms: i64) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(ms)
+    }
+
+    #[test]
+    fn the_previous_release_s_session_json_still_reads() {
+        let old = r#"{"flow_id":"abc","service":"consultation","slot":1800000000000,
+            "details":{"name":"A","email":"a@example.test","phone":"","notes":""},"verified_email":"a@example.test"}"#;
+        let state: WizardState = serde_json::from_str(old).expect("reads");
+        assert_eq!(state.flow_id.as_ref().map(FlowId::as_str), Some("abc"));
+        assert_eq!(state.slot, at(1_800_000_000_000));
+        assert_eq!(state.first_incomplete(), Step::Confirm);
+        let again = serde_json::to_value(&state).expect("writes");
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(old).expect("JSON"), "written as before");
+        let fresh: WizardState =
+            serde_json::from_str(r#"{"flow_id":"","service":null,"slot":null,"details":null,"verified_email":null}"#)
+                .expect("an empty flow reads");
+        assert_eq!(fresh, WizardState::default());
+        assert_eq!(serde_json::to_value(&fresh).expect("writes")["flow_id"], "", "no flow is written as before");
     }
 
     #[test]
@@ -130,22 +187,22 @@ mod tests {
         let mut s = WizardState::default();
         assert_eq!(s.first_incomplete(), Step::Service);
         assert!(!s.admits(Step::Slot));
-        s.service = Some("x".into());
+        s.service = Some(ServiceId("x".into()));
         assert_eq!(s.first_incomplete(), Step::Slot);
-        s.slot = Some(1);
+        s.slot = at(1);
         s.set_details(details("a@example.test"));
         assert_eq!(s.first_incomplete(), Step::Verify);
-        s.verified_email = Some("a@example.test".into());
+        s.verified_email = Some(Email::parse("a@example.test").expect("an address"));
         assert_eq!(s.first_incomplete(), Step::Confirm);
         assert!(s.admits(Step::Service) && s.admits(Step::Confirm));
     }
 
     #[test]
     fn a_new_address_clears_the_verification_a_same_one_keeps_it() {
-        let mut s = WizardState { service: Some("x".into()), slot: Some(1), ..Default::default() };
+        let mut s = WizardState { service: Some(ServiceId("x".into())), slot: at(1), ..Default::default() };
         s.set_details(details("a@example.test"));
-        s.verified_email = Some("a@example.test".into());
-        s.set_details(Details { name: "B".into(), ..details("a@example.test") });
+        s.verified_email = Some(Email::parse("a@example.test").expect("an address"));
+        s.set_details(Details { name: Name::parse("B").expect("a name"), ..details("a@example.test") });
         assert!(s.is_verified());
         s.set_details(details("b@example.test"));
         assert!(!s.is_verified());

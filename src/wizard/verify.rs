@@ -7,12 +7,12 @@ use rocket::response::Redirect;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtVerify};
-use super::code::{self, Sender};
 use super::fields::{CodeForm, Empty};
 use super::flow::{error, Errors, Flow, Reply};
+use super::refusal::refusal;
 use super::state::Step;
 use crate::i18n::t_args;
-use crate::otp::{Check, Codes};
+use crate::otp::{Check, CodeSender, Codes};
 use crate::session::CsrfForm;
 use crate::web::Error;
 
@@ -22,9 +22,9 @@ struct VerifyPage<'a> {
     length: u32,
 }
 
-fn page(flow: &Flow<'_>, status: Status, errors: &Errors) -> Reply {
-    let email = flow.state.details.as_ref().map(|d| d.email.as_str()).unwrap_or_default();
-    flow.render(Step::Verify, status, errors, None, VerifyPage { email, length: flow.settings.otp.length })
+fn page(flow: &Admitted<'_, AtVerify>, status: Status, errors: &Errors) -> Reply {
+    let content = VerifyPage { email: &flow.proof.1.email, length: flow.settings.otp.length };
+    flow.render(Step::Verify, status, errors, None, content)
 }
 
 #[rocket::get("/book/verify")]
@@ -35,43 +35,58 @@ fn verify_get(flow: Admitted<'_, AtVerify>) -> Reply {
     page(&flow, Status::Ok, &Errors::new())
 }
 
+/// Checks the code: a right one proves the address and renews the session
+/// id; a wrong one says how many tries are left.
 #[rocket::post("/book/verify", data = "<form>")]
 async fn verify_post(
     mut flow: Admitted<'_, AtVerify>,
     codes: Codes<'_>,
-    form: CsrfForm<CodeForm>,
+    form: CsrfForm<'_, CodeForm>,
 ) -> Result<Reply, Error> {
-    let Some(email) = flow.state.details.as_ref().map(|d| d.email.clone()) else { return Ok(flow.first()) };
     if flow.state.is_verified() {
         return Ok(flow.first());
     }
     let code: String = form.value.and_then(|f| f.code).unwrap_or_default().split_whitespace().collect();
-    let lang = flow.page.lang.clone();
-    let (status, message) = match codes.check(&flow.state.flow_id, &email, &code).await? {
-        Check::Verified => {
-            flow.state.verified_email = Some(email);
-            flow.save()?;
-            // NOTE: new privilege, new id (against session fixation).
-            flow.page.session.cycle_id();
-            return Ok(Reply::Redirect(Redirect::to(Step::Confirm.path())));
-        }
-        Check::Wrong(left) => {
-            (Status::UnprocessableEntity, t_args(&lang, "err-code-wrong", &[("tries", FluentValue::from(left))]))
-        }
-        Check::Exhausted => (Status::TooManyRequests, flow.t("err-code-exhausted")),
-        Check::Expired => (Status::UnprocessableEntity, flow.t("err-code-expired")),
-        Check::NoCode => (Status::UnprocessableEntity, flow.t("err-code-none")),
+    let email = flow.proof.1.email.clone();
+    let check = codes.check(flow.id(), &email, &code).await?;
+    let Some((status, message)) = check_message(&flow, check) else {
+        flow.state.verified_email = Some(email);
+        flow.save()?;
+        // NOTE: new privilege, new id (against session fixation).
+        flow.page.session.cycle_id();
+        return Ok(Reply::Redirect(Redirect::to(Step::Confirm.path())));
     };
     Ok(page(&flow, status, &error("code", message)))
 }
 
+/// What a check that did not verify tells the visitor; `None` when it did.
+fn check_message(flow: &Flow<'_>, check: Check) -> Option<(Status, String)> {
+    Some(match check {
+        Check::Verified => return None,
+        Check::Wrong(left) => {
+            let tries = [("tries", FluentValue::from(left))];
+            (Status::UnprocessableEntity, t_args(&flow.page.lang, "err-code-wrong", &tries))
+        }
+        Check::Exhausted => (Status::TooManyRequests, flow.t("err-code-exhausted")),
+        Check::Expired => (Status::UnprocessableEntity, flow.t("err-code-expired")),
+        Check::NoCode => (Status::UnprocessableEntity, flow.t("err-code-none")),
+    })
+}
+
+/// A fresh code to the same address; the previous one stops working.
 #[rocket::post("/book/verify/resend", data = "<_form>")]
-async fn resend(flow: Admitted<'_, AtVerify>, sender: Sender<'_>, _form: CsrfForm<Empty>) -> Result<Reply, Error> {
-    if flow.state.details.is_none() || flow.state.is_verified() {
+async fn resend(
+    mut flow: Admitted<'_, AtVerify>,
+    sender: CodeSender<'_>,
+    _form: CsrfForm<'_, Empty>,
+) -> Result<Reply, Error> {
+    if flow.state.is_verified() {
         return Ok(flow.first());
     }
-    let sent = code::send(&flow, &flow.state, &sender).await?;
-    Ok(match sent.refusal(&flow) {
+    let id = flow.id().to_string();
+    let (chosen, details) = &flow.proof;
+    let sent = sender.send(&id, &flow.recipient(details), &flow.appointment(chosen.service, chosen.start)).await?;
+    Ok(match refusal(&flow, sent) {
         None => Reply::Redirect(Redirect::to(Step::Verify.path())),
         Some((status, message)) => page(&flow, status, &error("code", message)),
     })
