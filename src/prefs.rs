@@ -37,14 +37,7 @@ fn set_prefs(
     settings: &State<Settings>,
 ) -> Result<Redirect, Error> {
     let prefs = form.value.ok_or(Status::UnprocessableEntity)?;
-    let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
-    if lang.is_some_and(|l| !settings.i18n.languages.iter().any(|known| known == l)) {
-        return Err(Status::UnprocessableEntity.into());
-    }
-    let theme = match prefs.theme.as_deref().filter(|t| !t.is_empty()) {
-        Some(theme) => Some(Theme::parse(theme).ok_or(Status::UnprocessableEntity)?),
-        None => None,
-    };
+    let (lang, theme) = chosen(&prefs, settings).ok_or(Status::UnprocessableEntity)?;
     if let Some(lang) = lang {
         session.insert(page_keys::LANG, &lang)?;
     }
@@ -53,6 +46,20 @@ fn set_prefs(
     }
     let next = prefs.next.as_deref().and_then(local_path).unwrap_or("/").to_string();
     Ok(Redirect::to(next))
+}
+
+/// The language and theme `prefs` chooses (an empty field chooses nothing);
+/// `None` when either is unknown.
+fn chosen<'a>(prefs: &'a PrefsForm, settings: &Settings) -> Option<(Option<&'a str>, Option<Theme>)> {
+    let lang = prefs.lang.as_deref().filter(|l| !l.is_empty());
+    if lang.is_some_and(|l| !settings.i18n.languages.iter().any(|known| known == l)) {
+        return None;
+    }
+    let theme = match prefs.theme.as_deref().filter(|t| !t.is_empty()) {
+        Some(theme) => Some(Theme::parse(theme)?),
+        None => None,
+    };
+    Some((lang, theme))
 }
 
 /// Mounts `POST /prefs`.

@@ -136,16 +136,19 @@ async fn reschedule_post(
     let (token, slot) = form.value.map(|f| (f.token, f.slot)).unwrap_or_default();
     let booking = link::find(&bookings, reference, &token).await?;
     let start = availability::parse_slot_value(page.settings().booking.tz(), slot.trim());
-    let (status, message) = match bookings.reschedule(&booking, &token, start).await? {
-        Rescheduled::Moved => {
-            page.leave_notice("booking-moved")?;
-            return Ok(back(&booking, &token));
-        }
+    let moved = bookings.reschedule(&booking, &token, start).await?;
+    let (status, message) = match moved {
+        Rescheduled::Moved => return moved_notice(&page).map(|()| back(&booking, &token)),
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
         Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
         Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),
     };
     reschedule_page(&page, &bookings, (&booking, &token), None, (status, Some(message))).await
+}
+
+/// Tells the booking's next page that it moved (once, from the session).
+fn moved_notice(page: &Page<'_>) -> Result<(), Error> {
+    Ok(page.leave_notice("booking-moved")?)
 }
 
 /// The cancel form.

@@ -4,10 +4,11 @@ use rocket::http::Status;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtDetails};
+use super::contact::Details;
 use super::fields::{error_ids, DetailsForm};
 use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
-use super::state::Step;
+use super::state::{Step, WizardState};
 use crate::otp::CodeSender;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -60,19 +61,32 @@ async fn details_post(
         let errors = error_ids(form.context.errors()).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
         return Ok(page(&flow, Status::UnprocessableEntity, Values::typed(&form), &errors));
     };
-    let id = flow.id().to_string();
-    let (mut next, chosen) = (flow.state.clone(), flow.proof);
+    let mut next = flow.state.clone();
     next.set_details(details.clone());
-    if !next.is_verified() {
-        let appointment = flow.appointment(chosen.service, chosen.start);
-        let sent = sender.send_unless_live(&id, &flow.recipient(&details), &appointment).await?;
-        if let Some((status, message)) = refusal(&flow, sent) {
-            return Ok(page(&flow, status, Values::typed(&form), &error("email", message)));
-        }
+    if let Some((status, message)) = send_code(&mut flow, &sender, &next, &details).await? {
+        return Ok(page(&flow, status, Values::typed(&form), &error("email", message)));
     }
     flow.state = next;
     flow.save()?;
     Ok(flow.first())
+}
+
+/// Emails a code to the address of `details` (to be the flow's `next`
+/// state) unless it is proven or its code still lives; what to tell the
+/// visitor when none could go out.
+async fn send_code(
+    flow: &mut Admitted<'_, AtDetails>,
+    sender: &CodeSender<'_>,
+    next: &WizardState,
+    details: &Details,
+) -> Result<Option<(Status, String)>, Error> {
+    if next.is_verified() {
+        return Ok(None);
+    }
+    let (id, chosen) = (flow.id().to_string(), flow.proof);
+    let appointment = flow.appointment(chosen.service, chosen.start);
+    let sent = sender.send_unless_live(&id, &flow.recipient(details), &appointment).await?;
+    Ok(refusal(flow, sent))
 }
 
 /// The step's routes.

@@ -9,6 +9,7 @@ use super::flow::{error, Errors, Flow, Reply};
 use super::state::{ServiceId, Step};
 use crate::abuse::Client;
 use crate::booking::service::{Bookings, Held};
+use crate::config::Service;
 use crate::i18n::t_args;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -63,23 +64,31 @@ async fn service_post(
     let Some(service) = chosen else {
         return Ok(page(&flow, Status::UnprocessableEntity, None, &error("service", flow.t("err-service"))));
     };
-    let changed = flow.state.service.as_ref().is_none_or(|id| id.0 != service.id);
-    let kept = match flow.state.slot.filter(|_| changed) {
-        // A new service keeps the slot only if it still fits (and re-holds it).
-        Some(start) => bookings.hold(flow.id(), &client.0, service, start).await?,
-        None => Held::Placed,
-    };
-    if kept == Held::TooMany {
+    if keep_slot(&mut flow, &bookings, &client, service).await? == Held::TooMany {
         let errors = error("service", flow.t("err-hold-limit"));
         return Ok(page(&flow, Status::TooManyRequests, Some(&service.id), &errors));
-    }
-    if kept == Held::Taken {
-        flow.state.slot = None;
-        bookings.release(flow.id()).await?;
     }
     flow.state.service = Some(ServiceId(service.id.clone()));
     flow.save()?;
     Ok(flow.first())
+}
+
+/// A new service keeps the flow's slot only if it still fits (held again
+/// for it); otherwise the slot and its hold go. `TooMany` changes nothing.
+async fn keep_slot(
+    flow: &mut Flow<'_>,
+    bookings: &Bookings<'_>,
+    client: &Client,
+    service: &Service,
+) -> Result<Held, Error> {
+    let changed = flow.state.service.as_ref().is_none_or(|id| id.0 != service.id);
+    let Some(start) = flow.state.slot.filter(|_| changed) else { return Ok(Held::Placed) };
+    let held = bookings.hold(flow.id(), &client.0, service, start).await?;
+    if held == Held::Taken {
+        flow.state.slot = None;
+        bookings.release(flow.id()).await?;
+    }
+    Ok(held)
 }
 
 /// The step's routes.

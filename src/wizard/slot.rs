@@ -47,19 +47,20 @@ async fn slot_post(
 ) -> Result<Reply, Error> {
     let (service, tz) = (flow.proof, flow.settings.booking.tz());
     let start = form.value.and_then(|f| availability::parse_slot_value(tz, &f.slot.0));
-    let Some(start) = start else {
-        let errors = error("slot", flow.t("err-slot-invalid"));
-        return page(&flow, &bookings, Status::UnprocessableEntity, None, &errors, None).await;
+    let (status, message) = match start {
+        None => (Status::UnprocessableEntity, "err-slot-invalid"),
+        Some(start) => match bookings.hold(flow.id(), &client.0, service, start).await? {
+            Held::Placed => return chosen(&mut flow, start),
+            Held::Taken => (Status::UnprocessableEntity, "err-slot-unavailable"),
+            Held::TooMany => (Status::TooManyRequests, "err-hold-limit"),
+        },
     };
-    let (status, message) = match bookings.hold(flow.id(), &client.0, service, start).await? {
-        Held::Placed => (None, ""),
-        Held::Taken => (Some(Status::UnprocessableEntity), "err-slot-unavailable"),
-        Held::TooMany => (Some(Status::TooManyRequests), "err-hold-limit"),
-    };
-    if let Some(status) = status {
-        let day = start.with_timezone(&tz).date_naive();
-        return page(&flow, &bookings, status, Some(day), &error("slot", flow.t(message)), None).await;
-    }
+    let day = start.map(|start| start.with_timezone(&tz).date_naive());
+    page(&flow, &bookings, status, day, &error("slot", flow.t(message)), None).await
+}
+
+/// `start` is held for the flow: it is the flow's slot now.
+fn chosen(flow: &mut Flow<'_>, start: chrono::DateTime<chrono::Utc>) -> Result<Reply, Error> {
     flow.state.slot = Some(start);
     flow.save()?;
     Ok(flow.first())

@@ -10,8 +10,9 @@ use super::admit::{Admitted, AtVerify};
 use super::fields::{CodeForm, Empty};
 use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
-use super::state::Step;
+use super::state::{Email, Step};
 use crate::i18n::t_args;
+use crate::mail::Recipient;
 use crate::otp::{Check, CodeSender, Codes};
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -49,14 +50,19 @@ async fn verify_post(
     let code: String = form.value.and_then(|f| f.code).unwrap_or_default().split_whitespace().collect();
     let email = flow.proof.1.email.clone();
     let check = codes.check(flow.id(), &email, &code).await?;
-    let Some((status, message)) = check_message(&flow, check) else {
-        flow.state.verified_email = Some(email);
-        flow.save()?;
-        // NOTE: new privilege, new id (against session fixation).
-        flow.page.session.cycle_id();
-        return Ok(Reply::Redirect(Redirect::to(Step::Confirm.path())));
-    };
-    Ok(page(&flow, status, &error("code", message)))
+    match check_message(&flow, check) {
+        None => verified(&mut flow, email),
+        Some((status, message)) => Ok(page(&flow, status, &error("code", message))),
+    }
+}
+
+/// `email` is proven: on to the confirm step, under a new session id.
+fn verified(flow: &mut Flow<'_>, email: Email) -> Result<Reply, Error> {
+    flow.state.verified_email = Some(email);
+    flow.save()?;
+    // NOTE: new privilege, new id (against session fixation).
+    flow.page.session.cycle_id();
+    Ok(Reply::Redirect(Redirect::to(Step::Confirm.path())))
 }
 
 /// What a check that did not verify tells the visitor; `None` when it did.
@@ -84,8 +90,9 @@ async fn resend(
         return Ok(flow.first());
     }
     let id = flow.id().to_string();
-    let (chosen, details) = &flow.proof;
-    let sent = sender.send(&id, &flow.recipient(details), &flow.appointment(chosen.service, chosen.start)).await?;
+    let ((chosen, details), lang) = (&flow.proof, &flow.page.lang);
+    let to = Recipient { name: &details.name, email: &details.email, lang };
+    let sent = sender.send(&id, &to, &flow.appointment(chosen.service, chosen.start)).await?;
     Ok(match refusal(&flow, sent) {
         None => Reply::Redirect(Redirect::to(Step::Verify.path())),
         Some((status, message)) => page(&flow, status, &error("code", message)),
