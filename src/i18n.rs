@@ -27,6 +27,37 @@ fluent_templates::static_loader! {
     };
 }
 
+/// A language the app speaks: one of `i18n.languages`, chosen by the
+/// visitor or negotiated ([`Lang::pick`]). Reads as the tag it is (`&lang`
+/// is a `&str`); templates see the tag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Lang(String);
+
+impl Lang {
+    /// `chosen` when it is one of `languages`, else the best of them for an
+    /// `Accept-Language` header, else `default` (itself one of them).
+    pub fn pick(chosen: Option<&str>, accept_language: Option<&str>, languages: &[String], default: &str) -> Lang {
+        match chosen.filter(|c| languages.iter().any(|l| l == c)) {
+            Some(chosen) => Lang(chosen.to_string()),
+            None => Lang(negotiate(accept_language, languages, default)),
+        }
+    }
+
+    /// The tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Lang {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Whether `lang` has a catalog under `locales/`.
 pub fn has_catalog(lang: &str) -> bool {
     lang.parse::<LanguageIdentifier>().ok().is_some_and(|id| LOCALES.locales().any(|l| *l == id))

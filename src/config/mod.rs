@@ -3,9 +3,9 @@
 //! opening ranges). A bad value stops the launch with one message naming the
 //! key; there is no later "prepare" step and no silent fallback.
 //!
-//! The ground floor: imports no feature module (only the catalog lookup of
-//! `i18n`, to check configured languages). Other modules read [`Settings`]
-//! from managed state and never touch the figment themselves.
+//! The ground floor: imports no other Slotwise module (the template stage
+//! checks that each configured language has a catalog). Other modules read
+//! [`Settings`] from managed state and never touch the figment themselves.
 //!
 //! It also keeps the launch's one voice: a stage that finds a problem calls
 //! [`stop`], which prints one `Error:` line; every later stage asks
@@ -186,7 +186,7 @@ pub(crate) mod tests {
             ("[session]\nabsolute_timeout_secs = 0", "session.absolute_timeout_secs"),
             ("[otp]\nlength = 3", "otp.length"),
             ("[otp]\nmax_sends = 0", "otp.max_sends"),
-            ("[i18n]\nlanguages = [\"xx\"]", "i18n.languages"),
+            ("[i18n]\nlanguages = []", "i18n.languages"),
             ("[i18n]\ndefault_language = \"fr\"", "i18n.default_language"),
             ("[session]\nidle_timeout_secs = \"soon\"", "session.idle_timeout_secs"),
         ];

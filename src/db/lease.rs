@@ -120,6 +120,11 @@ impl Lanes {
         Ok(Lease { conn: Some(conn), home: Some(Home::Writer(slot)), lanes: self.clone(), done: false })
     }
 
+    /// Drops the idle shared connections.
+    fn forget_idle(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// Takes `conn` back; `home` (the permit or the writer's slot) is
     /// released after it.
     fn give_back(&self, conn: AnyConnection, home: Home) {
@@ -181,8 +186,12 @@ impl Drop for Lease {
         let lanes = self.lanes.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                if let Ok(Ok(())) = tokio::time::timeout(RECOVER_WITHIN, conn.ping()).await {
-                    lanes.give_back(conn, home);
+                match tokio::time::timeout(RECOVER_WITHIN, conn.ping()).await {
+                    Ok(Ok(())) => lanes.give_back(conn, home),
+                    // NOTE: the connection is lost, and so most likely are
+                    // the idle ones beside it (the server restarted): the
+                    // next leases open fresh ones instead of failing once each.
+                    _ => lanes.forget_idle(),
                 }
             });
         }

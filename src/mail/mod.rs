@@ -209,15 +209,6 @@ impl Mailer {
         &self.inner.from
     }
 
-    /// Which transport this mailer uses.
-    pub fn transport_kind(&self) -> MailTransportKind {
-        match self.inner.transport {
-            Transport::Smtp { .. } | Transport::Relay(_) => MailTransportKind::Smtp,
-            Transport::File { .. } => MailTransportKind::File,
-            Transport::Log => MailTransportKind::Log,
-        }
-    }
-
     /// Sends one message through the configured transport.
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
         self.send_raw(message.envelope(), &message.formatted()).await

@@ -218,28 +218,6 @@ impl Notifier {
         self.send(to, code_email(to, code, ttl_minutes, appointment)).await
     }
 
-    /// Confirms booking `reference` with its `manage_url` (view or cancel)
-    /// and the appointment as an `.ics` attachment.
-    pub async fn confirmation(
-        &self,
-        to: &Recipient<'_>,
-        reference: &str,
-        appointment: &Appointment<'_>,
-        manage_url: &str,
-    ) -> Result<(), MailError> {
-        self.send(to, confirmation_email(to, reference, appointment, manage_url)).await
-    }
-
-    /// Tells that booking `reference` is cancelled.
-    pub async fn cancellation(
-        &self,
-        to: &Recipient<'_>,
-        reference: &str,
-        appointment: &Appointment<'_>,
-    ) -> Result<(), MailError> {
-        self.send(to, cancellation_email(to, reference, appointment, 0)).await
-    }
-
     /// The confirmation of booking `reference` as a message, for the outbox.
     pub fn confirmation_message(
         &self,

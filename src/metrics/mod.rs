@@ -2,9 +2,10 @@
 //! funnel.
 //!
 //! Owns the `funnel_steps` table and the [`Metrics`] in managed state.
-//! Imports only `config`, `db` and `secrets`: features (`wizard`, `booking`)
-//! import it to count what they do — a booking, a cancellation, a code
-//! email, a flow reaching a step — and it knows nothing of them.
+//! Imports `clock`, `config`, `db`, `logging`, `outbox` (its gauges) and
+//! `secrets`: the services (`booking`, `otp`) and the wizard import it to
+//! count what they do — a booking, a cancellation, a code email, a flow
+//! reaching a step — and it knows nothing of them.
 
 mod atomic;
 mod families;

@@ -99,7 +99,7 @@ pub async fn default_catcher(status: Status, req: &Request<'_>) -> ErrorReply {
 fn bare_preferences(req: &Request<'_>, session: Option<&Session<'_>>) -> (String, Theme) {
     let Some(settings) = req.rocket().state::<Settings>() else { return ("en".to_string(), Theme::Auto) };
     let theme = session.and_then(|s| s.get::<String>(THEME_KEY)).and_then(|t| Theme::parse(&t));
-    (language(req, session, settings), theme.unwrap_or_default())
+    (language(req, session, settings).to_string(), theme.unwrap_or_default())
 }
 
 /// The translated error page for a failure after the handler answered (the

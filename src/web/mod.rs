@@ -3,7 +3,8 @@
 //! landing page, `/healthz`, the stylesheet and the favicon.
 //!
 //! Must not hold feature logic: steps, codes and bookings live in their own
-//! modules and only render through [`Page`].
+//! modules and only render through [`Page`]. `services.rs` builds their
+//! services for a request from the app's state (their request guards).
 
 mod error;
 mod error_page;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::i18n::Lang;
 use crate::secrets::Secrets;
 use crate::session::{AnonToken, PublicEntries, Session};
 
@@ -57,8 +58,8 @@ pub const STEP_KEY: &str = "step";
 pub struct Page<'r> {
     /// The visitor's session.
     pub session: Session<'r>,
-    /// Language tag for `<html lang>` and the catalogs.
-    pub lang: String,
+    /// Language for `<html lang>` and the catalogs.
+    pub lang: Lang,
     /// Theme for `<html data-theme>`.
     pub theme: Theme,
     /// Token for the forms of this page.
@@ -146,16 +147,10 @@ impl<'r> Page<'r> {
 
 /// The visitor's language: their choice, else `Accept-Language`, else the
 /// default.
-pub fn language(req: &Request<'_>, session: Option<&Session<'_>>, settings: &Settings) -> String {
-    session.and_then(|s| s.get::<String>(LANG_KEY)).filter(|l| settings.i18n.languages.contains(l)).unwrap_or_else(
-        || {
-            crate::i18n::negotiate(
-                req.headers().get_one("Accept-Language"),
-                &settings.i18n.languages,
-                &settings.i18n.default_language,
-            )
-        },
-    )
+pub fn language(req: &Request<'_>, session: Option<&Session<'_>>, settings: &Settings) -> Lang {
+    let chosen = session.and_then(|s| s.get::<String>(LANG_KEY));
+    let (languages, default) = (&settings.i18n.languages, &settings.i18n.default_language);
+    Lang::pick(chosen.as_deref(), req.headers().get_one("Accept-Language"), languages, default)
 }
 
 #[rocket::async_trait]

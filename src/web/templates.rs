@@ -1,5 +1,6 @@
-//! The template stage: checks `template_dir`, then has rocket_dyn_templates
-//! load the templates (and reload them in debug builds) into [`Views`].
+//! The template stage: checks `template_dir` and that every language of
+//! `i18n.languages` has a catalog, then has rocket_dyn_templates load the
+//! templates (and reload them in debug builds) into [`Views`].
 
 use std::path::PathBuf;
 
@@ -9,7 +10,7 @@ use rocket::figment::Figment;
 use rocket_dyn_templates::Template;
 
 use super::Views;
-use crate::config::{self, ConfigError};
+use crate::config::{self, ConfigError, Settings};
 use crate::i18n;
 
 /// The template every page extends: a folder without it is not Slotwise's.
@@ -27,7 +28,7 @@ pub fn stage(views: Views) -> AdHoc {
         if config::stopped(&rocket) {
             return Err(rocket);
         }
-        if let Err(e) = check_dir(rocket.figment()) {
+        if let Err(e) = check_dir(rocket.figment()).and_then(|()| check_catalogs(&rocket)) {
             return Err(config::stop(rocket, &e));
         }
         let loaded = views.clone();
@@ -47,6 +48,15 @@ fn template_dir(figment: &Figment) -> Result<PathBuf, ConfigError> {
         Ok(path) => Ok(path.relative()),
         Err(e) if e.missing() => Ok(PathBuf::from("templates")),
         Err(e) => Err(ConfigError::new("template_dir", e.kind.to_string())),
+    }
+}
+
+/// Every language of `i18n.languages` has a catalog under `locales/`.
+fn check_catalogs(rocket: &rocket::Rocket<rocket::Build>) -> Result<(), ConfigError> {
+    let Some(settings) = rocket.state::<Settings>() else { return Ok(()) };
+    match settings.i18n.languages.iter().find(|l| !i18n::has_catalog(l)) {
+        Some(lang) => Err(ConfigError::new("i18n.languages", format!("no catalog for `{lang}` in locales/"))),
+        None => Ok(()),
     }
 }
 

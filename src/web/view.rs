@@ -120,12 +120,6 @@ impl View {
     pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> View {
         View { name: name.into(), context: tera::Context::from_serialize(context) }
     }
-
-    /// The template `name` with a context already built as a JSON object
-    /// (taken as it is, not copied).
-    pub fn from_json(name: impl Into<Cow<'static, str>>, context: serde_json::Value) -> View {
-        View { name: name.into(), context: tera::Context::from_value(context) }
-    }
 }
 
 impl<'r> Responder<'r, 'static> for View {

@@ -2,12 +2,13 @@
 //!
 //! Owns the session keys `wizard` (one [`WizardState`]), `step` (its current
 //! step, for templates) and `done`, and the routes under `/book`: one file
-//! per step, each a guard ([`admit`]), a form ([`fields`]), a call into the
-//! booking service or the code service, and a response.
+//! per step, each a guard that carries what the step needs ([`admit`]), a
+//! form ([`fields`]), one call into the booking service or the code service,
+//! and a response.
 //!
-//! May import: the web shell (pages, errors), the session, `booking`
-//! (availability and its service), `otp`, `mail`, `config`, `i18n`. Nothing
-//! imports the wizard.
+//! May import: the web shell (pages, errors), the session, `booking`, `otp`,
+//! `abuse` (the client), `mail` (a recipient), `metrics`, `clock`, `config`,
+//! `i18n`, `secrets` (a flow's id). Nothing imports the wizard.
 
 mod admit;
 mod confirm;

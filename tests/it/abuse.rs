@@ -155,7 +155,7 @@ async fn a_client_holds_at_most_its_limit(db: Backend) {
         let page = v.get("/book/service").await;
         v.submit("/book/service", &page, &[("service", "consultation")]).await;
         let page = v.get("/book/slot").await;
-        let slot = slots(&page)[1 + i * 4].clone();
+        let slot = slots(&page)[i * 4].clone();
         let answer = v.submit("/book/slot", &page, &[("slot", &slot)]).await;
         placed.push(answer.status);
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 
 use support::process::{Launch, Process};
-use support::{code_in, field_value, form, offered_slot, read_outbox, Backend, Jar};
+use support::{code_in, field_value, form, process_slot, read_outbox, Backend, Jar};
 
 /// Open all day, every day: the tests must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hold_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
@@ -143,7 +143,7 @@ fn until_code(v: &Browser, on: [&Process; 3], outbox: &Path, email: &str, slot: 
     let r = v.submit(on[0], on[1], "/book/service", &[("service", "consultation")]);
     assert_eq!((r.status, r.location.as_str()), (303, "/book/slot"));
     let page = v.get(on[1], "/book/slot");
-    let first = offered_slot(&page.body).expect("a slot is offered");
+    let first = process_slot(&page.body).expect("a slot is offered");
     let r = v.post(on[2], "/book/slot", &page, &[("slot", slot.unwrap_or(&first))]);
     assert_eq!((r.status, r.location.as_str()), (303, "/book/details"), "{}", r.body);
     let details = [("name", "Ann"), ("email", email), ("phone", ""), ("notes", "")];
@@ -206,7 +206,7 @@ fn twenty_visitors_on_two_instances_book_the_last_seat_once() {
         let other = &instances[(i + 1) % 2];
         if slot.is_none() {
             v.submit(on, on, "/book/service", &[("service", "consultation")]);
-            slot = offered_slot(&v.get(on, "/book/slot").body);
+            slot = process_slot(&v.get(on, "/book/slot").body);
         }
         let email = format!("r{i}@example.test");
         let code = until_code(&v, [on, other, on], &shared.outbox, &email, slot.as_deref());
@@ -250,7 +250,7 @@ fn limits_across_sessions_hold_across_instances() {
         let (on, other) = (&instances[i % 2], &instances[(i + 1) % 2]);
         v.submit(on, other, "/book/service", &[("service", "consultation")]);
         let page = v.get(other, "/book/slot");
-        let slot = offered_slot(&page.body).expect("a slot");
+        let slot = process_slot(&page.body).expect("a slot");
         v.post(on, "/book/slot", &page, &[("slot", &slot)]);
         let details = [("name", "Vic"), ("email", "victim@example.test"), ("phone", ""), ("notes", "")];
         statuses.push(v.submit(other, on, "/book/details", &details).status);

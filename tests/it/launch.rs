@@ -46,6 +46,11 @@ const CASES: &[Case] = &[
     Case { env: &[("ROCKET_SESSION", "{idle_timeout_secs=0}")], key: "session.idle_timeout_secs", shows: "0" },
     Case { env: &[("ROCKET_I18N", "{default_language=\"fr\"}")], key: "i18n.default_language", shows: "fr" },
     Case {
+        env: &[("ROCKET_I18N", "{languages=[\"en\",\"de\",\"fr\"]}")],
+        key: "i18n.languages",
+        shows: "no catalog for `fr`",
+    },
+    Case {
         env: &[("ROCKET_SESSION", "{store=\"redis\",redis_url=\"nope://cache.test\"}")],
         key: "session.redis_url",
         shows: "nope://cache.test",

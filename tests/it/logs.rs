@@ -8,7 +8,7 @@ use std::path::Path;
 
 use support::browser::Browser;
 use support::process::Launch;
-use support::{code_in, offered_slot, read_outbox};
+use support::{code_in, process_slot, read_outbox};
 
 /// Open all day, every day: the test must not depend on the clock.
 const BOOKING: &str = r#"{min_notice_minutes=0,hours={mon=["00:00-24:00"],tue=["00:00-24:00"],wed=["00:00-24:00"],thu=["00:00-24:00"],fri=["00:00-24:00"],sat=["00:00-24:00"],sun=["00:00-24:00"]}}"#;
@@ -33,7 +33,7 @@ fn a_booking_leaves_one_line_per_request_and_no_personal_data_in_the_log() {
     let (name, email) = ("Zoe Secretname", "zoe.secret@example.test");
     assert_eq!(v.submit("/book/service", &[("service", "consultation")]), 303);
     let (_, page) = v.get("/book/slot");
-    let slot = offered_slot(&page).expect("a slot");
+    let slot = process_slot(&page).expect("a slot");
     assert_eq!(v.submit("/book/slot", &[("slot", &slot)]), 303);
     assert_eq!(v.submit("/book/details", &[("name", name), ("email", email), ("phone", "+49 555 0100")]), 303);
     let code = code_in(&read_outbox(&outbox).last().expect("the code email").text).expect("a code");

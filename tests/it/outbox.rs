@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use support::smtp::SmtpServer;
-use support::{code_in, field_value, offered_slot, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
+use support::{code_in, field_value, offered_slot, process_slot, Backend, Mail, TestApp, Visitor, ALWAYS_OPEN};
 
 /// Open every day, all day; codes without cooldown; SMTP to `smtp`, retried
 /// after a second.
@@ -124,26 +124,18 @@ async fn an_undeliverable_email_is_failed_listed_and_requeued(db: Backend) {
 
 async fn reminders_are_stored_sent_when_due_and_dropped_on_cancel(db: Backend) {
     let smtp = SmtpServer::start();
-    // Far enough ahead that the first free time has none due already, and one
-    // lead time that has already passed.
+    // One lead time still ahead of the first free time (10 minutes from the
+    // clock's start), and one that has already passed.
     let app = TestApp::with_config(&db, &config(&smtp, "[default.mail]\nreminders_minutes = [1, 100000]")).await;
     let v = app.visitor();
     let reference = book(&v, &smtp, "cy@example.test").await;
     let mail = smtp.take_to("cy@example.test", Duration::from_secs(10)).expect("the confirmation");
     let confirmation = Mail::parse(&mail.data);
     let sql = format!("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND reference = '{reference}'");
-    let reminders = count(&app, &sql).await;
-    assert!(reminders <= 1, "none for a lead time already past");
-    // Make the reminder due now (the clock cannot be moved).
-    let db_pool = app.db().await;
-    sqlx::query("INSERT INTO outbox (kind, reference, message_id, recipient, sealed, status, due_at, next_attempt_at, attempts, last_error, claimed_until, created_at) SELECT 'reminder', reference, message_id || '.r', recipient, sealed, 'pending', 0, 0, 0, '', 0, 0 FROM outbox WHERE reference = $1 AND kind = 'confirmation' AND $2 = 0")
-        .bind(&reference).bind(reminders).execute(&db_pool).await.expect("a due reminder");
-    sqlx::query("UPDATE outbox SET due_at = 0, next_attempt_at = 0 WHERE kind = 'reminder' AND reference = $1")
-        .bind(&reference)
-        .execute(&db_pool)
-        .await
-        .expect("due now");
-    db_pool.close().await;
+    assert_eq!(count(&app, &sql).await, 1, "one for the lead time ahead, none for the one already past");
+    assert!(smtp.take_to("cy@example.test", Duration::from_millis(1500)).is_none(), "not before it is due");
+    app.clock.advance(chrono::Duration::minutes(9));
+    app.wake_sender();
     let reminder = smtp.take_to("cy@example.test", Duration::from_secs(10)).expect("the reminder when due");
     let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link").to_string();
     assert!(Mail::parse(&reminder.data).text.contains(&link), "the reminder carries the booking's link");
@@ -342,7 +334,7 @@ fn an_email_due_when_the_app_is_killed_is_delivered_after_the_restart() {
     let mut first = process(&db_url, &smtp, dir.path().join("first.log"));
     let v = Browser::new(first.base());
     assert_eq!(v.submit("/book/service", &[("service", "consultation")]), 303);
-    let slot = offered_slot(&v.get("/book/slot").1).expect("a slot");
+    let slot = process_slot(&v.get("/book/slot").1).expect("a slot");
     assert_eq!(v.submit("/book/slot", &[("slot", &slot)]), 303);
     assert_eq!(v.submit("/book/details", &[("name", "Kim"), ("email", "kim@example.test")]), 303);
     let code_mail = smtp.take_to("kim@example.test", Duration::from_secs(10)).expect("the code");

@@ -126,7 +126,12 @@ async fn every_kind_renders_in_english_and_german() {
         assert!(code.html.contains("<p>482913</p>"), "{}", code.html);
 
         let url = "https://book.example.test/booking/ABCD-EFGH?token=abc";
-        outbox.notifier.confirmation(&to(lang), "ABCD-EFGH", &appointment, url).await.expect("confirmation");
+        outbox
+            .notifier
+            .mailer()
+            .send(outbox.notifier.confirmation_message(&to(lang), "ABCD-EFGH", &appointment, url).expect("rendered"))
+            .await
+            .expect("confirmation");
         let confirmation = decode(&outbox.take());
         assert_eq!(confirmation.subject, t_args(lang, "mail-confirm-subject", &args(&reference)));
         let paragraphs = [
@@ -137,7 +142,7 @@ async fn every_kind_renders_in_english_and_german() {
         ];
         assert_eq!(confirmation.text, paragraphs.join("\n\n") + "\n", "{lang}");
 
-        outbox.notifier.cancellation(&to(lang), "ABCD-EFGH", &appointment).await.expect("cancellation");
+        send_cancellation(&outbox, &to(lang), "ABCD-EFGH", &appointment).await.expect("cancellation");
         let cancellation = decode(&outbox.take());
         assert_eq!(cancellation.subject, t_args(lang, "mail-cancel-subject", &args(&reference)));
         let body = args(&[("reference", "ABCD-EFGH"), ("service", "Consultation"), ("when", &when)]);
@@ -157,8 +162,18 @@ async fn html_escapes_a_hostile_name_and_service() {
     let hostile = Recipient { name: "<script>alert(1)</script>", email: "eve@example.test", lang: "en" };
     let appointment = appointment("<script>steal()</script> & \"Co\"");
     outbox.notifier.code(&hostile, "482913", 10, &appointment).await.expect("code");
-    outbox.notifier.confirmation(&hostile, "ABCD-EFGH", &appointment, "https://x.test/?a=1&b=<2>").await.expect("sent");
-    outbox.notifier.cancellation(&hostile, "ABCD-EFGH", &appointment).await.expect("cancellation");
+    outbox
+        .notifier
+        .mailer()
+        .send(
+            outbox
+                .notifier
+                .confirmation_message(&hostile, "ABCD-EFGH", &appointment, "https://x.test/?a=1&b=<2>")
+                .expect("rendered"),
+        )
+        .await
+        .expect("sent");
+    send_cancellation(&outbox, &hostile, "ABCD-EFGH", &appointment).await.expect("cancellation");
     let raws = std::fs::read_dir(outbox.dir.path()).expect("outbox").map(|e| std::fs::read(e.expect("entry").path()));
     for raw in raws {
         let sent = decode(&raw.expect("read eml"));
@@ -191,7 +206,12 @@ async fn the_confirmation_carries_the_link_and_the_ics() {
     let appointment = appointment("Consultation");
     let url = "https://book.example.test/booking/ABCD-EFGH?token=tok&x=1";
     for lang in LANGS {
-        outbox.notifier.confirmation(&to(lang), "ABCD-EFGH", &appointment, url).await.expect("confirmation");
+        outbox
+            .notifier
+            .mailer()
+            .send(outbox.notifier.confirmation_message(&to(lang), "ABCD-EFGH", &appointment, url).expect("rendered"))
+            .await
+            .expect("confirmation");
         let sent = decode(&outbox.take());
         assert!(sent.text.contains(url), "{}", sent.text);
         assert!(
@@ -218,12 +238,12 @@ async fn a_bad_address_fails_the_send_and_an_unknown_language_writes_english() {
     let outbox = Outbox::new();
     let appointment = appointment("Consultation");
     let bad = Recipient { name: "Ada", email: "not an address", lang: "en" };
-    let err = outbox.notifier.cancellation(&bad, "ABCD-EFGH", &appointment).await.expect_err("bad address");
+    let err = send_cancellation(&outbox, &bad, "ABCD-EFGH", &appointment).await.expect_err("bad address");
     assert!(matches!(err, MailError::Address(_)), "{err}");
     assert_eq!(std::fs::read_dir(outbox.dir.path()).expect("outbox").count(), 0);
 
     let odd = Recipient { name: "Ada", email: "ada@example.test", lang: "not a tag!" };
-    outbox.notifier.cancellation(&odd, "ABCD-EFGH", &appointment).await.expect("sent");
+    send_cancellation(&outbox, &odd, "ABCD-EFGH", &appointment).await.expect("sent");
     let sent = decode(&outbox.take());
     assert_eq!(sent.subject, t_args("en", "mail-cancel-subject", &args(&[("reference", "ABCD-EFGH")])));
     assert!(sent.html.contains("<html lang=\"en\">"), "{}", sent.html);
@@ -279,4 +299,15 @@ fn a_missing_or_broken_mail_template_is_one_line_naming_it() {
     assert!(unknown.contains("manage_link"), "{unknown}");
 
     assert!(one_line(load(&dir.path().join("nowhere"))).contains("nowhere"));
+}
+
+/// The cancellation of `reference`, rendered and sent.
+async fn send_cancellation(
+    outbox: &Outbox,
+    to: &Recipient<'_>,
+    reference: &str,
+    appointment: &Appointment<'_>,
+) -> Result<(), MailError> {
+    let message = outbox.notifier.cancellation_message(to, reference, appointment, 0)?;
+    outbox.notifier.mailer().send(message).await
 }

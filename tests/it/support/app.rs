@@ -49,10 +49,11 @@ sat = ["00:00-24:00"]
 sun = ["00:00-24:00"]
 "#;
 
-/// Where every test app's clock starts: a Monday, 09:00 UTC (10:00 in
-/// Berlin). Tests move it forward instead of sleeping, and nothing depends
-/// on when they run.
-pub const START: &str = "2031-03-03T09:00:00Z";
+/// Where every test app's clock starts: a Monday, 08:50 UTC (09:50 in
+/// Berlin), ten minutes before the next half hour, so the first free time
+/// lies ahead. Tests move it forward instead of sleeping, and nothing
+/// depends on when they run.
+pub const START: &str = "2031-03-03T08:50:00Z";
 
 /// [`START`] as an instant.
 pub fn start() -> DateTime<Utc> {
@@ -142,10 +143,16 @@ impl TestApp {
         TestApp::with_routes(db, overrides, vec![]).await
     }
 
+    /// An app on the existing database `db_url` (the test drops it).
+    pub async fn on_database(db_url: &str, overrides: &str) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::launch(dir, (db_url.to_string(), None), None, overrides, vec![]).await
+    }
+
     /// Like `with_config` but mounts extra routes under `/probe`.
     pub async fn with_routes(db: &Backend, overrides: &str, routes: Vec<rocket::Route>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db_url, drop_database) = fresh_database(db, dir.path()).await;
+        let database = fresh_database(db, dir.path()).await;
         let redis = match db {
             Backend::Redis(redis) => Some(redis.clone()),
             _ => None,
@@ -156,7 +163,18 @@ impl TestApp {
             Some(redis) => format!("{}\n---\n{overrides}", redis.config()),
             None => overrides.to_string(),
         };
-        let (figment, outbox) = figment(dir.path(), &db_url, &overrides);
+        TestApp::launch(dir, database, redis, &overrides, routes).await
+    }
+
+    /// The app on `database` (its URL, and what to drop at the end).
+    async fn launch(
+        dir: tempfile::TempDir,
+        (db_url, drop_database): (String, Option<(String, String)>),
+        redis: Option<super::redis::RedisSessions>,
+        overrides: &str,
+        routes: Vec<rocket::Route>,
+    ) -> TestApp {
+        let (figment, outbox) = figment(dir.path(), &db_url, overrides);
         let clock = Clock::starting_at(start());
         let rocket = slotwise::build_with(figment.clone(), clock.clone()).mount("/probe", routes);
         let client = Client::untracked(rocket).await.expect("app launches");

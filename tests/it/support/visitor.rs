@@ -68,16 +68,29 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_string())
 }
 
-/// A slot the slot page offers: the second, not the earliest (when there is
-/// a second). The earliest may start between the page and its POST when a
-/// test runs across a slot boundary (`min_notice_minutes = 0`), and then
-/// rightly answers `422`.
-pub fn offered_slot(html: &str) -> Option<String> {
+/// The slot values a slot page offers, earliest first.
+fn slot_values(html: &str) -> impl Iterator<Item = String> + '_ {
     let needle = "name=\"slot\" value=\"";
-    let mut values = html.match_indices(needle).filter_map(|(at, _)| {
+    html.match_indices(needle).filter_map(move |(at, _)| {
         let rest = &html[at + needle.len()..];
         Some(rest[..rest.find('"')?].to_string())
-    });
+    })
+}
+
+/// The earliest slot the slot page offers (the app's clock stands still
+/// between the page and its POST).
+pub fn offered_slot(html: &str) -> Option<String> {
+    slot_values(html).next()
+}
+
+/// A slot a real `slotwise` process offers: the second, not the earliest
+/// (when there is a second).
+///
+/// NOTE: a process tells the time by the system clock, so the earliest may
+/// start between the page and its POST when a test runs across a slot
+/// boundary (`min_notice_minutes = 0`), and then rightly answers `422`.
+pub fn process_slot(html: &str) -> Option<String> {
+    let mut values = slot_values(html);
     let first = values.next()?;
     Some(values.next().unwrap_or(first))
 }
