@@ -166,7 +166,9 @@ where
     };
     // NOTE: one row of bounds per day, numbered, so one statement counts them
     // all; $1..$4 bound the scan to the whole window, so it stays an index
-    // range on `starts_at` however old the table grows.
+    // range on `starts_at` however old the table grows. The placeholders are
+    // numbered here because `QueryBuilder<Any>` writes `?`, which PostgreSQL
+    // rejects.
     let values: Vec<String> =
         (0..days.len()).map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i)).collect();
     let sql = format!(

@@ -96,6 +96,10 @@ impl DatabaseStore {
 /// assigned indexed column costs an index update on both backends (and
 /// rules out PostgreSQL's in-page "HOT" update).
 fn update_sql(backend: Backend, update: &Update<'_>) -> (String, Vec<Arg>) {
+    // NOTE: `arg` numbers each placeholder as it is pushed, as sqlx's
+    // `QueryBuilder::push_bind` would; `QueryBuilder<Any>` itself writes `?`
+    // (sqlx-core 0.8.6 `Arguments::format_placeholder`), which PostgreSQL
+    // rejects.
     let mut args = Vec::new();
     let mut arg = |value: Arg| {
         args.push(value);
