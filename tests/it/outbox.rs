@@ -364,7 +364,6 @@ fn two_instances_deliver_each_stored_email_once() {
     let runtime = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let (db_url, drop) = runtime.block_on(support::fresh_database(&db, dir.path()));
     let smtp = SmtpServer::start();
-    smtp.set_refuse(true);
     let instances =
         [process(&db_url, &smtp, dir.path().join("a.log")), process(&db_url, &smtp, dir.path().join("b.log"))];
     let secrets =
@@ -372,6 +371,10 @@ fn two_instances_deliver_each_stored_email_once() {
             .expect("secrets");
     runtime.block_on(async {
         let pool = crate::support::app::sql(&db_url).await.expect("the test database");
+        // NOTE: one transaction, so both instances find all 50 at once and
+        // compete for them (stored one by one, each would be delivered as it
+        // arrives, by whichever instance was awake).
+        let mut batch = pool.begin().await.expect("a transaction");
         for i in 0..50 {
             let raw = format!(
                 "Message-ID: <m{i}@example.test>\r\nFrom: a@example.test\r\nTo: r{i}@example.test\r\nSubject: n{i}\r\n\r\nbody {i}\r\n"
@@ -385,13 +388,13 @@ fn two_instances_deliver_each_stored_email_once() {
             .bind(format!("m{i}@example.test"))
             .bind(format!("r{i}@example.test"))
             .bind(sealed)
-            .execute(&pool)
+            .execute(&mut *batch)
             .await
             .expect("a stored email");
         }
+        batch.commit().await.expect("the emails stored");
         pool.close().await;
     });
-    smtp.set_refuse(false);
     let received = smtp.wait_for(50, Duration::from_secs(30));
     // NOTE: waits for a real process or socket; the app's clock is not involved.
     std::thread::sleep(Duration::from_secs(2));
