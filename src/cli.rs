@@ -23,8 +23,10 @@ pub async fn open(figment: &Figment) -> Result<DbPool, String> {
 
 /// `slotwise migrate`: applies pending migrations.
 pub async fn migrate(figment: &Figment) -> Result<String, String> {
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    rocket_db_session::migrate(&db, &settings.session.table).await.map_err(|e| format!("migrations failed: {e}"))?;
     Ok("migrations applied".into())
 }
 
@@ -33,7 +35,7 @@ pub async fn clear_sessions(figment: &Figment) -> Result<String, String> {
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-    let store = crate::session::store::open(&settings.session, &db).await.map_err(|e| e.to_string())?;
+    let store = crate::session::store::open(&settings.session, Some(db)).await.map_err(|e| e.to_string())?;
     let n = crate::session::clear_expired(&store, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
     Ok(format!("removed {n} expired session{}", if n == 1 { "" } else { "s" }))
 }

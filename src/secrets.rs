@@ -46,6 +46,11 @@ impl Secrets {
         Ok(Secrets { master })
     }
 
+    /// A key of its own for `purpose`, derived from the master key.
+    pub fn key(&self, purpose: &str) -> [u8; 32] {
+        self.mac(purpose, &[])
+    }
+
     /// HMAC-SHA256 of `parts` under the key for `purpose`.
     pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.master).expect("HMAC takes any key length");

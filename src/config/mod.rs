@@ -20,13 +20,13 @@ mod mail;
 mod metrics;
 mod otp;
 mod server;
-mod session;
 mod staff;
 
 use std::fmt::Display;
 
 use rocket::fairing::{AdHoc, Fairing};
 use rocket::figment::error::Kind;
+use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 use serde::Deserialize;
@@ -40,8 +40,8 @@ pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
+pub use rocket_db_session::{SessionConfig, StoreKind};
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
-pub use session::{SessionConfig, StoreKind};
 pub use staff::StaffConfig;
 
 /// Everything Slotwise reads from the configuration, checked.
@@ -70,6 +70,11 @@ impl Settings {
     /// Extracts the settings from Rocket's figment: each section checks
     /// itself while it is read, then the rules that join two sections.
     pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
+        // The session crate's defaults, but for the names that are Slotwise's.
+        let figment = figment
+            .clone()
+            .join(Serialized::default("session.cookie_name", "slotwise_session"))
+            .join(Serialized::default("session.redis_prefix", "slotwise:session:"));
         let settings: Settings = figment.extract().map_err(figment_error)?;
         settings.check_across_sections()?;
         Ok(settings)

@@ -5,11 +5,9 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
 use crate::config::Settings;
 use crate::i18n::Lang;
-use crate::secrets::Secrets;
-use crate::session::{AnonToken, PublicEntries, Session};
+use crate::session::{PublicEntries, Session};
 
 /// The visitor's colour theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -118,11 +116,10 @@ impl<'r> Page<'r> {
     /// Settles language, theme and token for `session`.
     fn settle(req: &'r Request<'_>, session: Session<'r>) -> Option<Page<'r>> {
         let rocket = req.rocket();
-        let (settings, secrets, clock) =
-            (rocket.state::<Settings>()?, rocket.state::<Secrets>()?, rocket.state::<Clock>()?);
+        let settings = rocket.state::<Settings>()?;
         let lang = language(req, Some(&session), settings);
         let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
-        let csrf_token = session.csrf_token().unwrap_or_else(|| AnonToken::issue(secrets, clock.now_ms()));
+        let csrf_token = session.form_token();
         let path = req.uri().to_string();
         Some(Page { session, lang, theme, csrf_token, path, settings })
     }

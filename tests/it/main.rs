@@ -25,4 +25,5 @@ mod readme;
 mod redis;
 mod session;
 mod unavailable;
+mod upgrade;
 mod wizard;

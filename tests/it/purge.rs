@@ -35,13 +35,14 @@ async fn several_instances_purging_at_once_neither_fail_nor_duplicate(db: Backen
     let (url, drop) = fresh_database(&db, dir.path()).await;
     let app_pool = db::connect(&url, 2, 10).await.unwrap();
     db::migrate(&app_pool).await.unwrap();
+    rocket_db_session::migrate(&app_pool, "sessions").await.unwrap();
     app_pool.close().await;
     let seeder = support::app::sql(&url).await.unwrap();
     seed(&seeder, 6_000, 300).await;
     // Three instances: three pools, three stores, one database.
     let mut instances = Vec::new();
     for _ in 0..3 {
-        instances.push(DatabaseStore::new(db::connect(&url, 4, 10).await.unwrap()));
+        instances.push(DatabaseStore::new(db::connect(&url, 4, 10).await.unwrap(), "sessions"));
     }
     let now = now_ms();
     let purged = futures::future::join_all(instances.iter().map(|store| store.purge(now))).await;

@@ -279,7 +279,7 @@ impl SessionStore for RedisStore {
     /// sampling; this walks the prefix with `SCAN … COUNT 500` and deletes, one
     /// script per step, the hashes already past a stored deadline.
     ///
-    /// NOTE: paced like the database's purge ([`crate::db::paced`]), so a
+    /// NOTE: paced like the database's purge (`db::paced`), so a
     /// big keyspace never takes more than half of Redis away from requests. Safe on several instances at once: each deletion
     /// re-checks the deadline inside the script.
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn the_scan_pattern_matches_the_prefix_literally() {
-        assert_eq!(match_pattern("slotwise:session:"), "slotwise:session:*");
+        assert_eq!(match_pattern("app:session:"), "app:session:*");
         assert_eq!(match_pattern("t[1]*?\\"), "t\\[1\\]\\*\\?\\\\*");
     }
 }

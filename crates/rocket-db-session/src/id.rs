@@ -42,7 +42,8 @@ impl SessionId {
     /// The CSRF token of a session opened under this id but not stored yet:
     /// unguessable without the id, which only the (encrypted) cookie holds.
     pub fn pending_token(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::new().chain_update(b"slotwise pending csrf\0").chain_update(self.0).finalize())
+        URL_SAFE_NO_PAD
+            .encode(Sha256::new().chain_update(b"rocket-db-session pending csrf\0").chain_update(self.0).finalize())
     }
 
     /// The hex SHA-256 under which the session is stored: a leaked table

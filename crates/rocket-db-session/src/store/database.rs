@@ -1,8 +1,8 @@
-//! `session.store = "database"`: sessions in the app's database, one row per
+//! `session.store = "database"`: sessions in a database table, one row per
 //! session keyed by the id's hash, the values as one JSON object.
 //!
-//! Each operation is one statement on a leased connection (writes on
-//! SQLite's writer; see `db::Lease`). A save applies the request's per-key
+//! Each operation is one statement on a connection of its own, taken on
+//! [`Lane::Write`](crate::Lane) for writes. A save applies the request's per-key
 //! changes inside the database — `json_remove`/`json_set` on SQLite,
 //! `jsonb`'s `-` and `||` on PostgreSQL — to whatever the row holds at that
 //! moment, so concurrent saves of different keys never conflict and never
@@ -12,15 +12,57 @@
 use serde_json::Value;
 
 use super::{parse_data, New, Record, SessionStore, StoreError, Update};
-use crate::db::{self, Backend, DbPool, Lane};
+use crate::db::{self, on, Backend, Connections, Lane};
 
 /// Rows deleted per purge statement: small enough never to hold the write
 /// lock for long.
 const PURGE_BATCH: i64 = 500;
 
-/// Sessions in the app's database.
-pub struct DatabaseStore {
-    db: DbPool,
+/// Sessions in a database table (`session.table`), on connections from `C`.
+pub struct DatabaseStore<C: Connections> {
+    db: C,
+    backend: Backend,
+    table: String,
+    sql: Statements,
+}
+
+/// The store's fixed statements, written once for its table.
+struct Statements {
+    stored: String,
+    create: String,
+    touch: String,
+    delete: String,
+    purge: String,
+}
+
+impl Statements {
+    fn new(table: &str, backend: Backend) -> Statements {
+        // NOTE: on PostgreSQL, `SKIP LOCKED` lets instances purging at once
+        // each take rows the others have not, instead of queueing on the
+        // same rows and deleting nothing.
+        let skip_locked = match backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        Statements {
+            stored: format!("SELECT {STORED} FROM {table} WHERE id_hash = $1"),
+            create: format!(
+                "INSERT INTO {table} (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
+                 VALUES ($1, $2, 1, $3, $4, $5)"
+            ),
+            // NOTE: the bounds are written as differences so that PostgreSQL
+            // does not probe the `expires_at` index to plan them (see
+            // `stored`).
+            touch: format!(
+                "UPDATE {table} SET expires_at = $1 WHERE id_hash = $2 AND expires_at - $3 > 0 AND $1 - expires_at > 0"
+            ),
+            delete: format!("DELETE FROM {table} WHERE id_hash = $1"),
+            purge: format!(
+                "DELETE FROM {table} WHERE id_hash IN \
+                 (SELECT id_hash FROM {table} WHERE expires_at <= $1 LIMIT $2{skip_locked})"
+            ),
+        }
+    }
 }
 
 /// A stored row, expired or not.
@@ -29,6 +71,7 @@ pub(super) struct Stored {
     /// The JSON object of values.
     pub data: String,
     /// Writes so far.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub version: i64,
     /// Unix ms: the idle deadline.
     pub expires_at: i64,
@@ -46,10 +89,25 @@ struct Version {
     version: i64,
 }
 
-impl DatabaseStore {
-    /// The store on `db`.
-    pub fn new(db: DbPool) -> DatabaseStore {
-        DatabaseStore { db }
+impl<C: Connections> DatabaseStore<C> {
+    /// The store on `db`, in `table` (a plain identifier; see
+    /// [`crate::SessionConfig::table`]). The table must exist: see
+    /// [`crate::migrate`].
+    pub fn new(db: C, table: &str) -> DatabaseStore<C> {
+        let backend = db.backend();
+        DatabaseStore { sql: Statements::new(table, backend), db, backend, table: table.to_string() }
+    }
+
+    /// The connections this store uses.
+    #[cfg(feature = "redis")]
+    pub(super) fn connections(&self) -> &C {
+        &self.db
+    }
+
+    /// The table this store uses.
+    #[cfg(feature = "redis")]
+    pub(super) fn table(&self) -> &str {
+        &self.table
     }
 
     /// The row stored under `key`, expired or not.
@@ -61,12 +119,12 @@ impl DatabaseStore {
     /// entries: 15–40 ms per lookup during the purge of a million sessions. A
     /// bare primary-key lookup has one cached plan.
     pub(super) async fn stored(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        let sql = format!("SELECT {STORED} FROM sessions WHERE id_hash = $1");
-        Ok(self.db.on(Lane::Read).fetch_optional(sqlx::query_as(&sql).bind(key)).await?)
+        Ok(on(&self.db, Lane::Read).fetch_optional(sqlx::query_as(&self.sql.stored).bind(key)).await?)
     }
 
     /// [`SessionStore::update`], returning the row as it now is (`None`:
     /// the session is gone and nothing was written).
+    #[cfg(feature = "redis")]
     pub(super) async fn update_returning(&self, update: Update<'_>) -> Result<Option<Stored>, StoreError> {
         self.apply(update, STORED).await
     }
@@ -76,7 +134,7 @@ impl DatabaseStore {
     where
         O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let (sql, args) = update_sql(self.db.backend, &update);
+        let (sql, args) = update_sql(self.backend, &self.table, &update);
         let sql = format!("{sql} RETURNING {returning}");
         let mut query = sqlx::query_as(&sql);
         for arg in &args {
@@ -85,7 +143,7 @@ impl DatabaseStore {
                 Arg::Int(n) => query.bind(*n),
             };
         }
-        Ok(self.db.on(Lane::Write).fetch_optional(query).await?)
+        Ok(on(&self.db, Lane::Write).fetch_optional(query).await?)
     }
 }
 
@@ -95,7 +153,7 @@ impl DatabaseStore {
 /// assigned primary key makes SQLite delete and re-insert the row, and an
 /// assigned indexed column costs an index update on both backends (and
 /// rules out PostgreSQL's in-page "HOT" update).
-fn update_sql(backend: Backend, update: &Update<'_>) -> (String, Vec<Arg>) {
+fn update_sql(backend: Backend, table: &str, update: &Update<'_>) -> (String, Vec<Arg>) {
     // NOTE: `arg` numbers each placeholder as it is pushed, as sqlx's
     // `QueryBuilder::push_bind` would; `QueryBuilder<Any>` itself writes `?`
     // (sqlx-core 0.8.6 `Arguments::format_placeholder`), which PostgreSQL
@@ -150,7 +208,7 @@ fn update_sql(backend: Backend, update: &Update<'_>) -> (String, Vec<Arg>) {
         assignments.push(format!("expires_at = {}", arg(Arg::Int(expires_at))));
     }
     let key = arg(Arg::Text(update.key.to_string()));
-    (format!("UPDATE sessions SET {} WHERE id_hash = {key}", assignments.join(", ")), args)
+    (format!("UPDATE {table} SET {} WHERE id_hash = {key}", assignments.join(", ")), args)
 }
 
 /// A bound argument of [`update_sql`].
@@ -170,7 +228,7 @@ fn json_path(key: &str) -> String {
 }
 
 #[rocket::async_trait]
-impl SessionStore for DatabaseStore {
+impl<C: Connections> SessionStore for DatabaseStore<C> {
     /// One primary-key lookup ([`DatabaseStore::stored`]).
     async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
         let row = self.stored(key).await?;
@@ -183,16 +241,13 @@ impl SessionStore for DatabaseStore {
 
     async fn create(&self, new: New<'_>) -> Result<(), StoreError> {
         let data = serde_json::to_string(new.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let query = sqlx::query(
-            "INSERT INTO sessions (id_hash, data, version, created_at, expires_at, absolute_expires_at) \
-             VALUES ($1, $2, 1, $3, $4, $5)",
-        )
-        .bind(new.key)
-        .bind(&data)
-        .bind(new.now)
-        .bind(new.expires_at)
-        .bind(new.absolute_expires_at);
-        self.db.on(Lane::Write).execute(query).await?;
+        let query = sqlx::query(&self.sql.create)
+            .bind(new.key)
+            .bind(&data)
+            .bind(new.now)
+            .bind(new.expires_at)
+            .bind(new.absolute_expires_at);
+        on(&self.db, Lane::Write).execute(query).await?;
         Ok(())
     }
 
@@ -201,52 +256,30 @@ impl SessionStore for DatabaseStore {
     }
 
     async fn touch(&self, key: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        // NOTE: the bounds are written as differences so that PostgreSQL does
-        // not probe the `expires_at` index to plan them (see `load`).
-        let query = sqlx::query(
-            "UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at - $3 > 0 AND $1 - expires_at > 0",
-        )
-        .bind(expires_at)
-        .bind(key)
-        .bind(now);
-        self.db.on(Lane::Write).execute(query).await?;
+        let query = sqlx::query(&self.sql.touch).bind(expires_at).bind(key).bind(now);
+        on(&self.db, Lane::Write).execute(query).await?;
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let query = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(key);
-        self.db.on(Lane::Write).execute(query).await?;
+        on(&self.db, Lane::Write).execute(sqlx::query(&self.sql.delete).bind(key)).await?;
         Ok(())
     }
 
-    /// Deletes in batches ([`db::paced`]), each taking its turn on the
-    /// writer like any session write, so on SQLite a request's write waits
-    /// for at most one batch, in order, instead of sleeping in the busy
-    /// handler.
-    ///
-    /// NOTE: on PostgreSQL, `SKIP LOCKED` lets instances purging at once each take
-    /// rows the others have not, instead of queueing on the same rows and
-    /// deleting nothing.
+    /// Deletes in batches, each taking its turn on the writer like any
+    /// session write, so on SQLite a request's write waits for at most one
+    /// batch instead of sleeping in the busy handler.
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
-        let sql = match self.db.backend {
-            Backend::Sqlite => {
-                "DELETE FROM sessions WHERE id_hash IN \
-                 (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)"
-            }
-            Backend::Postgres => {
-                "DELETE FROM sessions WHERE id_hash IN \
-                 (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
-            }
-        };
+        let sql = self.sql.purge.as_str();
         let purged = db::paced(|| async move {
-            let done = self.db.on(Lane::Write).execute(sqlx::query(sql).bind(now).bind(PURGE_BATCH)).await?;
+            let done = on(&self.db, Lane::Write).execute(sqlx::query(sql).bind(now).bind(PURGE_BATCH)).await?;
             Ok::<_, sqlx::Error>((done.rows_affected(), done.rows_affected() == PURGE_BATCH as u64))
         })
         .await?;
         Ok(purged)
     }
 
-    /// Nothing beyond the app's database, which `/healthz` asks itself.
+    /// Nothing beyond the database, which an app's health check asks itself.
     async fn check(&self) -> Result<(), StoreError> {
         Ok(())
     }
@@ -268,7 +301,7 @@ mod tests {
     fn sqlite_applies_removals_then_sets_in_one_statement() {
         let changes = changes();
         let update = Update { key: "k", new_key: None, changes: &changes, expires_at: Some(9), now: 0 };
-        let (sql, args) = update_sql(Backend::Sqlite, &update);
+        let (sql, args) = update_sql(Backend::Sqlite, "sessions", &update);
         assert_eq!(
             sql,
             "UPDATE sessions SET version = version + 1, data = json_set(json_remove(data, $1), $2, json($3)), \
@@ -290,7 +323,7 @@ mod tests {
     fn postgres_merges_the_sets_as_one_object() {
         let changes = changes();
         let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None, now: 0 };
-        let (sql, args) = update_sql(Backend::Postgres, &update);
+        let (sql, args) = update_sql(Backend::Postgres, "sessions", &update);
         assert_eq!(
             sql,
             "UPDATE sessions SET version = version + 1, data = ((data::jsonb - $1::text) || $2::jsonb)::text, \
@@ -303,7 +336,7 @@ mod tests {
     fn a_cycle_alone_only_moves_the_key() {
         let changes = BTreeMap::new();
         let update = Update { key: "k", new_key: Some("n"), changes: &changes, expires_at: None, now: 0 };
-        let (sql, _) = update_sql(Backend::Sqlite, &update);
+        let (sql, _) = update_sql(Backend::Sqlite, "sessions", &update);
         assert_eq!(sql, "UPDATE sessions SET version = version + 1, id_hash = $1 WHERE id_hash = $2");
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! [`CsrfForm`] is the data guard every state-changing route takes instead of
 //! `Form`: it refuses cross-site requests (by `Sec-Fetch-Site` and `Origin`),
-//! caps the body at the `form` limit (`413` beyond), checks `csrf_token`
-//! against the session's token in constant time — or, only where the route's
-//! [`TokenPolicy`] allows it (`POST /prefs`) and the visitor has no session,
-//! against a signed short-lived [`AnonToken`] — and only then parses the form. A route that takes a `CsrfForm` cannot forget the check.
+//! caps the body at the `form` limit (`413` beyond), checks the form's
+//! `csrf_token` field against the session's token in constant time — or,
+//! only where the route's [`TokenPolicy`] allows it, against a signed
+//! short-lived [`AnonToken`] — and only then hands over the form. A route
+//! that takes a `CsrfForm` cannot forget the check.
 
 use std::marker::PhantomData;
 
@@ -15,36 +16,39 @@ use rocket::http::Status;
 use rocket::request::Request;
 use subtle::ConstantTimeEq;
 
-use super::Session;
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::secrets::Secrets;
+use crate::session::Session;
+use crate::stage::{Runtime, Signer};
 
 /// Lifetime of a token bound to no session.
 const ANON_TOKEN_SECS: i64 = 2 * 3600;
 
 /// A CSRF token for pages shown to a visitor who has no session yet:
-/// `expiry.mac`, signed with the app secret, bound to no session.
+/// `expiry.mac`, signed with the stage's signing key
+/// ([`crate::SessionStage::signing_key`]), bound to no session. Pages get
+/// one from [`Session::form_token`].
 pub struct AnonToken;
 
 impl AnonToken {
     /// Mints a token valid for two hours from `now` (unix ms).
-    pub fn issue(secrets: &Secrets, now: i64) -> String {
-        let expires = now / 1000 + ANON_TOKEN_SECS;
-        let mac = secrets.mac("anon-csrf", &[expires.to_string().as_bytes()]);
-        format!("{expires}.{}", hex::encode(&mac[..16]))
+    pub(crate) fn issue(signer: &Signer, now: i64) -> String {
+        let expires = (now / 1000 + ANON_TOKEN_SECS).to_string();
+        format!("{expires}.{}", hex::encode(&signer.sign(&Self::message(&expires))[..16]))
     }
 
-    /// Whether `token` was minted by this app and has not expired at `now`
-    /// (unix ms).
-    pub fn verify(secrets: &Secrets, token: &str, now: i64) -> bool {
+    /// Whether `token` was minted under one of the keys and has not expired
+    /// at `now` (unix ms).
+    pub(crate) fn verify(signer: &Signer, token: &str, now: i64) -> bool {
         let Some((expires, mac)) = token.split_once('.') else { return false };
         let Ok(expiry) = expires.parse::<i64>() else { return false };
         if expiry < now / 1000 || expiry > now / 1000 + ANON_TOKEN_SECS {
             return false;
         }
-        let expected = hex::encode(&secrets.mac("anon-csrf", &[expires.as_bytes()])[..16]);
-        bool::from(expected.as_bytes().ct_eq(mac.as_bytes()))
+        let Ok(tag) = hex::decode(mac) else { return false };
+        tag.len() == 16 && signer.verify(&Self::message(expires), &tag)
+    }
+
+    fn message(expires: &str) -> Vec<u8> {
+        [b"anon-csrf\0".as_slice(), expires.as_bytes()].concat()
     }
 }
 
@@ -71,16 +75,16 @@ pub trait TokenPolicy: Send + 'static {
     const SESSIONLESS: bool;
 }
 
-/// The token of the visitor's own session, nothing else (every POST but
-/// `/prefs`).
+/// The token of the visitor's own session, nothing else (the default).
 pub struct SessionToken;
 
 impl TokenPolicy for SessionToken {
     const SESSIONLESS: bool = false;
 }
 
-/// The session's token, or a signed session-less one while the visitor has
-/// no session: the landing page's switchers (`POST /prefs`).
+/// The session's token, or a signed session-less [`AnonToken`]: for forms
+/// on pages shown before the visitor had a session (a landing page's
+/// preference switchers), which stay good after a session exists.
 pub struct SessionlessToken;
 
 impl TokenPolicy for SessionlessToken {
@@ -107,8 +111,10 @@ impl<T, P: TokenPolicy> CsrfForm<'_, T, P> {
     }
 }
 
-/// Whether the request comes from one of the app's own pages.
-pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
+/// Whether the request comes from one of the app's own pages: no
+/// `Sec-Fetch-Site: cross-site`, and an `Origin` (when sent) that is the
+/// request's `Host` or a trusted origin.
+pub(crate) fn same_origin(req: &Request<'_>, trusted: &[String]) -> bool {
     let headers = req.headers();
     if headers.get_one("Sec-Fetch-Site").is_some_and(|s| s.trim().eq_ignore_ascii_case("cross-site")) {
         return false;
@@ -119,7 +125,7 @@ pub(crate) fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     if headers.get_one("Host").is_some_and(|host| host.trim().eq_ignore_ascii_case(authority)) {
         return true;
     }
-    settings.public_origin() == origin
+    trusted.iter().any(|t| *t == origin)
 }
 
 #[rocket::async_trait]
@@ -128,13 +134,11 @@ impl<'r, T: FromForm<'r> + Send + 'r, P: TokenPolicy> FromData<'r> for CsrfForm<
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         use rocket::outcome::Outcome::{Error, Forward, Success};
-        let rocket = req.rocket();
-        let (Some(settings), Some(secrets), Some(clock)) =
-            (rocket.state::<Settings>(), rocket.state::<Secrets>(), rocket.state::<Clock>())
-        else {
-            return Error((Status::InternalServerError, CsrfError::Unreadable("app not configured".into())));
+        let Some(context) = req.rocket().state::<Runtime>() else {
+            let e = CsrfError::Unreadable("the sessions' fairing is not attached".into());
+            return Error((Status::InternalServerError, e));
         };
-        if !same_origin(req, settings) {
+        if !same_origin(req, &context.origins) {
             return Error((Status::Forbidden, CsrfError::CrossSite));
         }
         let form = match Form::<Contextual<'r, T>>::from_data(req, data).await {
@@ -152,10 +156,10 @@ impl<'r, T: FromForm<'r> + Send + 'r, P: TokenPolicy> FromData<'r> for CsrfForm<
             Error((status, e)) => return Error((status, CsrfError::Unreadable(e.into()))),
             Forward(status) => return Error((status, CsrfError::BadToken)),
         };
-        // NOTE: a session-less token stays good for `POST /prefs` after the
-        // visitor got a session (a landing page left open from before it).
+        // NOTE: a session-less token stays good where the policy allows it
+        // after the visitor got a session (a page left open from before it).
         let own = session.csrf_token().is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())));
-        let valid = own || (P::SESSIONLESS && AnonToken::verify(secrets, token, clock.now_ms()));
+        let valid = own || (P::SESSIONLESS && AnonToken::verify(&context.signer, token, context.clock.now_ms()));
         if !valid {
             return Error((Status::Forbidden, CsrfError::BadToken));
         }

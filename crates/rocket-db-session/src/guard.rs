@@ -1,27 +1,23 @@
-//! Loading the session (request guard), saving it (response fairing) and
-//! purging expired rows (a task of the running app).
+//! Loading the session (the request guard) and saving what a request
+//! changed (called by the fairing, [`crate::SessionStage`]).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::{Build, Orbit, Response, Rocket};
 use serde_json::{Map, Value};
 
-use super::store::{self, New, Sessions, StoreError, Update};
-use super::{idle_secs, Inner, Loaded, Session, SessionError, SessionId, SessionState, EXPIRY_KEY};
-use crate::clock::Clock;
-use crate::config::{self, SessionConfig, Settings};
-use crate::db::Db;
-use crate::periodic::{self, Next};
+use crate::config::SessionConfig;
+use crate::id::SessionId;
+use crate::session::{idle_secs, Inner, Loaded, Session, SessionError, SessionState, EXPIRY_KEY};
+use crate::stage::Runtime;
+use crate::store::{New, Sessions, StoreError, Update};
 
 /// Cookie headers longer than this are refused with `431` before any lookup.
 const MAX_COOKIE_HEADER: usize = 8 * 1024;
 
 /// The request-local slot: filled by the first guard that asks.
-enum Slot {
+pub(crate) enum Slot {
     NotLoaded,
     Ready(SessionState),
     Failed,
@@ -60,9 +56,9 @@ impl<'r> Session<'r> {
     /// The session a guard already loaded for `req`, without touching the
     /// store: for code that runs after the guards (responders, error pages).
     pub fn cached(req: &'r Request<'_>) -> Option<Session<'r>> {
-        let settings = req.rocket().state::<Settings>()?;
+        let context = req.rocket().state::<Runtime>()?;
         match req.local_cache(|| Slot::NotLoaded) {
-            Slot::Ready(state) => Some(Session { state, cookies: req.cookies(), config: &settings.session }),
+            Slot::Ready(state) => Some(Session { state, cookies: req.cookies(), context }),
             _ => None,
         }
     }
@@ -77,15 +73,12 @@ impl<'r> FromRequest<'r> for Session<'r> {
         if too_big {
             return Outcome::Error((Status::RequestHeaderFieldsTooLarge, "cookie header too large"));
         }
-        let rocket = req.rocket();
-        let (Some(settings), Some(store), Some(clock)) =
-            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
-        else {
-            return Outcome::Error((Status::InternalServerError, "app not configured"));
+        let Some(context) = req.rocket().state::<Runtime>() else {
+            return Outcome::Error((Status::InternalServerError, "the sessions' fairing is not attached"));
         };
         let slot = req
             .local_cache_async(async {
-                match SessionState::load(req, &settings.session, store, clock.now_ms()).await {
+                match SessionState::load(req, &context.config, &context.store, context.clock.now_ms()).await {
                     Ok(state) => Slot::Ready(state),
                     Err(e) => {
                         rocket::error!("session load failed: {e}");
@@ -95,9 +88,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
             })
             .await;
         match slot {
-            Slot::Ready(state) => {
-                Outcome::Success(Session { state, cookies: req.cookies(), config: &settings.session })
-            }
+            Slot::Ready(state) => Outcome::Success(Session { state, cookies: req.cookies(), context }),
             _ => Outcome::Error((Status::ServiceUnavailable, "session store unavailable")),
         }
     }
@@ -162,7 +153,12 @@ impl Loaded {
 ///
 /// NOTE: an unchanged session costs no statement and no copy of its data; a
 /// changed one costs one statement (two when it was flushed and refilled).
-async fn save(state: &SessionState, config: &SessionConfig, store: &Sessions, now: i64) -> Result<(), SessionError> {
+pub(crate) async fn save(
+    state: &SessionState,
+    config: &SessionConfig,
+    store: &Sessions,
+    now: i64,
+) -> Result<(), SessionError> {
     let absolute = (config.absolute_timeout_secs.get() as i64).saturating_mul(1000);
     let plan = Plan::of(&state.inner.lock().unwrap_or_else(|e| e.into_inner()), now, config);
     let write = match plan {
@@ -200,92 +196,4 @@ async fn save(state: &SessionState, config: &SessionConfig, store: &Sessions, no
         (None, None) => {}
     }
     Ok(())
-}
-
-/// Deletes every session expired at `now` (unix ms); returns how many went.
-pub async fn clear_expired(store: &Sessions, now: i64) -> Result<u64, StoreError> {
-    store.purge(now).await
-}
-
-/// Renders the page answered when a session cannot be saved: given the
-/// request (its session still loaded) and the status, a body and its type.
-pub type FailurePage = fn(&Request<'_>, Status) -> Option<(ContentType, String)>;
-
-/// The session stage: saves sessions after each request and purges expired
-/// rows every `session.purge_interval_secs` while the app runs. A save that
-/// fails answers `503` with `failure_page`'s body (the app's own page; this
-/// module knows nothing of how pages look).
-pub fn stage(failure_page: FailurePage) -> impl Fairing {
-    SessionFairing { failure_page }
-}
-
-struct SessionFairing {
-    failure_page: FailurePage,
-}
-
-#[rocket::async_trait]
-impl Fairing for SessionFairing {
-    fn info(&self) -> Info {
-        Info { name: "Sessions", kind: Kind::Ignite | Kind::Response | Kind::Liftoff }
-    }
-
-    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        if config::stopped(&rocket) {
-            return Err(rocket);
-        }
-        let (Some(settings), Some(db)) = (rocket.state::<Settings>(), rocket.state::<Db>()) else {
-            return Err(rocket);
-        };
-        match store::open(&settings.session, db).await {
-            Ok(store) => Ok(rocket.manage(store)),
-            Err(e) => Err(config::stop(rocket, &e)),
-        }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let (Some(settings), Some(store), Some(clock)) =
-            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
-        else {
-            return;
-        };
-        let (store, clock) = (store.clone(), clock.clone());
-        let every = Duration::from_secs(settings.session.purge_interval_secs.get());
-        periodic::repeat(rocket, every, None, move || {
-            let (store, now) = (store.clone(), clock.now_ms());
-            async move {
-                match store.purge(now).await {
-                    Ok(0) => {}
-                    Ok(n) => rocket::info!("purged {n} expired sessions"),
-                    Err(e) => rocket::warn!("session purge failed: {e}"),
-                }
-                Next::Wait
-            }
-        });
-    }
-
-    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let Slot::Ready(state) = req.local_cache(|| Slot::NotLoaded) else { return };
-        let rocket = req.rocket();
-        let (Some(settings), Some(store), Some(clock)) =
-            (rocket.state::<Settings>(), rocket.state::<Sessions>(), rocket.state::<Clock>())
-        else {
-            return;
-        };
-        if res.status().code >= 500 {
-            return;
-        }
-        if let Err(e) = save(state, &settings.session, store, clock.now_ms()).await {
-            rocket::error!("session save failed: {e}");
-            res.set_status(Status::ServiceUnavailable);
-            res.set_header(Header::new("Retry-After", "2"));
-            res.remove_header("Set-Cookie");
-            // NOTE: the app's translated error page, in the language of
-            // the session loaded for this request; plain text only if the
-            // templates cannot render.
-            let (content_type, body) = (self.failure_page)(req, Status::ServiceUnavailable)
-                .unwrap_or((ContentType::Plain, "Service unavailable, please try again.".to_string()));
-            res.set_header(content_type);
-            res.set_sized_body(body.len(), std::io::Cursor::new(body));
-        }
-    }
 }

@@ -30,7 +30,7 @@ use serde_json::Map;
 use super::database::Stored;
 use super::redis::{record, RedisStore, VER};
 use super::{parse_data, DatabaseStore, New, Record, SessionStore, StoreError, Update};
-use crate::db::{DbPool, Lane};
+use crate::db::{on, Connections, Lane};
 
 /// How long a Redis call of this store may take: the database answers anyway.
 const REDIS_WITHIN: Duration = Duration::from_millis(250);
@@ -51,9 +51,9 @@ return 1
 "#;
 
 /// Sessions in the database, with copies in Redis.
-pub struct CachedDatabaseStore {
-    db: DbPool,
-    database: DatabaseStore,
+pub struct CachedDatabaseStore<C: Connections> {
+    database: DatabaseStore<C>,
+    head: String,
     redis: RedisStore,
     refill: Script,
     /// Milliseconds after `started` before which Redis is not asked (after a failure).
@@ -72,13 +72,14 @@ struct Head {
     absolute_expires_at: i64,
 }
 
-impl CachedDatabaseStore {
-    /// The store on `db`, with copies in `redis`.
-    pub fn new(db: DbPool, redis: RedisStore) -> CachedDatabaseStore {
-        let database = DatabaseStore::new(db.clone());
+impl<C: Connections> CachedDatabaseStore<C> {
+    /// The store on `database`, with copies in `redis`.
+    pub fn new(database: DatabaseStore<C>, redis: RedisStore) -> CachedDatabaseStore<C> {
+        let head =
+            format!("SELECT version, expires_at, absolute_expires_at FROM {} WHERE id_hash = $1", database.table());
         CachedDatabaseStore {
-            db,
             database,
+            head,
             redis,
             refill: Script::new(REFILL),
             redis_pause_until: AtomicU64::new(0),
@@ -107,9 +108,8 @@ impl CachedDatabaseStore {
     }
 
     async fn head(&self, key: &str) -> Result<Option<Head>, StoreError> {
-        let query = sqlx::query_as("SELECT version, expires_at, absolute_expires_at FROM sessions WHERE id_hash = $1")
-            .bind(key);
-        Ok(self.db.on(Lane::Read).fetch_optional(query).await?)
+        let query = sqlx::query_as(&self.head).bind(key);
+        Ok(on(self.database.connections(), Lane::Read).fetch_optional(query).await?)
     }
 
     /// Copies `row`, stored under `key`, to Redis.
@@ -142,7 +142,7 @@ impl CachedDatabaseStore {
 }
 
 #[rocket::async_trait]
-impl SessionStore for CachedDatabaseStore {
+impl<C: Connections> SessionStore for CachedDatabaseStore<C> {
     /// The copy (`HGETALL`) and the row's head, at once; the copy when its
     /// version is the row's, else the row (and a refill).
     async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
@@ -203,11 +203,11 @@ impl SessionStore for CachedDatabaseStore {
         self.database.purge(now).await
     }
 
-    /// Redis (the database is `/healthz`'s own query).
+    /// Redis (the database is the app's own health check).
     ///
-    /// NOTE: an unreachable Redis makes `/healthz` answer `503` on this store
-    /// too (SPEC §3), although sessions are still served from the database
-    /// meanwhile: the operator learns that the copies are off.
+    /// NOTE: an unreachable Redis fails the check on this store too,
+    /// although sessions are still served from the database meanwhile: the
+    /// operator learns that the copies are off.
     async fn check(&self) -> Result<(), StoreError> {
         self.redis.check().await
     }

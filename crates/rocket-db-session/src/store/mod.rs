@@ -11,8 +11,10 @@
 //! - a cycled id ([`Update::new_key`]) stops working in the same step;
 //! - a session past its idle deadline (`expires_at`) is absent.
 
+#[cfg(feature = "redis")]
 mod cached;
 mod database;
+#[cfg(feature = "redis")]
 mod redis;
 
 use std::collections::BTreeMap;
@@ -20,12 +22,14 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+#[cfg(feature = "redis")]
 pub use cached::CachedDatabaseStore;
 pub use database::DatabaseStore;
+#[cfg(feature = "redis")]
 pub use redis::RedisStore;
 
 use crate::config::{ConfigError, SessionConfig, StoreKind};
-use crate::db::DbPool;
+use crate::db::Connections;
 
 /// One stored, live session.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,12 +106,12 @@ pub trait SessionStore: Send + Sync {
     /// several instances at once.
     async fn purge(&self, now: i64) -> Result<u64, StoreError>;
 
-    /// Whether what the store needs beyond the app's database answers
-    /// (`/healthz`, which queries the database itself).
+    /// Whether what the store needs beyond the database answers (for an
+    /// app's health check, which asks its database itself).
     async fn check(&self) -> Result<(), StoreError>;
 }
 
-/// The app's session store, managed by Rocket (see [`super::stage`]).
+/// The session store in use, managed by Rocket (see [`crate::SessionStage`]).
 #[derive(Clone)]
 pub struct Sessions(pub Arc<dyn SessionStore>);
 
@@ -126,17 +130,39 @@ pub(crate) fn parse_data(text: &str) -> Map<String, Value> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// The store `session.store` names, ready for requests; a problem names the
-/// key.
-pub async fn open(config: &SessionConfig, db: &DbPool) -> Result<Sessions, ConfigError> {
-    let redis = || {
-        RedisStore::open(&config.redis_url, &config.redis_prefix)
-            .map_err(|e| ConfigError::new("session.redis_url", format!("`{}`: {e}", config.redis_url)))
-    };
+/// The store `config.store` names, ready for requests: the database ones on
+/// `db` (their table created or upgraded first, see [`crate::migrate`]); a
+/// problem names the key.
+pub async fn open<C: Connections>(config: &SessionConfig, db: Option<C>) -> Result<Sessions, ConfigError> {
     let store: Arc<dyn SessionStore> = match config.store {
-        StoreKind::Database => Arc::new(DatabaseStore::new(db.clone())),
-        StoreKind::Redis => Arc::new(redis()?),
-        StoreKind::CachedDatabase => Arc::new(CachedDatabaseStore::new(db.clone(), redis()?)),
+        StoreKind::Database => Arc::new(database(config, db).await?),
+        #[cfg(feature = "redis")]
+        StoreKind::Redis => Arc::new(redis(config)?),
+        #[cfg(feature = "redis")]
+        StoreKind::CachedDatabase => Arc::new(CachedDatabaseStore::new(database(config, db).await?, redis(config)?)),
+        #[cfg(not(feature = "redis"))]
+        StoreKind::Redis | StoreKind::CachedDatabase => {
+            return Err(ConfigError::new("session.store", "the Redis stores need the crate's `redis` feature"))
+        }
     };
     Ok(Sessions(store))
+}
+
+/// The database store on `db`, its table prepared.
+async fn database<C: Connections>(config: &SessionConfig, db: Option<C>) -> Result<DatabaseStore<C>, ConfigError> {
+    let Some(db) = db else {
+        let message = "is not set, and the app gives the sessions no database";
+        return Err(ConfigError::new("session.database_url", message));
+    };
+    if let Err(e) = crate::schema::migrate(&db, &config.table).await {
+        return Err(ConfigError::new("session.table", format!("`{}` cannot be prepared: {e}", config.table)));
+    }
+    Ok(DatabaseStore::new(db, &config.table))
+}
+
+/// The Redis store `config` names.
+#[cfg(feature = "redis")]
+fn redis(config: &SessionConfig) -> Result<RedisStore, ConfigError> {
+    RedisStore::open(&config.redis_url, &config.redis_prefix)
+        .map_err(|e| ConfigError::new("session.redis_url", format!("`{}`: {e}", config.redis_url)))
 }

@@ -1,30 +1,4 @@
-//! The server-side session, Django's `request.session` for Rocket.
-//!
-//! Owns: the session cookie, the `sessions` table and the sessions' Redis
-//! keys, the per-session CSRF token, expiry and purging. Must not know what other modules store in it: the
-//! wizard, the preferences and the code step each keep their own keys.
-//!
-//! # Life cycle
-//! 1. The [`Session`] request guard loads the row named by the cookie, once
-//!    per request however many guards ask (request-local cache). No cookie,
-//!    a tampered or junk cookie, an unknown id or an expired row all give an
-//!    empty session; none of them is an error.
-//! 2. Handlers read and change it with [`Session::get`], [`Session::insert`],
-//!    [`Session::remove`], [`Session::flush`] and [`Session::cycle_id`].
-//!    A session that is never written stores nothing and sets no cookie.
-//! 3. After the handler, the [`stage`] fairing saves what changed: nothing if
-//!    nothing did (but a throttled refresh of the idle deadline); otherwise the
-//!    per-key changes of this request, which the store applies to whatever it
-//!    holds at that moment, in one step. Two concurrent requests that change
-//!    different keys therefore both keep their change, and a session that was
-//!    flushed or cycled meanwhile (gone from the store) is never resurrected.
-//!
-//! Where sessions are kept is `session.store` ([`store`]).
-
-mod csrf;
-mod guard;
-mod id;
-pub mod store;
+//! [`Session`]: one request's handle on the visitor's session.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -34,53 +8,52 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use csrf::{AnonToken, CsrfForm, SessionToken, SessionlessToken, TokenPolicy};
-pub use guard::{clear_expired, stage, FailurePage};
-pub use id::SessionId;
-pub use store::{SessionStore, Sessions, StoreError};
-
 use crate::config::SessionConfig;
+use crate::csrf::AnonToken;
+use crate::id::SessionId;
+use crate::stage::Runtime;
+use crate::store::StoreError;
 
-/// Session key of the CSRF token; keys starting with `_` belong to this module.
+/// Session key of the CSRF token; keys starting with `_` belong to this crate.
 const CSRF_KEY: &str = "_csrf";
 /// Session key of this session's own idle timeout in seconds
 /// ([`Session::set_expiry`]), when it has one.
-const EXPIRY_KEY: &str = "_expiry";
+pub(crate) const EXPIRY_KEY: &str = "_expiry";
 
 /// What was stored for this session when the request began.
 #[derive(Debug, Clone)]
-struct Loaded {
-    key: String,
-    expires_at: i64,
-    absolute_expires_at: i64,
+pub(crate) struct Loaded {
+    pub(crate) key: String,
+    pub(crate) expires_at: i64,
+    pub(crate) absolute_expires_at: i64,
 }
 
 /// One request's view of a session; shared by every guard of the request.
 #[derive(Debug)]
 pub struct SessionState {
-    inner: Mutex<Inner>,
+    pub(crate) inner: Mutex<Inner>,
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(crate) struct Inner {
     /// The stored row this request started from, if there was a live one.
-    loaded: Option<Loaded>,
+    pub(crate) loaded: Option<Loaded>,
     /// Current values.
-    data: Map<String, Value>,
+    pub(crate) data: Map<String, Value>,
     /// This request's changes by key: `Some` set, `None` removed.
-    changes: BTreeMap<String, Option<Value>>,
+    pub(crate) changes: BTreeMap<String, Option<Value>>,
     /// The id to store under at save time, when it is not the loaded one.
-    new_id: Option<SessionId>,
+    pub(crate) new_id: Option<SessionId>,
     /// The loaded row must be deleted, not updated.
-    flushed: bool,
+    pub(crate) flushed: bool,
     /// A session opened for a page but never written: the id its cookie
     /// carries while no row exists (see [`Session::open`]).
-    pending: Option<SessionId>,
+    pub(crate) pending: Option<SessionId>,
 }
 
 impl Inner {
     /// A session exists (or will, once saved) for this visitor.
-    fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         (self.loaded.is_some() && !self.flushed) || self.new_id.is_some()
     }
 }
@@ -90,9 +63,9 @@ impl Inner {
 /// Cheap to copy; every copy in one request sees the same state.
 #[derive(Clone, Copy)]
 pub struct Session<'r> {
-    state: &'r SessionState,
-    cookies: &'r CookieJar<'r>,
-    config: &'r SessionConfig,
+    pub(crate) state: &'r SessionState,
+    pub(crate) cookies: &'r CookieJar<'r>,
+    pub(crate) context: &'r Runtime,
 }
 
 /// Errors of the session API.
@@ -120,6 +93,11 @@ impl<'r> Session<'r> {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let inner = self.lock();
         inner.data.get(key).and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// Whether a value is stored under `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.lock().data.contains_key(key)
     }
 
     /// The public keys (those not starting with `_`), in order.
@@ -177,7 +155,7 @@ impl<'r> Session<'r> {
         inner.changes.clear();
         inner.new_id = None;
         inner.pending = None;
-        self.cookies.remove_private(Cookie::from(self.config.cookie_name.clone()));
+        self.cookies.remove_private(Cookie::from(self.context.config.cookie_name.clone()));
     }
 
     /// Keeps the data under a new id; the old id stops working at once.
@@ -193,8 +171,8 @@ impl<'r> Session<'r> {
 
     /// Gives this session its own idle timeout of `secs` seconds (Django's
     /// `set_expiry`), from now on and kept with the session; still bounded
-    /// by `session.absolute_timeout_secs`. `0` restores the configured
-    /// `session.idle_timeout_secs`.
+    /// by `absolute_timeout_secs`. `0` restores the configured
+    /// `idle_timeout_secs`.
     pub fn set_expiry(&self, secs: u64) -> Result<(), SessionError> {
         if secs == 0 {
             self.remove(EXPIRY_KEY);
@@ -207,7 +185,7 @@ impl<'r> Session<'r> {
     /// This session's idle timeout in seconds: its own ([`Session::set_expiry`])
     /// or the configured one.
     pub fn get_expiry(&self) -> u64 {
-        idle_secs(&self.lock().data, self.config)
+        idle_secs(&self.lock().data, &self.context.config)
     }
 
     /// Whether a session exists for this visitor (stored, or created now).
@@ -216,13 +194,22 @@ impl<'r> Session<'r> {
     }
 
     /// The session's CSRF token, or `None` while the visitor has no session
-    /// (pages then carry an [`AnonToken`]).
+    /// (see [`Session::form_token`]).
     pub fn csrf_token(&self) -> Option<String> {
         let inner = self.lock();
         match inner.data.get(CSRF_KEY) {
             Some(Value::String(token)) => Some(token.clone()),
             _ => inner.pending.as_ref().map(SessionId::pending_token),
         }
+    }
+
+    /// The token a page's forms carry in `csrf_token`: the session's own, or
+    /// while the visitor has none, a signed session-less [`AnonToken`]
+    /// (accepted only by forms whose policy is
+    /// [`SessionlessToken`](crate::SessionlessToken); see [`Session::open`]
+    /// for binding a page's forms to a session that is not stored yet).
+    pub fn form_token(&self) -> String {
+        self.csrf_token().unwrap_or_else(|| AnonToken::issue(&self.context.signer, self.context.clock.now_ms()))
     }
 
     /// Gives a visitor without a session a session cookie, so the page's
@@ -259,11 +246,11 @@ impl<'r> Session<'r> {
         // NOTE: an explicit session expiration stops Rocket from adding its
         // default one-week `Expires`: the cookie ends with the browser and
         // the server enforces both timeouts.
-        let cookie = Cookie::build((self.config.cookie_name.clone(), id.encode()))
+        let cookie = Cookie::build((self.context.config.cookie_name.clone(), id.encode()))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
-            .secure(self.config.secure)
+            .secure(self.context.config.secure)
             .expires(None::<rocket::time::OffsetDateTime>);
         self.cookies.add_private(cookie);
     }
@@ -281,11 +268,11 @@ impl Serialize for PublicEntries<'_> {
 }
 
 /// Whether `key` may name a session value.
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// The idle timeout of a session holding `data`, in seconds.
-fn idle_secs(data: &Map<String, Value>, config: &SessionConfig) -> u64 {
+pub(crate) fn idle_secs(data: &Map<String, Value>, config: &SessionConfig) -> u64 {
     data.get(EXPIRY_KEY).and_then(Value::as_u64).filter(|&s| s > 0).unwrap_or(config.idle_timeout_secs.get())
 }
