@@ -229,7 +229,7 @@ fn json_path(key: &str) -> String {
 
 #[rocket::async_trait]
 impl<C: Connections> SessionStore for DatabaseStore<C> {
-    /// One primary-key lookup ([`DatabaseStore::stored`]).
+    /// One primary-key lookup of the row; its deadline checked here.
     async fn load(&self, key: &str, now: i64) -> Result<Option<Record>, StoreError> {
         let row = self.stored(key).await?;
         Ok(row.filter(|r| r.expires_at > now).map(|r| Record {
