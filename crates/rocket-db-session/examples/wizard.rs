@@ -10,11 +10,20 @@ use rocket::form::FromForm;
 use rocket::http::RawStr;
 use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
-use rocket::{get, post, routes, uri, Build, Rocket};
+use rocket::{get, post, routes, uri, Build, Responder, Rocket};
 use rocket_db_session::{CsrfForm, Session, Sessions};
 
 /// The steps' session keys and questions, in order.
 const STEPS: [(&str, &str); 2] = [("name", "Your name?"), ("color", "Your favourite colour?")];
+
+/// A page, or a redirect to the step that is due.
+// A response lives for one request: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Responder)]
+enum Page<T> {
+    Show(T),
+    Back(Redirect),
+}
 
 #[derive(FromForm)]
 struct Answer {
@@ -27,15 +36,15 @@ fn first_missing(session: &Session<'_>) -> usize {
 }
 
 #[get("/step/<n>")]
-fn step(session: Session<'_>, n: usize) -> Result<RawHtml<String>, Redirect> {
+fn step(session: Session<'_>, n: usize) -> Page<RawHtml<String>> {
     let due = first_missing(&session);
     if n == 0 || n > STEPS.len() || n - 1 > due {
-        return Err(Redirect::to(uri!(step(due.min(STEPS.len() - 1) + 1))));
+        return Page::Back(Redirect::to(uri!(step(due.min(STEPS.len() - 1) + 1))));
     }
     session.open();
     let (key, question) = STEPS[n - 1];
     let value = session.get::<String>(key).unwrap_or_default();
-    Ok(RawHtml(format!(
+    Page::Show(RawHtml(format!(
         r#"<form method="post"><label>{question} <input name="answer" value="{}" required></label>
         <input type="hidden" name="csrf_token" value="{}"><button>Next</button></form>"#,
         RawStr::new(&value).html_escape(),
@@ -57,12 +66,12 @@ fn answer(session: Session<'_>, n: usize, form: CsrfForm<'_, Answer>) -> Redirec
 }
 
 #[get("/done")]
-fn done(session: Session<'_>) -> Result<String, Redirect> {
+fn done(session: Session<'_>) -> Page<String> {
     if first_missing(&session) < STEPS.len() {
-        return Err(Redirect::to(uri!(step(first_missing(&session) + 1))));
+        return Page::Back(Redirect::to(uri!(step(first_missing(&session) + 1))));
     }
     let answers: Vec<String> = STEPS.iter().map(|(key, _)| session.get::<String>(key).unwrap_or_default()).collect();
-    Ok(format!("Thank you: {}", answers.join(", ")))
+    Page::Show(format!("Thank you: {}", answers.join(", ")))
 }
 
 /// The app on `figment` (its `session` table, see `SessionConfig`).

@@ -125,7 +125,7 @@ pub(crate) fn same_origin(req: &Request<'_>, trusted: &[String]) -> bool {
     if headers.get_one("Host").is_some_and(|host| host.trim().eq_ignore_ascii_case(authority)) {
         return true;
     }
-    trusted.iter().any(|t| *t == origin)
+    trusted.contains(&origin)
 }
 
 #[rocket::async_trait]

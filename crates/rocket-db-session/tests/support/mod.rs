@@ -253,7 +253,7 @@ impl Visitor<'_> {
 
     /// `POST uri` with a form body and extra headers.
     pub async fn post(&self, uri: &str, body: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut request = self.app.client.post(uri.to_string()).header(ContentType::Form).body(body.to_string());
+        let mut request = self.app.client.post(uri.to_string()).header(ContentType::Form).body(body);
         if let Some(cookie) = self.cookie() {
             // NOTE: the local client reads cookies from its own list, not
             // from a `Cookie` header added by hand; the value as the
