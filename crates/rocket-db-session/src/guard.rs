@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::config::SessionConfig;
 use crate::id::SessionId;
+use crate::runtime::Runtime;
 use crate::session::{idle_secs, Inner, Loaded, Session, SessionError, SessionState, EXPIRY_KEY};
-use crate::stage::Runtime;
 use crate::store::{New, Sessions, StoreError, Update};
 
 /// Cookie headers longer than this are refused with `431` before any lookup.

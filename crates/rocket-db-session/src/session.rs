@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::SessionConfig;
-use crate::csrf::AnonToken;
 use crate::id::SessionId;
-use crate::stage::Runtime;
+use crate::runtime::Runtime;
 use crate::store::StoreError;
+use crate::token::AnonToken;
 
 /// Session key of the CSRF token; keys starting with `_` belong to this crate.
 const CSRF_KEY: &str = "_csrf";

@@ -7,93 +7,20 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::{Build, Orbit, Response, Rocket};
-use sha2::Sha256;
 
 use crate::config::{ConfigError, SessionConfig};
 use crate::db::Connections;
 use crate::guard::{save, Slot};
+use crate::runtime::{Clock, FailurePage, Runtime, Signer};
 use crate::store::{self, Sessions};
-
-/// Renders the page answered when a session cannot be saved: given the
-/// request (its session still loaded) and the status, a body and its type
-/// (`None`: a plain-text line).
-pub type FailurePage = fn(&Request<'_>, Status) -> Option<(ContentType, String)>;
 
 /// Opens the store for a configuration.
 type Open =
     Arc<dyn Fn(SessionConfig) -> Pin<Box<dyn Future<Output = Result<Sessions, ConfigError>> + Send>> + Send + Sync>;
-
-/// The time in unix milliseconds, as the sessions see it.
-#[derive(Clone)]
-pub(crate) struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
-
-impl Clock {
-    pub(crate) fn now_ms(&self) -> i64 {
-        (self.0)()
-    }
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock(Arc::new(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        }))
-    }
-}
-
-/// Signs and checks tokens bound to no session ([`crate::AnonToken`]): the
-/// current key first, then each fallback in order.
-#[derive(Clone)]
-pub(crate) struct Signer {
-    keys: Arc<[Hmac<Sha256>]>,
-}
-
-impl Signer {
-    fn new(keys: &[Vec<u8>]) -> Signer {
-        let keys = keys.iter().map(|key| Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length"));
-        Signer { keys: keys.collect() }
-    }
-
-    /// A fresh random key (tokens then last until the app stops).
-    fn random() -> Signer {
-        let mut key = vec![0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-        Signer::new(&[key])
-    }
-
-    /// The MAC of `message` under the current key.
-    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 32] {
-        let mut mac = self.keys[0].clone();
-        mac.update(message);
-        mac.finalize().into_bytes().into()
-    }
-
-    /// Whether `tag` is a MAC of `message` under one of the keys.
-    pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
-        self.keys.iter().any(|key| {
-            let mut mac = key.clone();
-            mac.update(message);
-            mac.verify_truncated_left(tag).is_ok()
-        })
-    }
-}
-
-/// What the guards and the fairing read while the app runs (managed state).
-pub(crate) struct Runtime {
-    pub(crate) config: SessionConfig,
-    pub(crate) store: Sessions,
-    pub(crate) clock: Clock,
-    pub(crate) signer: Signer,
-    pub(crate) origins: Vec<String>,
-    failure_page: Option<FailurePage>,
-}
 
 /// The sessions' fairing; see the crate docs for the life cycle. Built by
 /// [`Sessions::fairing`] and attached once:
@@ -146,7 +73,7 @@ impl SessionStage {
     /// Tells the time by `now_ms` (unix milliseconds) instead of the system
     /// clock: tests move a clock of their own instead of sleeping.
     pub fn clock(mut self, now_ms: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = Clock(Arc::new(now_ms));
+        self.clock = Clock::from_fn(now_ms);
         self
     }
 
