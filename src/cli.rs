@@ -58,7 +58,8 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     let (Some(from), Some(to)) = (start_of(first), start_of(last + Duration::days(1))) else {
         return Err("that date does not exist in the configured time zone".into());
     };
-    let rows = crate::booking::service::Bookings::new(&settings.booking, &db, &clock)
+    let secrets = crate::secrets::Secrets::from_figment(figment).map_err(|e| e.to_string())?;
+    let rows = crate::booking::service::Bookings::new(&settings.booking, &db, &clock, &secrets)
         .between(from, to)
         .await
         .map_err(|e| e.to_string())?;

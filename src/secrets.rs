@@ -1,6 +1,13 @@
 //! Keys derived from Rocket's `secret_key`: one master, then one HMAC key per
-//! purpose, so a token minted for one use can never pass as another.
+//! purpose, so a token minted for one use can never pass as another; and
+//! the same from each of `security.secret_key_fallbacks`, which check what
+//! was made before a rotation but never make anything new (SPEC §3a).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aes_gcm::aead::KeyInit;
+use aes_gcm::Aes256Gcm;
 use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -9,16 +16,24 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{self, ConfigError, MAKE_SECRET_KEY};
 
-/// The app's keyed-hash material; in managed state.
+/// The app's keyed-hash material; in managed state. Every key is derived
+/// once, at launch: from `secret_key` for everything new, and from each of
+/// `security.secret_key_fallbacks` for checking what exists (a MAC made, a
+/// message sealed under an earlier key).
 #[derive(Clone)]
 pub struct Secrets {
-    master: [u8; 32],
+    /// One HMAC state per master, keyed once: the current key first.
+    masters: Arc<[Hmac<Sha256>]>,
+    /// The ciphers of each sealing purpose, one per master, made on first use.
+    ciphers: Arc<Mutex<HashMap<&'static str, Arc<[Aes256Gcm]>>>>,
 }
 
 impl Secrets {
-    /// Derives the master from `secret_key`. Outside the debug profile a
-    /// missing key stops the launch; in debug a random one is used (sessions
-    /// then end when the app restarts).
+    /// Derives the masters from `secret_key` and
+    /// `security.secret_key_fallbacks`. Outside the debug profile a missing
+    /// key stops the launch; in debug a random one is used (sessions then
+    /// end when the app restarts). A fallback not in `secret_key`'s format
+    /// stops the launch naming the key.
     pub fn from_figment(figment: &Figment) -> Result<Secrets, ConfigError> {
         let provided: Option<Vec<u8>> = figment
             .extract_inner::<String>("secret_key")
@@ -28,8 +43,8 @@ impl Secrets {
             // NOTE: Rocket's own defaults hold an all-zero key outside the
             // debug profile; that is no key at all.
             .filter(|k| k.iter().any(|b| *b != 0));
-        let master = match provided {
-            Some(key) => Sha256::new().chain_update(b"slotwise master v1\0").chain_update(&key).finalize().into(),
+        let current = match provided {
+            Some(key) => master_of(&key),
             None if figment.profile() == rocket::Config::DEBUG_PROFILE => {
                 let mut key = [0u8; 32];
                 OsRng.fill_bytes(&mut key);
@@ -43,54 +58,130 @@ impl Secrets {
                 ));
             }
         };
-        Ok(Secrets { master })
+        let mut masters = vec![current];
+        for fallback in fallbacks(figment)? {
+            let master = master_of(fallback.as_bytes());
+            if !masters.contains(&master) {
+                masters.push(master);
+            }
+        }
+        Ok(Secrets::with_masters(&masters))
     }
 
-    /// A key of its own for `purpose`, derived from the master key.
+    fn with_masters(masters: &[[u8; 32]]) -> Secrets {
+        let keyed =
+            masters.iter().map(|m| <Hmac<Sha256> as Mac>::new_from_slice(m).expect("HMAC takes any key length"));
+        Secrets { masters: keyed.collect(), ciphers: Arc::default() }
+    }
+
+    /// A key of its own for `purpose`, derived from the current key.
     pub fn key(&self, purpose: &str) -> [u8; 32] {
         self.mac(purpose, &[])
     }
 
-    /// HMAC-SHA256 of `parts` under the key for `purpose`.
+    /// [`Secrets::key`] under every key: the current one first, then each
+    /// fallback in order.
+    pub fn keys(&self, purpose: &str) -> Vec<[u8; 32]> {
+        self.macs(purpose, &[])
+    }
+
+    /// HMAC-SHA256 of `parts` under the current key for `purpose`.
     pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.master).expect("HMAC takes any key length");
-        mac.update(purpose.as_bytes());
-        mac.update(&[0]);
-        for part in parts {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part);
-        }
-        mac.finalize().into_bytes().into()
+        mac_under(&self.masters[0], purpose, parts)
+    }
+
+    /// [`Secrets::mac`] under every key, the current one first: to check a
+    /// MAC that may have been made before a rotation.
+    pub fn macs(&self, purpose: &str, parts: &[&[u8]]) -> Vec<[u8; 32]> {
+        self.masters.iter().map(|master| mac_under(master, purpose, parts)).collect()
     }
 }
 
+/// The master of one `secret_key` value.
+fn master_of(key: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update(b"slotwise master v1\0").chain_update(key).finalize().into()
+}
+
+/// HMAC-SHA256 of `parts` under `master` for `purpose`.
+fn mac_under(master: &Hmac<Sha256>, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = master.clone();
+    mac.update(purpose.as_bytes());
+    mac.update(&[0]);
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// `security.secret_key_fallbacks`, each checked to be in `secret_key`'s
+/// format: 256 or 512 bits, in base64 or hex.
+fn fallbacks(figment: &Figment) -> Result<Vec<String>, ConfigError> {
+    const KEY: &str = "security.secret_key_fallbacks";
+    let listed = match figment.extract_inner::<Vec<String>>(KEY) {
+        Ok(listed) => listed,
+        Err(e) if e.missing() => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(ConfigError::new(KEY, format!("must be a list of earlier secret_key values: {}", e.kind)))
+        }
+    };
+    for (i, key) in listed.iter().enumerate() {
+        if !is_key_format(key) {
+            let message = format!("entry {i} is not a secret_key: use 256 or 512 bits in base64 or hex, as secret_key");
+            return Err(ConfigError::new(KEY, message));
+        }
+    }
+    Ok(listed)
+}
+
+/// Whether `key` is 32 or 64 bytes written in hex or base64, like the
+/// values `secret_key` takes.
+fn is_key_format(key: &str) -> bool {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    use base64::Engine;
+    let bytes = hex::decode(key).or_else(|_| STANDARD.decode(key)).or_else(|_| URL_SAFE.decode(key));
+    bytes.is_ok_and(|b| b.len() == 32 || b.len() == 64)
+}
+
 impl Secrets {
-    /// `plain` encrypted and authenticated (AES-256-GCM under a key derived
-    /// for `purpose`), as base64url text: a database dump alone cannot read it.
-    pub fn seal(&self, purpose: &str, plain: &[u8]) -> String {
-        use aes_gcm::aead::{Aead, AeadCore, KeyInit};
+    /// The ciphers of `purpose`, one per master (current first), derived on
+    /// first use and kept.
+    fn ciphers(&self, purpose: &'static str) -> Arc<[Aes256Gcm]> {
+        let mut cache = self.ciphers.lock().unwrap_or_else(|e| e.into_inner());
+        let made = cache.entry(purpose).or_insert_with(|| {
+            let keys = self.macs(purpose, &[b"seal"]);
+            keys.iter().map(|key| Aes256Gcm::new(key.into())).collect()
+        });
+        made.clone()
+    }
+
+    /// `plain` encrypted and authenticated (AES-256-GCM under the current
+    /// key derived for `purpose`), as base64url text: a database dump alone
+    /// cannot read it.
+    pub fn seal(&self, purpose: &'static str, plain: &[u8]) -> String {
+        use aes_gcm::aead::{Aead, AeadCore};
         use base64::Engine;
-        let cipher = aes_gcm::Aes256Gcm::new(&self.mac(purpose, &[b"seal"]).into());
-        let nonce = aes_gcm::Aes256Gcm::generate_nonce(&mut OsRng);
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         // NOTE: encrypting into a Vec cannot fail for inputs under 64 GiB.
-        let sealed = cipher.encrypt(&nonce, plain).unwrap_or_default();
+        let sealed = self.ciphers(purpose)[0].encrypt(&nonce, plain).unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
     }
 
-    /// What [`seal`](Self::seal) sealed for `purpose`; `None` when `sealed`
-    /// was not sealed by this key (another secret, or tampered with).
-    pub fn unseal(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
-        use aes_gcm::aead::{Aead, KeyInit};
+    /// What [`seal`](Self::seal) sealed for `purpose` under the current key
+    /// or a fallback; `None` when none of them sealed it (a key no longer
+    /// listed, or tampered with).
+    pub fn unseal(&self, purpose: &'static str, sealed: &str) -> Option<Vec<u8>> {
+        use aes_gcm::aead::Aead;
         use base64::Engine;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).ok()?;
         if bytes.len() < 12 {
             return None;
         }
         let (nonce, sealed) = bytes.split_at(12);
-        let cipher = aes_gcm::Aes256Gcm::new(&self.mac(purpose, &[b"seal"]).into());
-        cipher.decrypt(aes_gcm::Nonce::from_slice(nonce), sealed).ok()
+        let nonce = aes_gcm::Nonce::from_slice(nonce);
+        self.ciphers(purpose).iter().find_map(|cipher| cipher.decrypt(nonce, sealed).ok())
     }
 }
 
@@ -159,6 +250,39 @@ mod tests {
         let other = Secrets::from_figment(&figment("two")).expect("secrets");
         assert_eq!(other.unseal("outbox", &sealed), None);
         assert_eq!(secrets.unseal("outbox", "junk"), None);
+    }
+
+    #[test]
+    fn a_fallback_opens_and_checks_what_the_earlier_key_made_but_makes_nothing() {
+        let old_key = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+        let new_key = "pXnJ0n7wN1mU5zJ2nqQ2b8fW7lD3cVx3oH9xk1S4t7c=";
+        let before = Secrets::from_figment(&rocket::figment::Figment::from(("secret_key", old_key))).unwrap();
+        let sealed = before.seal("outbox", b"mail");
+        let mac = before.mac("link", &[b"t"]);
+        let rotated = rocket::figment::Figment::from(("secret_key", new_key))
+            .merge(("security.secret_key_fallbacks", vec![old_key]));
+        let after = Secrets::from_figment(&rotated).unwrap();
+        assert_eq!(after.unseal("outbox", &sealed).as_deref(), Some(&b"mail"[..]));
+        assert_eq!(after.macs("link", &[b"t"])[1], mac, "the fallback's MAC comes second");
+        assert_ne!(after.mac("link", &[b"t"]), mac, "new MACs use the current key");
+        assert_eq!(before.unseal("outbox", &after.seal("outbox", b"new")), None, "new seals use the current key");
+        let alone = Secrets::from_figment(&rocket::figment::Figment::from(("secret_key", new_key))).unwrap();
+        assert_eq!(alone.unseal("outbox", &sealed), None, "without the fallback the old seal stays shut");
+    }
+
+    #[test]
+    fn a_fallback_in_a_bad_format_names_the_key() {
+        for bad in ["short", "not base64 at all!", "00ff"] {
+            let figment =
+                rocket::figment::Figment::from(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+                    .merge(("security.secret_key_fallbacks", vec![bad]));
+            let error = Secrets::from_figment(&figment).err().expect("refused");
+            assert_eq!(error.key, "security.secret_key_fallbacks", "{bad}");
+        }
+        let hex = "ab".repeat(32);
+        let figment =
+            rocket::figment::Figment::from(("secret_key", "one")).merge(("security.secret_key_fallbacks", vec![hex]));
+        assert!(Secrets::from_figment(&figment).is_ok(), "256 bits in hex");
     }
 
     #[test]

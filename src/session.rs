@@ -46,13 +46,16 @@ impl Fairing for AppSessions {
             return Err(rocket);
         };
         let clock = clock.clone();
-        let stage = Sessions::fairing()
+        let mut stage = Sessions::fairing()
             .config(settings.session.clone())
             .database((**db).clone())
             .clock(move || clock.now_ms())
-            .signing_key(&secrets.key("anon-csrf"))
             .trusted_origin(&settings.public_origin())
             .failure_page(self.failure_page);
+        // The current key signs; each fallback still verifies (SPEC §3a).
+        for key in secrets.keys("session") {
+            stage = stage.signing_key(&key);
+        }
         let stage = self.stage.get_or_init(|| stage);
         match stage.prepare(rocket).await {
             Ok(rocket) => Ok(rocket),

@@ -19,7 +19,7 @@ use crate::db::{DbPool, Lane};
 use crate::mail::{MailError, Recipient};
 use crate::metrics::Metrics;
 use crate::outbox::{self, About, Letters, Prepared, Wake};
-use crate::secrets::{random_chars, random_token, sha256_hex};
+use crate::secrets::{random_chars, random_token, sha256_hex, Secrets};
 
 /// Draws of a fresh reference when the drawn one is taken.
 const REFERENCE_DRAWS: usize = 3;
@@ -33,6 +33,8 @@ pub struct Bookings<'a> {
     config: &'a BookingConfig,
     db: &'a DbPool,
     clock: &'a Clock,
+    /// Keys the links' tokens.
+    secrets: &'a Secrets,
     /// Slots one client may hold at once; 0 = no limit.
     holds_per_client: u32,
     /// Prepares the emails stored with a booking or cancellation (none
@@ -108,9 +110,10 @@ pub enum Confirmation {
 }
 
 impl<'a> Bookings<'a> {
-    /// The service over `db` with `config`'s rules, at `clock`'s time.
-    pub fn new(config: &'a BookingConfig, db: &'a DbPool, clock: &'a Clock) -> Bookings<'a> {
-        Bookings { config, db, clock, holds_per_client: 0, letters: None, told: None }
+    /// The service over `db` with `config`'s rules, at `clock`'s time, its
+    /// links keyed by `secrets`.
+    pub fn new(config: &'a BookingConfig, db: &'a DbPool, clock: &'a Clock, secrets: &'a Secrets) -> Bookings<'a> {
+        Bookings { config, db, clock, secrets, holds_per_client: 0, letters: None, told: None }
     }
 
     /// The same service, letting one client hold at most `limit` slots at
@@ -257,7 +260,7 @@ impl<'a> Bookings<'a> {
     /// most once.
     pub async fn confirm(&self, request: &Request<'_>) -> Result<Confirmation, ServiceError> {
         let token = random_token(24);
-        let token_hash = sha256_hex(&token);
+        let token_hash = link_hash(self.secrets, &token);
         for _ in 0..REFERENCE_DRAWS {
             let reference = new_reference();
             let booking = new_booking(request, &reference, &token_hash);
@@ -363,9 +366,28 @@ pub fn new_reference() -> String {
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
-/// Whether `token` is the token of `booking`'s link (constant time).
-fn token_matches(booking: &Booking, token: &str) -> bool {
-    bool::from(sha256_hex(token).as_bytes().ct_eq(booking.cancel_token_hash.as_bytes()))
+/// How a stored link hash made under a key begins.
+const KEYED: &str = "k1:";
+
+/// The stored form of a link's token: its MAC under the current key, so
+/// that the link ends when that key is no longer listed (SPEC §3a).
+fn link_hash(secrets: &Secrets, token: &str) -> String {
+    format!("{KEYED}{}", hex::encode(secrets.mac("link", &[token.as_bytes()])))
+}
+
+/// Whether `token` is the token of `booking`'s link (constant time), under
+/// the current key or a fallback.
+fn token_matches(secrets: &Secrets, booking: &Booking, token: &str) -> bool {
+    let stored = booking.cancel_token_hash.as_bytes();
+    match booking.cancel_token_hash.strip_prefix(KEYED) {
+        Some(keyed) => {
+            let macs = secrets.macs("link", &[token.as_bytes()]);
+            macs.iter().any(|mac| bool::from(hex::encode(mac).as_bytes().ct_eq(keyed.as_bytes())))
+        }
+        // NOTE: a link mailed before links were keyed (a plain SHA-256): no
+        // key made it, so no rotation ends it.
+        None => bool::from(sha256_hex(token).as_bytes().ct_eq(stored)),
+    }
 }
 
 /// The booking's own page, `<base>/booking/<reference>?token=<token>`.

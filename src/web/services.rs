@@ -31,7 +31,7 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
         let wake: &State<Wake> = try_outcome!(req.guard().await);
         let metrics: &State<Metrics> = try_outcome!(req.guard().await);
         let letters = Letters::new(notifier, secrets, settings, clock);
-        let bookings = Bookings::new(&settings.booking, db, clock)
+        let bookings = Bookings::new(&settings.booking, db, clock, secrets)
             .with_hold_limit(settings.abuse.holds_per_client)
             .with_letters(letters, settings.mail.public_base())
             .telling(wake, metrics);

@@ -24,17 +24,11 @@ pub(crate) enum Slot {
 }
 
 impl SessionState {
-    async fn load(
-        req: &Request<'_>,
-        config: &SessionConfig,
-        store: &Sessions,
-        now: i64,
-    ) -> Result<SessionState, StoreError> {
+    async fn load(req: &Request<'_>, runtime: &Runtime) -> Result<SessionState, StoreError> {
         let mut inner = Inner::default();
-        let id = req.cookies().get_private(&config.cookie_name).and_then(|cookie| SessionId::parse(cookie.value()));
-        if let Some(id) = id {
+        if let Some(id) = cookie_id(req, runtime) {
             let key = id.storage_key();
-            match store.load(&key, now).await? {
+            match runtime.store.load(&key, runtime.clock.now_ms()).await? {
                 Some(record) => {
                     inner.data = record.data;
                     inner.loaded = Some(Loaded {
@@ -50,6 +44,18 @@ impl SessionState {
         }
         Ok(SessionState { inner: std::sync::Mutex::new(inner) })
     }
+}
+
+/// The id the request's cookie carries, when its MAC is good; or, from a
+/// cookie set before this crate signed its cookies, when Rocket's private
+/// cookie decrypts (under the current `secret_key` only).
+fn cookie_id(req: &Request<'_>, runtime: &Runtime) -> Option<SessionId> {
+    let name = &runtime.config.cookie_name;
+    let cookie = req.cookies().get(name)?;
+    runtime.signer.cookie_id(cookie.value()).or_else(|| {
+        let legacy = req.cookies().get_private(name)?;
+        SessionId::parse(legacy.value())
+    })
 }
 
 impl<'r> Session<'r> {
@@ -78,7 +84,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
         };
         let slot = req
             .local_cache_async(async {
-                match SessionState::load(req, &context.config, &context.store, context.clock.now_ms()).await {
+                match SessionState::load(req, context).await {
                     Ok(state) => Slot::Ready(state),
                     Err(e) => {
                         rocket::error!("session load failed: {e}");

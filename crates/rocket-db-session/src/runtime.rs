@@ -4,12 +4,15 @@
 
 use std::sync::Arc;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use sha2::Sha256;
 
 use crate::config::SessionConfig;
+use crate::id::SessionId;
 use crate::store::Sessions;
 
 /// Renders the page answered when a session cannot be saved: given the
@@ -69,6 +72,25 @@ impl Signer {
         mac.finalize().into_bytes().into()
     }
 
+    /// The session cookie's value for `id`: the id and its MAC,
+    /// `<id>.<mac>`, both base64url.
+    pub(crate) fn cookie_value(&self, id: &SessionId) -> String {
+        let tag = self.sign(&Self::cookie_message(&id.encode()));
+        format!("{}.{}", id.encode(), URL_SAFE_NO_PAD.encode(&tag[..16]))
+    }
+
+    /// The id of a session cookie's value, when its MAC is one of the keys'.
+    pub(crate) fn cookie_id(&self, value: &str) -> Option<SessionId> {
+        let (id, tag) = value.split_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok().filter(|t| t.len() == 16)?;
+        let id = SessionId::parse(id)?;
+        self.verify(&Self::cookie_message(&id.encode()), &tag).then_some(id)
+    }
+
+    fn cookie_message(id: &str) -> Vec<u8> {
+        [b"session-cookie\0".as_slice(), id.as_bytes()].concat()
+    }
+
     /// Whether `tag` is a MAC of `message` under one of the keys.
     pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
         self.keys.iter().any(|key| {
@@ -87,4 +109,22 @@ pub(crate) struct Runtime {
     pub(crate) signer: Signer,
     pub(crate) origins: Vec<String>,
     pub(crate) failure_page: Option<FailurePage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_verifies_under_its_key_or_a_later_fallback_only() {
+        let (old, new) = (Signer::new(&[b"old key".to_vec()]), Signer::new(&[b"new".to_vec(), b"old key".to_vec()]));
+        let id = SessionId::generate();
+        let value = old.cookie_value(&id);
+        assert!(new.cookie_id(&value) == Some(id.clone()), "the fallback verifies");
+        assert!(Signer::new(&[b"new".to_vec()]).cookie_id(&value).is_none(), "without it, no");
+        let mut forged = value.clone();
+        forged.replace_range(..1, if value.starts_with('A') { "B" } else { "A" });
+        assert!(old.cookie_id(&forged).is_none(), "another id under the same MAC");
+        assert!(old.cookie_id(&id.encode()).is_none(), "an id without its MAC");
+    }
 }

@@ -155,7 +155,7 @@ impl<'r> Session<'r> {
         inner.changes.clear();
         inner.new_id = None;
         inner.pending = None;
-        self.cookies.remove_private(Cookie::from(self.context.config.cookie_name.clone()));
+        self.cookies.remove(Cookie::build(self.context.config.cookie_name.clone()).path("/"));
     }
 
     /// Keeps the data under a new id; the old id stops working at once.
@@ -246,13 +246,14 @@ impl<'r> Session<'r> {
         // NOTE: an explicit session expiration stops Rocket from adding its
         // default one-week `Expires`: the cookie ends with the browser and
         // the server enforces both timeouts.
-        let cookie = Cookie::build((self.context.config.cookie_name.clone(), id.encode()))
+        let value = self.context.signer.cookie_value(id);
+        let cookie = Cookie::build((self.context.config.cookie_name.clone(), value))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
             .secure(self.context.config.secure)
             .expires(None::<rocket::time::OffsetDateTime>);
-        self.cookies.add_private(cookie);
+        self.cookies.add(cookie);
     }
 }
 

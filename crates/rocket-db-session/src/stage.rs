@@ -77,10 +77,12 @@ impl SessionStage {
         self
     }
 
-    /// Signs the tokens of visitors without a session with `key` (any
-    /// length; 32 random bytes or more). The first key given signs; any
-    /// later one is a fallback that still verifies (rotate by putting the
-    /// new key first). Without a key, a random one per launch.
+    /// Signs the session cookie and the tokens of visitors without a
+    /// session with `key` (any length; 32 random bytes or more). The first
+    /// key given signs; any later one is a fallback that still verifies
+    /// (rotate by putting the new key first: cookies and open forms made
+    /// under the old one keep working until it is dropped). Without a key,
+    /// one derived from Rocket's `secret_key`, or a random one per launch.
     pub fn signing_key(mut self, key: &[u8]) -> Self {
         self.keys.push(key.to_vec());
         self
@@ -119,7 +121,14 @@ impl SessionStage {
             Ok(store) => store,
             Err(e) => return Err((rocket, e)),
         };
-        let signer = if self.keys.is_empty() { Signer::random() } else { Signer::new(&self.keys) };
+        let signer = match (self.keys.is_empty(), rocket.figment().extract_inner::<String>("secret_key")) {
+            (false, _) => Signer::new(&self.keys),
+            // Rocket's own `secret_key`, when set: cookies outlive a restart.
+            (true, Ok(secret)) if !secret.is_empty() => {
+                Signer::new(&[[b"rocket-db-session\0".as_slice(), secret.as_bytes()].concat()])
+            }
+            (true, _) => Signer::random(),
+        };
         let context = Runtime {
             config,
             store: store.clone(),

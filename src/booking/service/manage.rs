@@ -87,7 +87,7 @@ impl Bookings<'_> {
             return Ok(None);
         }
         let booking = self.db.leased(Lane::Read, async |conn| store::find(conn, reference).await).await?;
-        Ok(booking.filter(|b| token_matches(b, token)))
+        Ok(booking.filter(|b| token_matches(self.secrets, b, token)))
     }
 
     /// The bookings starting in `[from, to)`, cancelled ones too, by start.

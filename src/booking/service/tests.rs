@@ -24,6 +24,12 @@ fn now() -> DateTime<Utc> {
 }
 
 /// A clock that reads [`now`] until a test moves it.
+/// The keys of the links these tests make.
+fn secrets() -> &'static Secrets {
+    static SECRETS: std::sync::OnceLock<Secrets> = std::sync::OnceLock::new();
+    SECRETS.get_or_init(|| Secrets::from_figment(&rocket::figment::Figment::from(("secret_key", "test"))).unwrap())
+}
+
 fn clock() -> Clock {
     Clock::starting_at(now())
 }
@@ -43,7 +49,7 @@ fn request<'a>(flow: &'a str, service: &'a Service, start: DateTime<Utc>) -> Req
 async fn a_held_time_is_not_free_for_another_flow_until_released() {
     let (_dir, pool, config) = setup().await;
     let clock = clock();
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let start = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c1", service, start).await.expect("hold"), Held::Placed);
@@ -57,7 +63,7 @@ async fn a_held_time_is_not_free_for_another_flow_until_released() {
 async fn a_flow_books_once_and_a_taken_time_is_refused() {
     let (_dir, pool, config) = setup().await;
     let clock = clock();
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let start = tomorrow_ten();
     let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
@@ -78,7 +84,7 @@ async fn a_flow_books_once_and_a_taken_time_is_refused() {
 async fn cancelling_needs_the_token_and_happens_once() {
     let (_dir, pool, config) = setup().await;
     let clock = clock();
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let start = tomorrow_ten();
     let Confirmation::Booked { reference, token } = bookings.confirm(&request("a", service, start)).await.unwrap()
@@ -96,7 +102,7 @@ async fn cancelling_needs_the_token_and_happens_once() {
 async fn a_time_off_the_grid_is_neither_held_nor_booked() {
     let (_dir, pool, config) = setup().await;
     let clock = clock();
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let off_grid = tomorrow_ten() + Duration::minutes(7);
     assert_eq!(bookings.hold("a", "c1", service, off_grid).await.unwrap(), Held::Taken);
@@ -118,7 +124,7 @@ fn references_read_aloud_and_links_carry_the_token() {
 async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
     let (_dir, pool, config) = setup().await;
     let clock = clock();
-    let bookings = Bookings::new(&config, &pool, &clock).with_hold_limit(2);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets()).with_hold_limit(2);
     let service = &config.services[0];
     let start = tomorrow_ten();
     let at = |hours: i64| start + Duration::hours(hours);
@@ -137,7 +143,7 @@ async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
     let (_dir, pool, mut config) = setup().await;
     let clock = clock();
     config.max_per_day = 2.into();
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let ten = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c-a", service, ten).await.unwrap(), Held::Placed);
@@ -170,7 +176,7 @@ async fn a_service_cap_counts_that_service_only() {
     capped.id = "capped".into();
     capped.max_per_day = 1.into();
     config.services.push(capped);
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let (plain, capped) = (&config.services[0], &config.services[1]);
     let ten = tomorrow_ten();
     assert_eq!(bookings.hold("a", "c-a", plain, ten).await.unwrap(), Held::Placed);
@@ -189,7 +195,7 @@ async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
     prepared.id = "prepared".into();
     prepared.buffer_before_minutes = 30;
     config.services.push(prepared);
-    let bookings = Bookings::new(&config, &pool, &clock);
+    let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let (plain, prepared) = (&config.services[0], &config.services[1]);
     let ten = tomorrow_ten();
     let Confirmation::Booked { reference, .. } = bookings.confirm(&request("a", prepared, ten)).await.unwrap() else {
