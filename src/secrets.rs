@@ -25,8 +25,11 @@ pub struct Secrets {
     /// One HMAC state per master, keyed once: the current key first.
     masters: Arc<[Hmac<Sha256>]>,
     /// The ciphers of each sealing purpose, one per master, made on first use.
-    ciphers: Arc<Mutex<HashMap<&'static str, Arc<[Aes256Gcm]>>>>,
+    ciphers: Arc<Mutex<HashMap<&'static str, Ciphers>>>,
 }
+
+/// One sealing purpose's ciphers, one per master (current first).
+type Ciphers = Arc<[Aes256Gcm]>;
 
 impl Secrets {
     /// Derives the masters from `secret_key` and
@@ -146,7 +149,7 @@ fn is_key_format(key: &str) -> bool {
 impl Secrets {
     /// The ciphers of `purpose`, one per master (current first), derived on
     /// first use and kept.
-    fn ciphers(&self, purpose: &'static str) -> Arc<[Aes256Gcm]> {
+    fn ciphers(&self, purpose: &'static str) -> Ciphers {
         let mut cache = self.ciphers.lock().unwrap_or_else(|e| e.into_inner());
         let made = cache.entry(purpose).or_insert_with(|| {
             let keys = self.macs(purpose, &[b"seal"]);

@@ -23,6 +23,7 @@ mod pages;
 mod purge;
 mod readme;
 mod redis;
+mod rotation;
 mod session;
 mod unavailable;
 mod upgrade;

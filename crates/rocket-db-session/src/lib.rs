@@ -5,7 +5,7 @@
 //! session.
 //!
 //! # What it promises
-//! - **Ids are secrets, never stored.** The cookie (private, `HttpOnly`,
+//! - **Ids are secrets, never stored.** The cookie (signed, `HttpOnly`,
 //!   `SameSite=Lax`) carries 256 random bits; the store sees only their
 //!   SHA-256, so a copy of the table lets nobody in.
 //! - **No lost update.** A save applies only the keys this request changed,
