@@ -134,9 +134,15 @@ pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
 /// booking of that address, and its codes; says how many bookings.
 pub async fn erase(figment: &Figment, email: &str) -> Result<String, String> {
     let address = crate::privacy::Address::parse(email)?;
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     let n = crate::privacy::erase(&db, &address, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
+    // The sessions that hold the address end (a finished booking's record,
+    // a flow at its code step), wherever sessions are kept.
+    let sessions = crate::session::store::open(&settings.session, Some(db.clone())).await.map_err(|e| e.to_string())?;
+    sessions.delete_holding(address.as_str()).await.map_err(|e| e.to_string())?;
+    db.truncate_log().await.map_err(|e| e.to_string())?;
     Ok(format!("erased {n} booking{}", if n == 1 { "" } else { "s" }))
 }
 

@@ -37,6 +37,17 @@ pub(super) fn spawn_checkpointer(db: DbPool) {
     });
 }
 
+/// See [`DbPool::truncate_log`]: a `TRUNCATE` checkpoint on the writer.
+pub(super) async fn truncate(db: &DbPool) -> sqlx::Result<()> {
+    if db.backend != super::Backend::Sqlite {
+        return Ok(());
+    }
+    let mut conn = db.write_lease().await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+    conn.finish();
+    Ok(())
+}
+
 async fn checkpoint(db: &DbPool) -> sqlx::Result<()> {
     /// `PRAGMA wal_checkpoint`'s answer (-1s when not in WAL mode).
     #[derive(sqlx::FromRow)]

@@ -66,6 +66,13 @@ impl DbPool {
         self.pool.pool.close().await;
     }
 
+    /// On SQLite, copies the write-ahead log into the database file and
+    /// empties it, so no earlier version of a page stays on disk (after an
+    /// erasure); nothing on PostgreSQL.
+    pub async fn truncate_log(&self) -> sqlx::Result<()> {
+        checkpoint::truncate(self).await
+    }
+
     /// Whether the database answers a statement (`/healthz`).
     pub async fn ping(&self) -> sqlx::Result<()> {
         self.on(Lane::Read).execute(sqlx::query("SELECT 1")).await.map(|_| ())
@@ -251,6 +258,9 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                // NOTE: deleted and overwritten content is zeroed in the
+                // file, so an erased address leaves no byte behind (SPEC §5).
+                conn.execute("PRAGMA secure_delete = ON").await?;
                 if app {
                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                 }

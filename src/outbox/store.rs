@@ -74,12 +74,30 @@ pub async fn drop_reminders(tx: &mut Transaction<'_, Any>, reference: &str) -> s
 }
 
 /// Deletes the emails to `address` (without regard to case) not yet sent,
-/// inside `tx` (its contact details are being erased).
+/// and blanks the address (and the last error, which may quote it) of those
+/// sent, inside `tx` (its contact details are being erased).
 pub async fn forget_recipient(tx: &mut Transaction<'_, Any>, address: &str) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM outbox WHERE LOWER(recipient) = LOWER($1) AND status <> 'sent'")
         .bind(address)
         .execute(&mut **tx)
         .await?;
+    sqlx::query("UPDATE outbox SET recipient = '', last_error = '' WHERE LOWER(recipient) = LOWER($1)")
+        .bind(address)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Blanks the address and last error of the emails about the bookings
+/// erased at `erased_at` (unix ms: one retention batch), inside `tx`.
+pub async fn forget_erased(tx: &mut Transaction<'_, Any>, erased_at: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET recipient = '', last_error = '' WHERE recipient <> '' AND reference IN \
+         (SELECT reference FROM bookings WHERE erased_at = $1)",
+    )
+    .bind(erased_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -33,6 +33,11 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub struct Address(String);
 
 impl Address {
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Parses `raw`, or says in one line why it is not an address.
     pub fn parse(raw: &str) -> Result<Address, String> {
         let raw = raw.trim();
@@ -123,6 +128,7 @@ pub async fn retain(db: &DbPool, retention_days: u32, now: i64) -> sqlx::Result<
                 let mut tx = conn.begin().await?;
                 store::lock(&mut tx).await?;
                 let bookings = store::erase_ended_before(&mut tx, cutoff, now, BATCH).await?;
+                crate::outbox::store::forget_erased(&mut tx, now).await?;
                 let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>((bookings, codes))

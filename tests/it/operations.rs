@@ -266,6 +266,49 @@ fn slotwise(app: &TestApp, args: &[&str]) -> support::process::Ran {
     run(Path::new(support::SLOTWISE_BIN), Path::new(support::MANIFEST_DIR), &env, args).expect("slotwise runs")
 }
 
+/// Every table's rows as text, on PostgreSQL.
+async fn every_row_as_text(app: &TestApp) -> String {
+    let db = app.db().await;
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let mut all = String::new();
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t")).fetch_all(&db).await.unwrap();
+        all.push_str(&rows.join("\n"));
+    }
+    db.close().await;
+    all
+}
+
+async fn erase_leaves_no_byte_of_the_contact_details_in_the_database(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    book(&app, &v, "Zed.Quill@Example.TEST").await;
+    // The visitor's session still holds the finished booking's record.
+    assert_eq!(v.get("/book/done").await.status, Status::Ok);
+    let erase = slotwise(&app, &["erase", "--email", "zed.quill@example.test"]);
+    assert!(erase.success, "{}", erase.stderr);
+    let details = ["zed.quill@example.test", "ann example", "+49 30 1234", "wheelchair"];
+    let stored = if app.on_sqlite() {
+        let file = app.db_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+        let mut bytes = Vec::new();
+        for suffix in ["", "-wal", "-journal"] {
+            bytes.extend(std::fs::read(format!("{file}{suffix}")).unwrap_or_default());
+        }
+        String::from_utf8_lossy(&bytes).to_lowercase()
+    } else {
+        every_row_as_text(&app).await.to_lowercase()
+    };
+    for detail in details {
+        assert!(!stored.contains(detail), "`{detail}` is still in the database after the erase");
+    }
+    assert_ne!(v.get("/book/done").await.status, Status::Ok, "the session holding the address ended");
+}
+
 async fn erase_and_export_work_through_the_real_binary(db: Backend) {
     let app = app(&db, "").await;
     let v = app.visitor();
@@ -323,4 +366,5 @@ on_both_backends!(
     the_funnel_counts_each_flow_once_where_it_stopped,
     retention_erases_the_contact_details_of_old_bookings_only,
     erase_and_export_work_through_the_real_binary,
+    erase_leaves_no_byte_of_the_contact_details_in_the_database,
 );

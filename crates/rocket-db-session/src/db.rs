@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::pool::PoolConnection;
-use sqlx::query::{Query, QueryAs};
+use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{Any, AnyConnection, AnyPool, FromRow};
 
 /// Which SQL engine a database speaks.
@@ -100,6 +100,17 @@ impl<C: Connections> On<'_, C> {
         let done = query.execute(&mut *conn).await?;
         C::finished(conn);
         Ok(done)
+    }
+
+    /// Runs `query`; the first column of every row.
+    pub(crate) async fn fetch_all<'q, O>(self, query: QueryScalar<'q, Any, O, AnyArguments<'q>>) -> sqlx::Result<Vec<O>>
+    where
+        O: Send + Unpin + sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any>,
+    {
+        let mut conn = self.db.acquire(self.lane).await?;
+        let rows = query.fetch_all(&mut *conn).await?;
+        C::finished(conn);
+        Ok(rows)
     }
 
     /// Runs `query`; its row, if any.

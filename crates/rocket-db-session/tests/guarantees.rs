@@ -364,7 +364,22 @@ async fn a_cycled_session_is_not_resurrected_under_the_old_id(store: Store) {
     app.clean().await;
 }
 
+async fn delete_holding_ends_only_the_sessions_that_hold_the_text(store: Store) {
+    let app = app(store).await;
+    let (kim, lou) = (app.visitor(), app.visitor());
+    kim.get("/probe/set/email/Kim@Example.test").await;
+    lou.get("/probe/set/email/lou@example.test").await;
+    let sessions = app.client.rocket().state::<rocket_db_session::Sessions>().expect("the store");
+    assert_eq!(sessions.delete_holding("kim@example.TEST").await.unwrap(), 1);
+    assert_eq!(kim.get("/probe/get/email").await.status, Status::NotFound, "the session ended");
+    assert_eq!(lou.get("/probe/get/email").await.body, "lou@example.test", "another address is untouched");
+    assert_eq!(sessions.delete_holding("%").await.unwrap(), 0, "a pattern character is only itself");
+    assert_eq!(app.count().await, 1);
+    app.clean().await;
+}
+
 on_every_store!(
+    delete_holding_ends_only_the_sessions_that_hold_the_text,
     a_visitor_who_only_looks_costs_nothing,
     two_visitors_have_isolated_state,
     the_cookie_has_the_safe_flags_and_ends_with_the_browser,

@@ -197,6 +197,15 @@ impl<C: Connections> SessionStore for CachedDatabaseStore<C> {
         Ok(())
     }
 
+    /// The rows, then their copies.
+    async fn delete_holding(&self, text: &str) -> Result<u64, StoreError> {
+        let keys = self.database.delete_holding_keys(text).await?;
+        for key in &keys {
+            self.drop_copy(key).await;
+        }
+        Ok(keys.len() as u64)
+    }
+
     /// The database's purge; copies expire in Redis at their absolute
     /// deadline, and a copy without its row is never served.
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {

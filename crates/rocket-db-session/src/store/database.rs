@@ -32,6 +32,7 @@ struct Statements {
     create: String,
     touch: String,
     delete: String,
+    delete_holding: String,
     purge: String,
 }
 
@@ -57,6 +58,9 @@ impl Statements {
                 "UPDATE {table} SET expires_at = $1 WHERE id_hash = $2 AND expires_at - $3 > 0 AND $1 - expires_at > 0"
             ),
             delete: format!("DELETE FROM {table} WHERE id_hash = $1"),
+            // NOTE: a scan of every row: erasing an address is rare, and no
+            // index could serve a search inside the data.
+            delete_holding: format!("DELETE FROM {table} WHERE LOWER(data) LIKE $1 ESCAPE '\\' RETURNING id_hash"),
             purge: format!(
                 "DELETE FROM {table} WHERE id_hash IN \
                  (SELECT id_hash FROM {table} WHERE expires_at <= $1 LIMIT $2{skip_locked})"
@@ -127,6 +131,13 @@ impl<C: Connections> DatabaseStore<C> {
     #[cfg(feature = "redis")]
     pub(super) async fn update_returning(&self, update: Update<'_>) -> Result<Option<Stored>, StoreError> {
         self.apply(update, STORED).await
+    }
+
+    /// Deletes the sessions whose data holds `text` (see
+    /// [`SessionStore::delete_holding`]); their keys.
+    pub(super) async fn delete_holding_keys(&self, text: &str) -> Result<Vec<String>, StoreError> {
+        let query = sqlx::query_scalar(&self.sql.delete_holding).bind(super::containing(text));
+        Ok(on(&self.db, Lane::Write).fetch_all(query).await?)
     }
 
     /// Runs the update of [`update_sql`], returning `returning` of the row.
@@ -264,6 +275,10 @@ impl<C: Connections> SessionStore for DatabaseStore<C> {
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         on(&self.db, Lane::Write).execute(sqlx::query(&self.sql.delete).bind(key)).await?;
         Ok(())
+    }
+
+    async fn delete_holding(&self, text: &str) -> Result<u64, StoreError> {
+        Ok(self.delete_holding_keys(text).await?.len() as u64)
     }
 
     /// Deletes in batches, each taking its turn on the writer like any

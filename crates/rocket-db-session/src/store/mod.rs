@@ -102,6 +102,10 @@ pub trait SessionStore: Send + Sync {
     /// Deletes one session.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 
+    /// Ends every session whose stored values hold `text` (ignoring ASCII
+    /// case), e.g. an address being erased; how many ended.
+    async fn delete_holding(&self, text: &str) -> Result<u64, StoreError>;
+
     /// Deletes the sessions expired at `now`; how many went. Safe to run on
     /// several instances at once.
     async fn purge(&self, now: i64) -> Result<u64, StoreError>;
@@ -121,6 +125,20 @@ impl std::ops::Deref for Sessions {
     fn deref(&self) -> &Self::Target {
         &*self.0
     }
+}
+
+/// `text` as a `LIKE` pattern that finds it anywhere, lower-cased, its
+/// `%`, `_` and `\` escaped (with `ESCAPE '\'`).
+pub(crate) fn containing(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_ascii_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// The JSON text of a stored session's data; a stored value that is not a
@@ -165,4 +183,12 @@ async fn database<C: Connections>(config: &SessionConfig, db: Option<C>) -> Resu
 fn redis(config: &SessionConfig) -> Result<RedisStore, ConfigError> {
     RedisStore::open(&config.redis_url, &config.redis_prefix)
         .map_err(|e| ConfigError::new("session.redis_url", format!("`{}`: {e}", config.redis_url)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_like_pattern_finds_the_text_literally() {
+        assert_eq!(super::containing("Kim_1%@X.test"), "%kim\\_1\\%@x.test%");
+    }
 }

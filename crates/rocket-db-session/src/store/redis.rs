@@ -275,6 +275,40 @@ impl SessionStore for RedisStore {
         Ok(())
     }
 
+    /// Walks the prefix with `SCAN`, reads each hash and deletes those
+    /// holding `text`.
+    async fn delete_holding(&self, text: &str) -> Result<u64, StoreError> {
+        let (pattern, text) = (match_pattern(&self.prefix), text.to_ascii_lowercase());
+        let (mut cursor, mut gone) = (0u64, 0u64);
+        loop {
+            let pattern = &pattern;
+            let (next, keys): (u64, Vec<String>) = self
+                .run(|mut conn| async move {
+                    let scan =
+                        redis::cmd("SCAN").arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(SCAN_COUNT).clone();
+                    scan.query_async(&mut conn).await
+                })
+                .await?;
+            for name in keys {
+                let fields: HashMap<String, String> = self
+                    .run(|mut conn| {
+                        let name = name.clone();
+                        async move { redis::cmd("HGETALL").arg(name).query_async(&mut conn).await }
+                    })
+                    .await?;
+                if fields.values().any(|v| v.to_ascii_lowercase().contains(&text)) {
+                    self.run(|mut conn| async move { redis::cmd("DEL").arg(name).query_async::<i64>(&mut conn).await })
+                        .await?;
+                    gone += 1;
+                }
+            }
+            if next == 0 {
+                return Ok(gone);
+            }
+            cursor = next;
+        }
+    }
+
     /// Redis expires sessions itself (`PEXPIREAT`), lazily on access and by
     /// sampling; this walks the prefix with `SCAN … COUNT 500` and deletes, one
     /// script per step, the hashes already past a stored deadline.
