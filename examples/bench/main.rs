@@ -346,7 +346,10 @@ fn environment(url: &str, port: u16, smtp_port: u16) -> Vec<(String, String)> {
         ("ROCKET_OTP", "{max_sends=100,resend_cooldown_secs=1,max_attempts=100,ttl_secs=3600}".into()),
         // Every simulated visitor comes from one loopback address: the limits
         // across sessions (SPEC §2d) would refuse all but the first few.
-        ("ROCKET_ABUSE", "{sends_per_address_per_day=0,sends_per_client_per_hour=0,holds_per_client=0}".into()),
+        (
+            "ROCKET_ABUSE",
+            "{sends_per_address_per_day=0,sends_per_client_per_hour=0,holds_per_client=0,min_fill_secs=0}".into(),
+        ),
         ("ROCKET_SESSION", format!("{{purge_interval_secs={}}}", if control() { 86_400 } else { 3 })),
     ]
     .into_iter()

@@ -99,6 +99,7 @@ details-phone = Telefon
 details-notes = Anmerkungen
 details-optional = optional
 details-code-hint = Wir schicken Ihnen einen Code, um Ihre Adresse zu bestätigen.
+details-website = Dieses Feld bitte leer lassen
 verify-title = Prüfen Sie Ihre E-Mails
 verify-sent = Wir haben einen Code an { $email } geschickt. Geben Sie ihn unten ein.
 verify-code = Code
@@ -157,6 +158,8 @@ err-mail-failed = Wir konnten die E-Mail gerade nicht senden. Bitte versuchen Si
 err-address-limit = An diese Adresse wurden heute schon so viele Codes gesendet, wie wir an einem Tag senden. Bitte versuchen Sie es in { $minutes } Minuten erneut.
 err-client-limit = Aus Ihrem Netz wurden zu viele Codes angefordert. Bitte versuchen Sie es in { $minutes } Minuten erneut.
 err-hold-limit = Sie halten bereits so viele Termine, wie wir gleichzeitig erlauben. Bitte schließen Sie zuerst eine Buchung ab oder brechen Sie sie ab.
+err-check-and-send-again = Bitte prüfen Sie Ihre Angaben und senden Sie das Formular erneut.
+err-summary-changed = Ihre Buchung wurde inzwischen in einem anderen Fenster oder Tab geändert. Bitte prüfen Sie die jetzt angezeigten Angaben und bestätigen Sie erneut.
 
 # Emails
 mail-code-subject = Ihr Slotwise-Code

@@ -99,6 +99,7 @@ details-phone = Phone
 details-notes = Notes
 details-optional = optional
 details-code-hint = We will email you a code to confirm your address.
+details-website = Leave this field empty
 verify-title = Check your email
 verify-sent = We sent a code to { $email }. Enter it below.
 verify-code = Code
@@ -157,6 +158,8 @@ err-mail-failed = We could not send the email just now. Please try again in a mo
 err-address-limit = This address has received as many codes as we send in a day. Please try again in { $minutes } minutes.
 err-client-limit = Too many codes were requested from your network. Please try again in { $minutes } minutes.
 err-hold-limit = You are already holding as many times as we allow at once. Please finish or cancel a booking first.
+err-check-and-send-again = Please check your entries and send the form again.
+err-summary-changed = Your booking was changed in another window or tab meanwhile. Please check what is shown now and confirm again.
 
 # Emails
 mail-code-subject = Your Slotwise code

@@ -18,6 +18,9 @@ pub struct AbuseConfig {
     pub holds_per_client: u32,
     /// Peers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Seconds a details form must have been shown before its POST is
+    /// judged (sooner: `422`, "please check and send again"); 0 = off.
+    pub min_fill_secs: u32,
 }
 
 /// `[abuse]` as written.
@@ -28,6 +31,7 @@ struct Raw {
     sends_per_client_per_hour: u32,
     holds_per_client: u32,
     trusted_proxies: Vec<String>,
+    min_fill_secs: u32,
 }
 
 impl Default for Raw {
@@ -37,6 +41,7 @@ impl Default for Raw {
             sends_per_client_per_hour: 30,
             holds_per_client: 10,
             trusted_proxies: Vec::new(),
+            min_fill_secs: 2,
         }
     }
 }
@@ -59,6 +64,7 @@ impl TryFrom<Raw> for AbuseConfig {
             sends_per_client_per_hour: raw.sends_per_client_per_hour,
             holds_per_client: raw.holds_per_client,
             trusted_proxies,
+            min_fill_secs: raw.min_fill_secs,
         })
     }
 }
@@ -80,5 +86,13 @@ mod tests {
         let err = settings("[abuse]\ntrusted_proxies = [\"proxy.local\"]").expect_err("a name");
         assert_eq!(err.key, "abuse.trusted_proxies");
         assert_eq!(settings("").expect("defaults").abuse.sends_per_address_per_day, 10);
+    }
+
+    #[test]
+    fn min_fill_secs_defaults_to_two_and_zero_turns_it_off() {
+        assert_eq!(settings("").expect("defaults").abuse.min_fill_secs, 2);
+        assert_eq!(settings("[abuse]\nmin_fill_secs = 0").expect("valid").abuse.min_fill_secs, 0);
+        let err = settings("[abuse]\nmin_fill_secs = -1").expect_err("negative");
+        assert!(err.key.starts_with("abuse"), "{}", err.key);
     }
 }

@@ -4,16 +4,19 @@
 use fluent_templates::fluent_bundle::FluentValue;
 use rocket::http::Status;
 use rocket::response::Redirect;
+use rocket::State;
 use rocket_dyn_templates::context;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtConfirm, Verified};
-use super::fields::Empty;
+use super::fields::ConfirmForm;
 use super::flow::{Errors, Flow, Reply};
 use super::slot;
 use super::state::{Done, Step, DONE_KEY};
+use super::summary;
 use crate::booking::service::{Bookings, Confirmation};
 use crate::i18n::{format_datetime, t_args};
+use crate::secrets::Secrets;
 use crate::session::CsrfForm;
 use crate::web::{Error, View};
 
@@ -31,6 +34,8 @@ struct Summary<'a> {
 #[derive(Serialize)]
 struct ConfirmPage<'a> {
     summary: Summary<'a>,
+    /// The hidden field `summary`: what this page shows, as an opaque value.
+    seen: String,
 }
 
 fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
@@ -47,20 +52,32 @@ fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
     }
 }
 
+/// The confirm page with `status` and an optional notice.
+fn page(flow: &Admitted<'_, AtConfirm>, secrets: &Secrets, status: Status, notice: Option<&str>) -> Reply {
+    let page = ConfirmPage { summary: summary(flow, &flow.proof), seen: summary::of(secrets, &flow.state) };
+    flow.render(Step::Confirm, status, &Errors::new(), notice, page)
+}
+
 #[rocket::get("/book/confirm")]
-fn confirm_get(flow: Admitted<'_, AtConfirm>) -> Reply {
-    let page = ConfirmPage { summary: summary(&flow, &flow.proof) };
-    flow.render(Step::Confirm, Status::Ok, &Errors::new(), None, page)
+fn confirm_get(flow: Admitted<'_, AtConfirm>, secrets: &State<Secrets>) -> Reply {
+    page(&flow, secrets, Status::Ok, None)
 }
 
 /// Books what the visitor confirmed (once, however often they submit): the
-/// booking service stores it with its emails and wakes the sender.
-#[rocket::post("/book/confirm", data = "<_form>")]
+/// booking service stores it with its emails and wakes the sender. A page
+/// that showed other choices than the flow's current ones (another tab
+/// changed them) books nothing: `409` with the current ones.
+#[rocket::post("/book/confirm", data = "<form>")]
 async fn confirm_post(
     mut flow: Admitted<'_, AtConfirm>,
     bookings: Bookings<'_>,
-    _form: CsrfForm<'_, Empty>,
+    secrets: &State<Secrets>,
+    form: CsrfForm<'_, ConfirmForm>,
 ) -> Result<Reply, Error> {
+    let posted = form.value.as_ref().and_then(|f| f.summary.as_deref());
+    if !summary::seen(posted, &summary::of(secrets, &flow.state)) {
+        return Ok(page(&flow, secrets, Status::Conflict, Some(&flow.t("err-summary-changed"))));
+    }
     let confirmed = bookings.confirm(&flow.proof.booking(&flow.page.lang)).await?;
     let (Confirmation::Booked { reference, .. } | Confirmation::Already(reference)) = confirmed else {
         return slot_taken(&mut flow, &bookings).await;

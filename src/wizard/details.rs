@@ -4,11 +4,13 @@ use rocket::http::Status;
 use serde::Serialize;
 
 use super::admit::{Admitted, AtDetails};
+use super::bots::{self, Verdict};
 use super::contact::Details;
 use super::fields::{error_ids, DetailsForm};
 use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
 use super::state::{Step, WizardState};
+use crate::metrics::CodeOutcome;
 use crate::otp::CodeSender;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -38,15 +40,23 @@ fn page(flow: &Flow<'_>, status: Status, values: Values<'_>, errors: &Errors) ->
     flow.render(Step::Details, status, errors, None, DetailsPage { values })
 }
 
+/// The flow's id as stored ("" before it has one): what the time the form
+/// was first shown is kept under.
+fn flow_key<'a>(flow: &'a Flow<'_>) -> &'a str {
+    flow.state.flow_id.as_ref().map_or("", |id| id.as_str())
+}
+
+/// Shows the form, remembering when this flow first showed it.
 #[rocket::get("/book/details")]
-fn details_get(flow: Admitted<'_, AtDetails>) -> Reply {
+fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
+    bots::shown(&flow.page.session, flow_key(&flow), flow.clock.now_ms())?;
     let values = flow.state.details.as_ref().map_or_else(Values::default, |d| Values {
         name: &d.name,
         email: &d.email,
         phone: &d.phone,
         notes: &d.notes,
     });
-    page(&flow, Status::Ok, values, &Errors::new())
+    Ok(page(&flow, Status::Ok, values, &Errors::new()))
 }
 
 /// Stores the details and emails a code to the address, unless it is proven
@@ -57,6 +67,9 @@ async fn details_post(
     sender: CodeSender<'_>,
     form: CsrfForm<'_, DetailsForm>,
 ) -> Result<Reply, Error> {
+    if let Some(refused) = screen(&flow, &sender, &form)? {
+        return Ok(refused);
+    }
     let Some(details) = form.value.as_ref().map(|f| f.details()) else {
         let errors = error_ids(form.context.errors()).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
         return Ok(page(&flow, Status::UnprocessableEntity, Values::typed(&form), &errors));
@@ -69,6 +82,26 @@ async fn details_post(
     flow.state = next;
     flow.save()?;
     Ok(flow.first())
+}
+
+/// What form bots get (see `bots.rs`): a filled honeypot, or a POST sooner
+/// than `abuse.min_fill_secs` after the form was first shown, answers `422`
+/// with the input kept and "please check your entries and send again";
+/// nothing is saved or sent, and it counts as a refused code email.
+fn screen(flow: &Flow<'_>, sender: &CodeSender<'_>, form: &CsrfForm<'_, DetailsForm>) -> Result<Option<Reply>, Error> {
+    let (session, id, now) = (&flow.page.session, flow_key(flow), flow.clock.now_ms());
+    let min_fill_secs = flow.settings.abuse.min_fill_secs;
+    match bots::judge(form.raw(bots::HONEYPOT), bots::shown_at(session, id), now, min_fill_secs) {
+        Verdict::Person => return Ok(None),
+        // NOTE: a form posted without being shown counts as shown now, so the
+        // next POST after the delay is judged normally.
+        Verdict::TooSoon => bots::shown(session, id, now)?,
+        Verdict::Honeypot => {}
+    }
+    sender.metrics.code_email(CodeOutcome::Refused);
+    let notice = flow.t("err-check-and-send-again");
+    let view = DetailsPage { values: Values::typed(form) };
+    Ok(Some(flow.render(Step::Details, Status::UnprocessableEntity, &Errors::new(), Some(&notice), view)))
 }
 
 /// Emails a code to the address of `details` (to be the flow's `next`

@@ -14,6 +14,16 @@ pub struct Empty {
     csrf_token: Option<String>,
 }
 
+/// `POST /book/confirm`: the token, and the `summary` the page showed.
+#[derive(FromForm)]
+pub struct ConfirmForm {
+    #[allow(dead_code)]
+    csrf_token: Option<String>,
+    /// The summary of the choices the page showed (`None`: an older page,
+    /// judged as before summaries).
+    pub summary: Option<String>,
+}
+
 /// `POST /book/service`.
 #[derive(FromForm)]
 pub struct ServiceForm {

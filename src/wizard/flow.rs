@@ -9,6 +9,7 @@ use rocket::response::{Redirect, Responder};
 use serde::Serialize;
 
 use super::state::{Done, FlowId, Step, WizardState, DONE_KEY, STATE_KEY};
+use crate::clock::Clock;
 use crate::config::{Service, Settings};
 use crate::i18n::t;
 use crate::mail::{Appointment, Recipient};
@@ -34,6 +35,8 @@ pub struct Flow<'r> {
     pub state: WizardState,
     /// Counters and the funnel.
     pub telemetry: Telemetry<'r>,
+    /// The app's clock.
+    pub clock: &'r Clock,
 }
 
 #[rocket::async_trait]
@@ -46,7 +49,10 @@ impl<'r> FromRequest<'r> for Flow<'r> {
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
-        let (Some(settings), Some(telemetry)) = (req.rocket().state::<Settings>(), Telemetry::of(req)) else {
+        let rocket = req.rocket();
+        let (Some(settings), Some(telemetry), Some(clock)) =
+            (rocket.state::<Settings>(), Telemetry::of(req), rocket.state::<Clock>())
+        else {
             return Outcome::Error((Status::InternalServerError, "app not configured"));
         };
         page.bind();
@@ -56,7 +62,7 @@ impl<'r> FromRequest<'r> for Flow<'r> {
         if state.service.as_ref().is_some_and(|id| settings.booking.service(&id.0).is_none()) {
             (state.service, state.slot) = (None, None);
         }
-        Outcome::Success(Flow { page, settings, state, telemetry })
+        Outcome::Success(Flow { page, settings, state, telemetry, clock })
     }
 }
 
@@ -194,6 +200,7 @@ impl<'r> Flow<'r> {
     pub fn clear(&self) {
         self.page.session.remove(STATE_KEY);
         self.page.session.remove(page_keys::STEP);
+        self.page.session.remove(super::bots::SHOWN_KEY);
     }
 
     /// The chosen service.

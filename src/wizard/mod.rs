@@ -1,7 +1,8 @@
 //! The booking wizard: `service → slot → details → verify → confirm → done`.
 //!
 //! Owns the session keys `wizard` (one [`WizardState`]), `step` (its current
-//! step, for templates) and `done`, and the routes under `/book`: one file
+//! step, for templates), `done` and `_details_shown` (when the flow's details
+//! form was first shown, `bots.rs`), and the routes under `/book`: one file
 //! per step, each a guard that carries what the step needs ([`admit`]), a
 //! form ([`fields`]), one call into the booking service or the code service,
 //! and a response.
@@ -11,6 +12,7 @@
 //! `i18n`, `secrets` (a flow's id). Nothing imports the wizard.
 
 mod admit;
+mod bots;
 mod confirm;
 mod contact;
 mod details;
@@ -21,6 +23,7 @@ mod refusal;
 mod service;
 mod slot;
 mod state;
+mod summary;
 mod verify;
 
 pub use contact::{Details, Email, Name, Notes, Phone};

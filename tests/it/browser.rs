@@ -68,6 +68,9 @@ fn start_server(dir: &Path, log: &Path) -> Process {
     launch
         .env("ROCKET_SECRET_KEY", SECRET_KEY)
         .env("ROCKET_CLI_COLORS", "false")
+        // NOTE: the scripted visitors fill the details form faster than a
+        // person; `abuse.min_fill_secs` has its own tests (tests/it/bots.rs).
+        .env("ROCKET_ABUSE", "{min_fill_secs=0}")
         .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"sqlite://{}?mode=rwc\"}}}}", db.display()))
         .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()))
         .log_to(log.to_path_buf())

@@ -8,6 +8,7 @@
 mod support;
 
 mod abuse;
+mod bots;
 mod browser;
 mod calendar;
 mod i18n;
@@ -25,6 +26,7 @@ mod readme;
 mod redis;
 mod rotation;
 mod session;
+mod tabs;
 mod unavailable;
 mod upgrade;
 mod wizard;
