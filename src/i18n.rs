@@ -15,6 +15,8 @@ use rocket_dyn_templates::tera;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 
+pub mod zones;
+
 // The catalogs under `locales/`, compiled into the binary.
 
 fluent_templates::static_loader! {
@@ -171,6 +173,83 @@ pub fn format_datetime_short(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime
     datetime_with(lang, date_with(lang, "date-format-short", local.date_naive()), local)
 }
 
+/// The zones a visitor sees times in: the practice's, and their own when
+/// they chose one that differs (SPEC §3, "The visitor's time zone").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zones {
+    /// The practice's zone (`booking.timezone`): every time is given in it.
+    pub practice: chrono_tz::Tz,
+    /// The visitor's zone, only when it is not the practice's.
+    pub visitor: Option<chrono_tz::Tz>,
+}
+
+impl Zones {
+    /// The practice's zone and the visitor's `chosen` one (dropped when it
+    /// is the practice's).
+    pub fn new(practice: chrono_tz::Tz, chosen: Option<chrono_tz::Tz>) -> Zones {
+        Zones { practice, visitor: chosen.filter(|z| *z != practice) }
+    }
+
+    /// The practice's zone alone.
+    pub fn practice(practice: chrono_tz::Tz) -> Zones {
+        Zones { practice, visitor: None }
+    }
+}
+
+/// A moment as a visitor is shown it: the practice's date and time with its
+/// zone and, when the visitor's zone differs, their time with theirs ("Mon
+/// 27 Oct 2031, 10:00 CET (05:00 EDT your time)"; their date too when it
+/// is another day).
+pub fn format_when(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
+    with_visitor(lang, zones, at, format_datetime(lang, zones.practice, at), "date-format")
+}
+
+/// Like [`format_when`] without years (the emailed code's text).
+pub fn format_when_short(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
+    with_visitor(lang, zones, at, format_datetime_short(lang, zones.practice, at), "date-format-short")
+}
+
+/// A start time among others of one practice day (a slot's label): `HH:MM`
+/// alone, or with the visitor's zone "10:00 CET (05:00 EDT your time)".
+pub fn format_slot_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&zones.practice);
+    match zones.visitor {
+        None => local.format("%H:%M").to_string(),
+        Some(_) => with_visitor(lang, zones, at, time_with_zone(lang, local), "date-format-short"),
+    }
+}
+
+/// `practice` (the practice's text of `at`), followed by the visitor's time
+/// when their zone differs.
+///
+/// NOTE: the visitor's time is `at` (an instant) seen in their zone, never
+/// the practice's local time plus an offset: the two zones change their
+/// clocks on different dates.
+fn with_visitor(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>, practice: String, date: &str) -> String {
+    let Some(visitor) = zones.visitor else { return practice };
+    let (here, there) = (at.with_timezone(&zones.practice), at.with_timezone(&visitor));
+    let theirs = if here.date_naive() == there.date_naive() {
+        time_with_zone(lang, there)
+    } else {
+        datetime_with(lang, date_with(lang, date, there.date_naive()), there)
+    };
+    t_args(
+        lang,
+        "time-with-visitor",
+        &[("practice", FluentValue::from(practice)), ("visitor", FluentValue::from(theirs))],
+    )
+}
+
+/// "05:00 EDT": a local time with its zone's abbreviation.
+fn time_with_zone(lang: &str, local: chrono::DateTime<chrono_tz::Tz>) -> String {
+    let zone = zone_abbreviation(lang, &local.format("%Z").to_string());
+    t_args(
+        lang,
+        "time-with-zone",
+        &[("time", FluentValue::from(local.format("%H:%M").to_string())), ("zone", FluentValue::from(zone))],
+    )
+}
+
 /// The zone abbreviation `abbr` as chrono-tz writes it (`CET`, `CEST`) in
 /// `lang`: a catalog may name it `zone-<abbr>` (German: MEZ, MESZ); any
 /// other abbreviation is shown as it is.
@@ -229,119 +308,4 @@ fn datetime_with(lang: &str, date: String, local: chrono::DateTime<chrono_tz::Tz
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::{DateTime, NaiveDate, Utc};
-    use chrono_tz::Tz;
-
-    use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        s.parse().expect("RFC 3339")
-    }
-
-    const BERLIN: Tz = chrono_tz::Europe::Berlin;
-
-    #[test]
-    fn dates_carry_translated_weekday_and_month_names() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-        assert_eq!(format_date("en", day), "Mon 23 Nov 2026");
-        assert_eq!(format_date("de", day), "Mo., 23. Nov. 2026");
-        let may = NaiveDate::from_ymd_opt(2027, 5, 2).expect("date");
-        assert_eq!(format_date("en", may), "Sun 2 May 2027");
-        assert_eq!(format_date("de", may), "So., 2. Mai 2027");
-    }
-
-    #[test]
-    fn every_weekday_and_month_has_a_name_in_every_language() {
-        for lang in ["en", "de"] {
-            for n in 1..=7 {
-                assert!(LOCALES.try_lookup(&lang_id(lang), &format!("weekday-{n}")).is_some(), "{lang} weekday-{n}");
-            }
-            for n in 1..=12 {
-                assert!(LOCALES.try_lookup(&lang_id(lang), &format!("month-{n}")).is_some(), "{lang} month-{n}");
-            }
-        }
-    }
-
-    #[test]
-    fn winter_times_read_cet_in_english_and_mez_in_german() {
-        let at = utc("2026-11-23T08:30:00Z");
-        assert_eq!(format_datetime("en", BERLIN, at), "Mon 23 Nov 2026, 09:30 CET");
-        assert_eq!(format_datetime("de", BERLIN, at), "Mo., 23. Nov. 2026, 09:30 MEZ");
-    }
-
-    #[test]
-    fn summer_times_read_cest_in_english_and_mesz_in_german() {
-        let at = utc("2026-07-01T12:00:00Z");
-        assert_eq!(format_datetime("en", BERLIN, at), "Wed 1 Jul 2026, 14:00 CEST");
-        assert_eq!(format_datetime("de", BERLIN, at), "Mi., 1. Juli 2026, 14:00 MESZ");
-    }
-
-    #[test]
-    fn times_are_shown_in_the_booking_zone_not_utc() {
-        // 23:30 UTC on Sunday is already Monday in Berlin.
-        let at = utc("2026-11-22T23:30:00Z");
-        assert_eq!(format_datetime("de", BERLIN, at), "Mo., 23. Nov. 2026, 00:30 MEZ");
-        let new_york: Tz = "America/New_York".parse().expect("zone");
-        assert_eq!(format_datetime("en", new_york, at), "Sun 22 Nov 2026, 18:30 EST");
-        assert_eq!(format_datetime("de", new_york, at), "So., 22. Nov. 2026, 18:30 EST");
-    }
-
-    #[test]
-    fn short_form_drops_only_the_year() {
-        let at = utc("2026-11-23T08:30:00Z");
-        assert_eq!(format_datetime_short("en", BERLIN, at), "Mon 23 Nov, 09:30 CET");
-        assert_eq!(format_datetime_short("de", BERLIN, at), "Mo., 23. Nov., 09:30 MEZ");
-    }
-
-    #[test]
-    fn unknown_or_numeric_zone_abbreviations_stay_as_they_are() {
-        assert_eq!(zone_abbreviation("de", "CET"), "MEZ");
-        assert_eq!(zone_abbreviation("de", "JST"), "JST");
-        assert_eq!(zone_abbreviation("de", "+0530"), "+0530");
-        assert_eq!(zone_abbreviation("de", ""), "");
-    }
-
-    #[test]
-    fn preferences_follow_weights_and_ignore_junk() {
-        assert_eq!(preferences("de-AT;q=0.8, en;q=0.9, fr"), ["fr", "en", "de-AT"]);
-        assert_eq!(preferences("en;q=0, *;q=0.5, de;q=abc, it;q=NaN, es;q=2, nl"), ["nl"]);
-        let langs = vec!["en".to_string(), "de".to_string()];
-        assert_eq!(negotiate(Some("fr, de-CH;q=0.9, en;q=0.5"), &langs, "en"), "de");
-        assert_eq!(negotiate(Some(""), &langs, "de"), "de");
-    }
-
-    #[test]
-    fn no_header_makes_negotiation_panic() {
-        let langs = vec!["en".to_string(), "de".to_string()];
-        let nan: Vec<String> = (0..40).map(|i| format!("en;q={}", ["0.9", "NaN", "0.1", "inf", "-0"][i % 5])).collect();
-        assert_eq!(negotiate(Some(&nan.join(",")), &langs, "de"), "en");
-        // Fuzzed headers from bytes that matter to the parser.
-        let alphabet = b"en-de;q=0.1NaN,* \t";
-        for _ in 0..2000 {
-            let len = rand::random::<usize>() % 200;
-            let header: String = (0..len).map(|_| alphabet[rand::random::<usize>() % alphabet.len()] as char).collect();
-            let chosen = negotiate(Some(&header), &langs, "en");
-            assert!(langs.contains(&chosen), "{header:?}");
-        }
-        let long = "de;q=0.5,".repeat(100_000);
-        assert_eq!(negotiate(Some(&long), &langs, "en"), "de");
-    }
-
-    #[test]
-    fn zones_are_named_in_the_visitors_language_with_their_abbreviations() {
-        assert_eq!(zone_name("de", BERLIN), "deutscher Zeit");
-        assert_eq!(zone_name("en", BERLIN), "German time");
-        let new_york: Tz = "America/New_York".parse().expect("zone");
-        assert_eq!(zone_name("de", new_york), "America/New_York");
-        let (winter, summer) = (utc("2026-11-23T08:30:00Z"), utc("2026-07-01T12:00:00Z"));
-        assert_eq!(zone_abbreviations("de", BERLIN, &[winter, winter]), "MEZ");
-        assert_eq!(zone_abbreviations("de", BERLIN, &[summer, winter]), "MESZ/MEZ");
-        assert_eq!(zone_abbreviations("en", BERLIN, &[winter]), "CET");
-    }
-
-    #[test]
-    fn an_unknown_language_falls_back_to_english() {
-        assert_eq!(format_datetime("xx", BERLIN, utc("2026-11-23T08:30:00Z")), "Mon 23 Nov 2026, 09:30 CET");
-    }
-}
+mod tests;

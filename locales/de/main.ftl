@@ -6,6 +6,21 @@ prefs-theme = Farbschema
 theme-light = Hell
 theme-dark = Dunkel
 theme-auto = Automatisch
+prefs-tz = Zeitzone
+prefs-tz-show = Anzeigen
+prefs-tz-first = Vorschläge
+prefs-tz-practice = Zeit der Praxis ({ $zone })
+tz-region-Africa = Afrika
+tz-region-America = Amerika
+tz-region-Antarctica = Antarktis
+tz-region-Arctic = Arktis
+tz-region-Asia = Asien
+tz-region-Atlantic = Atlantik
+tz-region-Australia = Australien
+tz-region-Europe = Europa
+tz-region-Indian = Indischer Ozean
+tz-region-Pacific = Pazifik
+tz-region-Etc = Andere
 
 # Landing page
 landing-title = Termin buchen
@@ -35,6 +50,9 @@ error-text-500 = Das hat leider nicht geklappt. Bitte versuchen Sie es gleich no
 date-format = { $weekday }, { $day }. { $month } { $year }
 date-format-short = { $weekday }, { $day }. { $month }
 datetime-format = { $date }, { $time } { $zone }
+time-with-zone = { $time } { $zone }
+# Eine Zeit in der Zeitzone der Praxis, dann in der des Besuchers, wenn er eine andere gewählt hat.
+time-with-visitor = { $practice } ({ $visitor } Ihre Zeit)
 # Time zone abbreviations as chrono-tz writes them (zone-<ABBR>); others are shown as they are.
 zone-CET = MEZ
 zone-CEST = MESZ
@@ -85,6 +103,7 @@ service-duration = { $minutes } Minuten
 slot-title = Wählen Sie einen Termin
 slot-legend = Freie Termine
 slot-zone = Zeiten in { $zone } ({ $abbreviation })
+slot-zone-visitor = In Klammern: Ihre Zeit ({ $zone }).
 slot-none-day = An diesem Tag ist nichts frei.
 slot-closed = An diesem Tag geschlossen.
 slot-full = An diesem Tag ausgebucht.

@@ -6,6 +6,21 @@ prefs-theme = Theme
 theme-light = Light
 theme-dark = Dark
 theme-auto = Auto
+prefs-tz = Time zone
+prefs-tz-show = Show
+prefs-tz-first = Suggested
+prefs-tz-practice = Practice time ({ $zone })
+tz-region-Africa = Africa
+tz-region-America = America
+tz-region-Antarctica = Antarctica
+tz-region-Arctic = Arctic
+tz-region-Asia = Asia
+tz-region-Atlantic = Atlantic
+tz-region-Australia = Australia
+tz-region-Europe = Europe
+tz-region-Indian = Indian Ocean
+tz-region-Pacific = Pacific
+tz-region-Etc = Other
 
 # Landing page
 landing-title = Book an appointment
@@ -35,6 +50,9 @@ error-text-500 = Sorry, we could not complete this. Please try again in a moment
 date-format = { $weekday } { $day } { $month } { $year }
 date-format-short = { $weekday } { $day } { $month }
 datetime-format = { $date }, { $time } { $zone }
+time-with-zone = { $time } { $zone }
+# A time in the practice's zone, then the visitor's own when they chose another zone.
+time-with-visitor = { $practice } ({ $visitor } your time)
 # Time zone abbreviations as chrono-tz writes them (zone-<ABBR>); others are shown as they are.
 zone-CET = CET
 zone-CEST = CEST
@@ -85,6 +103,7 @@ service-duration = { $minutes } minutes
 slot-title = Choose a time
 slot-legend = Available times
 slot-zone = All times are { $zone } ({ $abbreviation }).
+slot-zone-visitor = In brackets: your time ({ $zone }).
 slot-none-day = No free times on this day.
 slot-closed = Closed on this day.
 slot-full = Fully booked on this day.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::availability;
 use super::service::Bookings;
 use crate::config::{BookingConfig, Service};
-use crate::i18n::{format_date, zone_abbreviations, zone_name};
+use crate::i18n::{format_date, format_slot_time, zone_abbreviations, zone_name, Zones};
 
 /// Days shown on one page.
 pub const DAYS_PER_PAGE: i64 = 7;
@@ -18,7 +18,7 @@ pub const DAYS_PER_PAGE: i64 = 7;
 pub struct SlotOption {
     /// The form value.
     pub value: String,
-    /// Local `HH:MM`.
+    /// Local `HH:MM`; with the visitor's zone, their time too.
     pub label: String,
     /// The visitor's current choice.
     pub checked: bool,
@@ -54,6 +54,8 @@ pub struct Grid<'a> {
     pub zone: String,
     /// Its abbreviations on the days shown (`MEZ`, `MESZ/MEZ`).
     pub zone_abbreviation: String,
+    /// The visitor's own zone when it differs (each time gives theirs too).
+    pub visitor_zone: Option<String>,
 }
 
 /// Noon of `day` in `tz` (a moment every day has, clock changes or not).
@@ -64,12 +66,13 @@ fn noon(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The grid of `service` for `flow` (whose own hold or booking does not
-/// block it) from `date`, else the day of `chosen`, else today, in `lang`.
+/// block it) from `date`, else the day of `chosen`, else today, in `lang`,
+/// its times in `zones`.
 pub async fn grid<'a>(
     bookings: &Bookings<'_>,
     config: &'a BookingConfig,
     service: &'a Service,
-    (flow, lang): (&str, &str),
+    (flow, lang, zones): (&str, &str, Zones),
     date: Option<NaiveDate>,
     chosen: Option<DateTime<Utc>>,
 ) -> sqlx::Result<Grid<'a>> {
@@ -93,7 +96,11 @@ pub async fn grid<'a>(
                 slots: offer
                     .slots
                     .into_iter()
-                    .map(|s| SlotOption { checked: Some(s.start) == chosen, value: s.value, label: s.label })
+                    .map(|s| SlotOption {
+                        checked: Some(s.start) == chosen,
+                        label: format_slot_time(lang, zones, s.start),
+                        value: s.value,
+                    })
                     .collect(),
                 why: offer.empty,
             }
@@ -107,5 +114,6 @@ pub async fn grid<'a>(
         next: (end_day < last_day).then(|| (end_day + Duration::days(1)).to_string()),
         zone: zone_name(lang, tz),
         zone_abbreviation: zone_abbreviations(lang, tz, &[noon(tz, start_day), noon(tz, end_day)]),
+        visitor_zone: zones.visitor.map(|visitor| zone_name(lang, visitor)),
     })
 }

@@ -78,6 +78,9 @@ pub struct Contact<'a> {
     pub notes: &'a str,
     /// Language of the emails about the booking.
     pub lang: &'a str,
+    /// The zone the visitor chose, when not the practice's: the emails give
+    /// their time in it too, and it is kept with the booking.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 /// A booking to make: one flow's service, start and contact.
@@ -302,6 +305,7 @@ impl<'a> Bookings<'a> {
             starts_at: booking.starts_at,
             ends_at: booking.ends_at,
             sequence: 0,
+            visitor: request.contact.zone,
         };
         letters.booked(&to, &about, &manage_url(base, booking.reference, token))
     }
@@ -357,6 +361,7 @@ fn new_booking<'a>(request: &'a Request<'a>, reference: &'a str, token_hash: &'a
         notes: request.contact.notes,
         lang: request.contact.lang,
         cancel_token_hash: token_hash,
+        visitor_tz: request.contact.zone.map(|zone| zone.name()),
     }
 }
 

@@ -47,6 +47,8 @@ pub struct NewBooking<'a> {
     pub lang: &'a str,
     /// SHA-256 hex of the cancellation token.
     pub cancel_token_hash: &'a str,
+    /// The IANA zone the visitor chose, when not the practice's.
+    pub visitor_tz: Option<&'a str>,
 }
 
 impl<'a> NewBooking<'a> {
@@ -66,6 +68,7 @@ impl<'a> NewBooking<'a> {
             notes: &booking.notes,
             lang: &booking.lang,
             cancel_token_hash: &booking.cancel_token_hash,
+            visitor_tz: booking.visitor_tz.as_deref(),
         }
     }
 }
@@ -99,6 +102,9 @@ pub struct Booking {
     pub flow_id: String,
     /// Moves so far: the `SEQUENCE` of its calendar event.
     pub sequence: i64,
+    /// The IANA zone the visitor chose when they made or last moved it, when
+    /// not the practice's.
+    pub visitor_tz: Option<String>,
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -257,8 +263,8 @@ pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sql
 pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_from, busy_until, name, email, \
-         phone, notes, lang, cancel_token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         phone, notes, lang, cancel_token_hash, created_at, visitor_tz) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(booking.reference)
     .bind(booking.flow_id)
@@ -274,13 +280,14 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now
     .bind(booking.lang)
     .bind(booking.cancel_token_hash)
     .bind(now)
+    .bind(booking.visitor_tz)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 const COLUMNS: &str = "reference, service_id, starts_at, ends_at, name, email, phone, notes, lang, \
-                       cancel_token_hash, cancelled_at, flow_id, sequence";
+                       cancel_token_hash, cancelled_at, flow_id, sequence, visitor_tz";
 
 /// A `bookings` row as [`COLUMNS`] selects it.
 #[derive(FromRow)]
@@ -298,6 +305,7 @@ struct Row {
     cancelled_at: Option<i64>,
     flow_id: String,
     sequence: i64,
+    visitor_tz: Option<String>,
 }
 
 impl From<Row> for Booking {
@@ -316,6 +324,7 @@ impl From<Row> for Booking {
             cancelled: r.cancelled_at.is_some(),
             flow_id: r.flow_id,
             sequence: r.sequence,
+            visitor_tz: r.visitor_tz,
         }
     }
 }
@@ -339,18 +348,19 @@ pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str, now: i64) ->
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves the standing booking `reference` to `times`, raising its sequence;
-/// false when it was cancelled meanwhile.
+/// Moves the standing booking `reference` to `times` (and the mover's
+/// zone), raising its sequence; false when it was cancelled meanwhile.
 pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &NewBooking<'_>) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE bookings SET starts_at = $1, ends_at = $2, busy_from = $3, busy_until = $4, sequence = sequence + 1 \
-         WHERE reference = $5 AND cancelled_at IS NULL",
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, busy_from = $3, busy_until = $4, sequence = sequence + 1, \
+         visitor_tz = $6 WHERE reference = $5 AND cancelled_at IS NULL",
     )
     .bind(ms(times.starts_at))
     .bind(ms(times.ends_at))
     .bind(ms(times.busy_from))
     .bind(ms(times.busy_until))
     .bind(reference)
+    .bind(times.visitor_tz)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -18,7 +18,7 @@ use rocket_dyn_templates::tera::Context;
 
 use super::templates::{Rendered, Templates};
 use super::{compose, mailbox, Attachment, MailError, Mailer};
-use crate::i18n::{self, format_datetime, format_datetime_short, t, t_args};
+use crate::i18n::{self, format_when, format_when_short, t, t_args, Zones};
 
 /// Who an email goes to.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +43,15 @@ pub struct Appointment<'a> {
     pub ends_at: DateTime<Utc>,
     /// The practice's zone.
     pub tz: Tz,
+    /// The visitor's own zone, when not the practice's: times give theirs too.
+    pub visitor: Option<Tz>,
+}
+
+impl Appointment<'_> {
+    /// The zones its times are given in.
+    fn zones(&self) -> Zones {
+        Zones::new(self.tz, self.visitor)
+    }
 }
 
 /// One email before rendering: which templates, the context they get, and
@@ -82,7 +91,7 @@ impl Email {
 /// year, so the code is the only run of digits of its length).
 fn code_email(to: &Recipient<'_>, code: &str, ttl_minutes: u64, appointment: &Appointment<'_>) -> Email {
     let email = Email::new("code", to, None);
-    let when = format_datetime_short(&email.lang, appointment.tz, appointment.starts_at);
+    let when = format_when_short(&email.lang, appointment.zones(), appointment.starts_at);
     email
         .with("code", code)
         .with("minutes", &ttl_minutes.to_string())
@@ -94,7 +103,7 @@ fn code_email(to: &Recipient<'_>, code: &str, ttl_minutes: u64, appointment: &Ap
 /// appointment as an `.ics`.
 fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
     let mut email = Email::new("confirmation", to, Some(reference));
-    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Published(0)));
     email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
@@ -103,7 +112,7 @@ fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appoint
 /// that cancels the event (`sequence`: its moves so far).
 fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, sequence: u32) -> Email {
     let mut email = Email::new("cancellation", to, Some(reference));
-    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Cancelled(sequence + 1)));
     email.with("service", appointment.service).with("when", &when)
 }
@@ -118,8 +127,8 @@ fn moved_email(
     sequence: u32,
 ) -> Email {
     let mut email = Email::new("moved", to, Some(reference));
-    let old_when = format_datetime(&email.lang, old.tz, old.starts_at);
-    let when = format_datetime(&email.lang, new.tz, new.starts_at);
+    let old_when = format_when(&email.lang, old.zones(), old.starts_at);
+    let when = format_when(&email.lang, new.zones(), new.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, new, Revision::Published(sequence)));
     email.with("service", new.service).with("old_when", &old_when).with("when", &when).with("manage_url", manage_url)
 }
@@ -127,7 +136,7 @@ fn moved_email(
 /// The reminder: `reference`, `service`, `when`, `manage_url`.
 fn reminder_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
     let email = Email::new("reminder", to, Some(reference));
-    let when = format_datetime(&email.lang, appointment.tz, appointment.starts_at);
+    let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
     email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
 
@@ -136,7 +145,8 @@ fn reminder_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment
 fn samples() -> Vec<Email> {
     let to = Recipient { name: "Sample", email: "sample@example.test", lang: "en" };
     let at = DateTime::UNIX_EPOCH;
-    let appointment = Appointment { service: "Sample", starts_at: at, ends_at: at, tz: Tz::UTC };
+    let appointment =
+        Appointment { service: "Sample", starts_at: at, ends_at: at, tz: Tz::UTC, visitor: Some(Tz::Asia__Tokyo) };
     vec![
         code_email(&to, "000000", 10, &appointment),
         confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),

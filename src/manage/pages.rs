@@ -18,7 +18,7 @@ use crate::booking::availability;
 use crate::booking::grid::{grid, Grid};
 use crate::booking::service::{frozen, Bookings, Cancellation, Frozen, Rescheduled};
 use crate::booking::store::Booking;
-use crate::i18n::{format_datetime, t};
+use crate::i18n::{format_when, t};
 use crate::session::CsrfForm;
 use crate::web::{Error, Page, PageView, View};
 
@@ -50,7 +50,7 @@ fn booking_page(page: &Page<'_>, bookings: &Bookings<'_>, link: (&Booking, &str)
         "booking",
         context! {
             page: page.view(), reference: &booking.reference, service,
-            when: format_datetime(&page.lang, settings.booking.tz(), booking.starts_at), name: &booking.name,
+            when: format_when(&page.lang, page.zones(), booking.starts_at), name: &booking.name,
             cancelled: booking.cancelled, state, changeable: frozen.is_none(), notice: page.take_notice(), token,
         },
     );
@@ -87,14 +87,14 @@ async fn reschedule_page(
 ) -> Result<Reply, Error> {
     let config = &page.settings().booking;
     let service = config.service(&booking.service_id).ok_or(Status::Conflict)?;
-    let who = (booking.flow_id.as_str(), page.lang.as_str());
+    let who = (booking.flow_id.as_str(), page.lang.as_str(), page.zones());
     let grid = grid(bookings, config, service, who, date, Some(booking.starts_at)).await?;
     let context = ReschedulePage {
         page: page.view(),
         grid,
         reference: &booking.reference,
         token,
-        when: format_datetime(&page.lang, config.tz(), booking.starts_at),
+        when: format_when(&page.lang, page.zones(), booking.starts_at),
         errors: error.map(|id| BTreeMap::from([("slot", t(&page.lang, id))])).unwrap_or_default(),
     };
     Ok(Reply::Page((status, View::render("reschedule", context))))
@@ -136,7 +136,7 @@ async fn reschedule_post(
     let (token, slot) = form.value.map(|f| (f.token, f.slot)).unwrap_or_default();
     let booking = link::find(&bookings, reference, &token).await?;
     let start = availability::parse_slot_value(page.settings().booking.tz(), slot.trim());
-    let moved = bookings.reschedule(&booking, &token, start).await?;
+    let moved = bookings.reschedule((&booking, &token), start, page.zones().visitor).await?;
     let (status, message) = match moved {
         Rescheduled::Moved => return moved_notice(&page).map(|()| back(&booking, &token)),
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),

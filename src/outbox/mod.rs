@@ -88,6 +88,8 @@ pub struct About<'a> {
     pub ends_at: DateTime<Utc>,
     /// Its moves so far (the calendar event's `SEQUENCE`).
     pub sequence: u32,
+    /// The visitor's own zone, when not the practice's.
+    pub visitor: Option<chrono_tz::Tz>,
 }
 
 /// Prepares the emails of bookings for the outbox.
@@ -111,6 +113,7 @@ impl<'a> Letters<'a> {
             starts_at: about.starts_at,
             ends_at: about.ends_at,
             tz: self.settings.booking.tz(),
+            visitor: about.visitor,
         }
     }
 

@@ -13,6 +13,7 @@ mod security;
 mod services;
 mod templates;
 mod view;
+mod zone_menu;
 
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Header, Status};
@@ -31,6 +32,8 @@ pub mod page_keys {
     pub const LANG: &str = super::page::LANG_KEY;
     /// The chosen theme.
     pub const THEME: &str = super::page::THEME_KEY;
+    /// The chosen time zone (an IANA name; none: the practice's).
+    pub const TZ: &str = super::page::TZ_KEY;
     /// The wizard's current step (written by the wizard, read by templates).
     pub const STEP: &str = super::page::STEP_KEY;
 }

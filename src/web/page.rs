@@ -6,8 +6,10 @@ use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Zones};
 use crate::session::{PublicEntries, Session};
+
+use super::zone_menu::{self, ZoneMenu};
 
 /// The visitor's colour theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -45,6 +47,8 @@ impl Theme {
 pub const LANG_KEY: &str = "lang";
 /// See [`LANG_KEY`].
 pub const THEME_KEY: &str = "theme";
+/// See [`LANG_KEY`]: the visitor's IANA zone (none: the practice's).
+pub const TZ_KEY: &str = "tz";
 /// Session key of a one-time notice: a catalog key left for the visitor's
 /// next page and shown there once (Django's messages framework).
 pub const NOTICE_KEY: &str = "notice";
@@ -60,10 +64,14 @@ pub struct Page<'r> {
     pub lang: Lang,
     /// Theme for `<html data-theme>`.
     pub theme: Theme,
+    /// The zone the visitor chose, if any (it may be the practice's).
+    pub zone: Option<chrono_tz::Tz>,
     /// Token for the forms of this page.
     pub csrf_token: String,
     /// This page's path and query, where the switchers come back to.
     pub path: String,
+    /// The request's `Accept-Language`, for the zone switcher.
+    accept_language: Option<&'r str>,
     settings: &'r Settings,
 }
 
@@ -77,6 +85,8 @@ pub struct PageView<'a> {
     pub(super) path: &'a str,
     languages: &'a [String],
     themes: [&'static str; 3],
+    /// The zone switcher.
+    zones: ZoneMenu,
     /// The session's public entries (keys not starting with `_`), like
     /// Django's `request.session` in templates: `page.session.theme`,
     /// `page.session.step`, or `{% for key, value in page.session %}`.
@@ -93,8 +103,14 @@ impl<'r> Page<'r> {
             path: &self.path,
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
+            zones: zone_menu::menu(&self.lang, self.settings.booking.tz(), self.zone, self.accept_language),
             session: self.session.public(),
         }
+    }
+
+    /// The zones this visitor sees times in: the practice's, and theirs.
+    pub fn zones(&self) -> Zones {
+        Zones::new(self.settings.booking.tz(), self.zone)
     }
 
     /// Gives a visitor without a session a session cookie, and this page the
@@ -119,9 +135,10 @@ impl<'r> Page<'r> {
         let settings = rocket.state::<Settings>()?;
         let lang = language(req, Some(&session), settings);
         let theme = session.get::<String>(THEME_KEY).and_then(|t| Theme::parse(&t)).unwrap_or_default();
+        let zone = session.get::<String>(TZ_KEY).and_then(|z| z.parse().ok());
         let csrf_token = session.form_token();
-        let path = req.uri().to_string();
-        Some(Page { session, lang, theme, csrf_token, path, settings })
+        let (path, accept_language) = (req.uri().to_string(), req.headers().get_one("Accept-Language"));
+        Some(Page { session, lang, theme, zone, csrf_token, path, accept_language, settings })
     }
 
     /// Leaves the notice `key` (a catalog key) for the visitor's next page.

@@ -48,10 +48,11 @@ pub struct Verified<'r> {
 }
 
 impl Verified<'_> {
-    /// The booking to make, its emails in `lang`.
-    pub fn booking<'a>(&'a self, lang: &'a str) -> Booking<'a> {
+    /// The booking to make, its emails in `lang` with times in the visitor's
+    /// `zone` too (when not the practice's).
+    pub fn booking<'a>(&'a self, lang: &'a str, zone: Option<chrono_tz::Tz>) -> Booking<'a> {
         let d = &self.details;
-        let contact = Contact { name: &d.name, email: &d.email, phone: &d.phone, notes: &d.notes, lang };
+        let contact = Contact { name: &d.name, email: &d.email, phone: &d.phone, notes: &d.notes, lang, zone };
         Booking { flow: self.flow_id.as_str(), service: self.chosen.service, start: self.chosen.start, contact }
     }
 

@@ -15,7 +15,7 @@ use super::slot;
 use super::state::{Done, Step, DONE_KEY};
 use super::summary;
 use crate::booking::service::{Bookings, Confirmation};
-use crate::i18n::{format_datetime, t_args};
+use crate::i18n::{format_when, t_args};
 use crate::secrets::Secrets;
 use crate::session::CsrfForm;
 use crate::web::{Error, View};
@@ -43,7 +43,7 @@ fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
     let minutes = FluentValue::from(service.duration_minutes.to_string());
     Summary {
         service: service.name_in(lang),
-        when: format_datetime(lang, flow.settings.booking.tz(), verified.chosen.start),
+        when: format_when(lang, flow.page.zones(), verified.chosen.start),
         duration: t_args(lang, "service-duration", &[("minutes", minutes)]),
         name: &details.name,
         email: &details.email,
@@ -78,7 +78,7 @@ async fn confirm_post(
     if !summary::seen(posted, &summary::of(secrets, &flow.state)) {
         return Ok(page(&flow, secrets, Status::Conflict, Some(&flow.t("err-summary-changed"))));
     }
-    let confirmed = bookings.confirm(&flow.proof.booking(&flow.page.lang)).await?;
+    let confirmed = bookings.confirm(&flow.proof.booking(&flow.page.lang, flow.page.zones().visitor)).await?;
     let (Confirmation::Booked { reference, .. } | Confirmation::Already(reference)) = confirmed else {
         return slot_taken(&mut flow, &bookings).await;
     };
@@ -112,7 +112,7 @@ fn done(flow: Flow<'_>) -> Reply {
     let Some(done) = flow.page.session.get::<Done>(DONE_KEY) else { return flow.first() };
     let (lang, booking) = (&flow.page.lang, &flow.settings.booking);
     let service = booking.service(&done.service.0).map_or(done.service.0.as_str(), |s| s.name_in(lang));
-    let when = format_datetime(lang, booking.tz(), done.start);
+    let when = format_when(lang, flow.page.zones(), done.start);
     let content = DonePage { reference: &done.reference, service, when, email: &done.email };
     Reply::Page((Status::Ok, View::render("done", context! { page: flow.page.view(), done: content })))
 }

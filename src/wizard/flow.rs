@@ -215,6 +215,7 @@ impl<'r> Flow<'r> {
             starts_at: start,
             ends_at: start + chrono::Duration::minutes(service.duration_minutes.into()),
             tz: self.settings.booking.tz(),
+            visitor: self.page.zones().visitor,
         }
     }
 

@@ -25,8 +25,8 @@ pub(super) async fn page(
 ) -> Result<Reply, Error> {
     let Some(service) = flow.service() else { return Ok(flow.first()) };
     let flow_id = flow.state.flow_id.as_ref().map_or("", |id| id.as_str());
-    let grid =
-        grid(bookings, &flow.settings.booking, service, (flow_id, &flow.page.lang), date, flow.state.slot).await?;
+    let who = (flow_id, flow.page.lang.as_str(), flow.page.zones());
+    let grid = grid(bookings, &flow.settings.booking, service, who, date, flow.state.slot).await?;
     Ok(flow.render(Step::Slot, status, errors, notice, grid))
 }
 

@@ -30,3 +30,4 @@ mod tabs;
 mod unavailable;
 mod upgrade;
 mod wizard;
+mod zones;

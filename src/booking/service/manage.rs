@@ -77,6 +77,7 @@ fn about<'a>(booking: &'a Booking, service: &'a Service) -> About<'a> {
         starts_at: booking.starts_at,
         ends_at: booking.ends_at,
         sequence: u32::try_from(booking.sequence).unwrap_or(u32::MAX),
+        visitor: booking.visitor_tz.as_deref().and_then(|zone| zone.parse().ok()),
     }
 }
 
@@ -128,12 +129,13 @@ impl Bookings<'_> {
     /// to `start` (`None`: a value that is no start time), in one
     /// transaction under the booking lock with the same checks as a new
     /// booking (its own span excluded); its pending reminders follow it and
-    /// the moved email is stored.
+    /// the moved email is stored. `zone`: the mover's own zone, when not the
+    /// practice's (the moved email and the reminders give their time too).
     pub async fn reschedule(
         &self,
-        booking: &Booking,
-        token: &str,
+        (booking, token): (&Booking, &str),
         start: Option<DateTime<Utc>>,
+        zone: Option<chrono_tz::Tz>,
     ) -> Result<Rescheduled, ServiceError> {
         let Some(start) = start else { return Ok(Rescheduled::Invalid) };
         let now = self.clock.now();
@@ -150,6 +152,7 @@ impl Bookings<'_> {
             ends_at: start + Duration::minutes(service.duration_minutes.into()),
             busy_from: span.start,
             busy_until: span.end,
+            visitor_tz: zone.map(|zone| zone.name()),
             ..NewBooking::of(booking)
         };
         let emails = self.moved_emails(booking, service, &times, token)?;
@@ -170,9 +173,16 @@ impl Bookings<'_> {
     ) -> Result<Vec<Prepared>, MailError> {
         let Some((letters, base)) = &self.letters else { return Ok(Vec::new()) };
         let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
-        let old = about(booking, service);
-        let new = About { starts_at: times.starts_at, ends_at: times.ends_at, sequence: old.sequence + 1, ..old };
-        letters.moved(&to, (&about(booking, service), &new), &manage_url(base, &booking.reference, token))
+        let visitor = times.visitor_tz.and_then(|zone| zone.parse().ok());
+        let old = About { visitor, ..about(booking, service) };
+        let new = About {
+            starts_at: times.starts_at,
+            ends_at: times.ends_at,
+            sequence: old.sequence + 1,
+            ..about(booking, service)
+        };
+        let new = About { visitor, ..new };
+        letters.moved(&to, (&old, &new), &manage_url(base, &booking.reference, token))
     }
 
     async fn reschedule_on(

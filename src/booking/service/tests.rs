@@ -41,7 +41,7 @@ fn tomorrow_ten() -> DateTime<Utc> {
 }
 
 fn request<'a>(flow: &'a str, service: &'a Service, start: DateTime<Utc>) -> Request<'a> {
-    let contact = Contact { name: "Ada", email: "ada@example.test", phone: "", notes: "", lang: "en" };
+    let contact = Contact { name: "Ada", email: "ada@example.test", phone: "", notes: "", lang: "en", zone: None };
     Request { flow, service, start, contact }
 }
 

@@ -9,6 +9,7 @@ use rocket_dyn_templates::tera;
 
 use super::*;
 use crate::config::{MailConfig, MailTransportKind};
+use crate::i18n::{format_datetime, format_datetime_short};
 use crate::mail::tests::{children, mime, text};
 
 const LANGS: [&str; 2] = ["en", "de"];
@@ -90,7 +91,7 @@ fn to(lang: &str) -> Recipient<'_> {
 
 fn appointment(service: &str) -> Appointment<'_> {
     let starts_at: DateTime<Utc> = "2026-11-23T08:30:00Z".parse().expect("start");
-    Appointment { service, starts_at, ends_at: starts_at + chrono::Duration::minutes(30), tz: BERLIN }
+    Appointment { service, starts_at, ends_at: starts_at + chrono::Duration::minutes(30), tz: BERLIN, visitor: None }
 }
 
 /// Maximal runs of ASCII digits in `text`.
