@@ -49,7 +49,9 @@ fn flow_key<'a>(flow: &'a Flow<'_>) -> &'a str {
 /// Shows the form, remembering when this flow first showed it.
 #[rocket::get("/book/details")]
 fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
-    bots::shown(&flow.page.session, flow_key(&flow), flow.clock.now_ms())?;
+    if flow.settings.abuse.min_fill_secs > 0 {
+        bots::shown(&flow.page.session, flow_key(&flow), flow.clock.now_ms())?;
+    }
     let values = flow.state.details.as_ref().map_or_else(Values::default, |d| Values {
         name: &d.name,
         email: &d.email,

@@ -7,7 +7,8 @@
 // Chromium from Debian (/usr/bin/chromium, or SLOTWISE_CHROMIUM) through
 // playwright-core. Three visitors:
 //   1. 360 px wide: switches to German and the dark theme with the page's own
-//      switcher forms, goes wrong once at every step that validates, books
+//      switcher forms, and at the slot step to New York's time zone (each
+//      time then gives both), goes wrong once at every step that validates, books
 //      service → slot → details → code → confirm → done, checks the German
 //      texts, the emails and the reference, switches to light, and cancels
 //      through the link in the confirmation email.
@@ -97,6 +98,17 @@ async function germanDarkMobile() {
     check(/Zeiten in deutscher Zeit \((MEZ|MESZ)(\/(MEZ|MESZ))?\)/.test(zone), `slot: the zone reads ${JSON.stringify(zone)}`);
     await v.expectTheme('dark', await v.screenshot('slot'), 'slot');
     await v.audit('slot');
+    // The visitor's own zone, through the page's own switcher: each time
+    // now gives New York's beside the practice's; the booking goes on so.
+    await v.page.selectOption('#tz', 'America/New_York');
+    await v.submit('form.switcher:has(#tz) button');
+    v.expectStatus('switching the zone to New York', 200);
+    v.expectPath('after switching the zone', '/book/slot');
+    const seen = (await v.page.innerText('label.time >> nth=0')).trim();
+    const twoZones = /^\d\d:\d\d (MEZ|MESZ) \(((Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \S+, )?\d\d:\d\d (EST|EDT) Ihre Zeit\)$/;
+    check(twoZones.test(seen), `slot: from New York a time reads ${JSON.stringify(seen)}`);
+    await v.expectTheme('dark', await v.screenshot('slot-new-york'), 'slot from New York');
+    await v.audit('slot from New York');
     await v.submit('form[action="/book/slot"] button.primary');
     await v.expectPage('slot without a choice', { h1: msg('de', 'slot-title'), status: 422 });
     await v.expectSummary('slot without a choice', [['#slot', 'slot-legend', 'err-slot-invalid']]);
@@ -147,6 +159,7 @@ async function germanDarkMobile() {
     const summary = await v.page.innerText('dl.summary-list');
     check(/(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. .* \d{4}, \d\d:\d\d (MEZ|MESZ)/.test(summary), `confirm: date not German: ${summary}`);
     check(summary.includes('Jürgen Müller'), `confirm: name missing: ${summary}`);
+    check(/\d\d:\d\d (EST|EDT) Ihre Zeit\)/.test(summary), `confirm: New York's time missing: ${summary}`);
     await v.expectTheme('dark', await v.screenshot('confirm'), 'confirm');
     await v.audit('confirm');
 
