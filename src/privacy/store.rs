@@ -17,7 +17,7 @@ pub async fn erase_ended_before(conn: &mut AnyConnection, cutoff: i64, now: i64,
     // NOTE: `erased_at IS NULL` is checked again on the row itself: on
     // PostgreSQL a row another transaction erased meanwhile is skipped.
     let done = sqlx::query(
-        "UPDATE bookings SET name = '', email = '', phone = '', notes = '', erased_at = $1 \
+        "UPDATE bookings SET name = '', email = '', phone = '', notes = '', visitor_tz = NULL, erased_at = $1 \
          WHERE erased_at IS NULL AND id IN \
          (SELECT id FROM bookings WHERE erased_at IS NULL AND ends_at < $2 ORDER BY ends_at LIMIT $3)",
     )
@@ -47,7 +47,7 @@ pub async fn forget_codes_sent_before(conn: &mut AnyConnection, cutoff: i64, bat
 /// without regard to case); returns how many.
 pub async fn erase_address(tx: &mut Transaction<'_, Any>, email: &str, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE bookings SET name = '', email = '', phone = '', notes = '', erased_at = $1 \
+        "UPDATE bookings SET name = '', email = '', phone = '', notes = '', visitor_tz = NULL, erased_at = $1 \
          WHERE LOWER(email) = LOWER($2)",
     )
     .bind(now)
