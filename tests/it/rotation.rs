@@ -37,7 +37,10 @@ fn server(db_url: &str, smtp: &SmtpServer, key: &str, fallbacks: &[&str], log: &
         )
         .env("ROCKET_OTP", "{resend_cooldown_secs=0}")
         // Every visitor here comes from 127.0.0.1: no limit across sessions.
-        .env("ROCKET_ABUSE", "{sends_per_address_per_day=0,sends_per_client_per_hour=0,holds_per_client=0}")
+        .env(
+            "ROCKET_ABUSE",
+            "{sends_per_address_per_day=0,sends_per_client_per_hour=0,holds_per_client=0,min_fill_secs=0}",
+        )
         .env("ROCKET_BOOKING", ALWAYS)
         .log_to(log.to_path_buf())
         .start()
