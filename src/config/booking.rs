@@ -4,6 +4,7 @@
 
 mod dates;
 mod hours;
+mod practitioners;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use super::error::ConfigError;
 pub use dates::Dates;
 pub use hours::{OpeningRange, Week};
+pub use practitioners::{Practitioner, ANY};
 
 /// A cap on the bookings (and holds) starting on one local date; `0` in the
 /// file means no cap.
@@ -106,6 +108,9 @@ pub struct BookingConfig {
     pub dates: Dates,
     /// The services offered (at least one).
     pub services: Vec<Service>,
+    /// (rev 3) The practitioners, in configuration order; none: one shared
+    /// calendar of `capacity`.
+    pub practitioners: Vec<Practitioner>,
 }
 
 /// `[booking]` as written.
@@ -124,6 +129,7 @@ struct Raw {
     hours: BTreeMap<String, Vec<String>>,
     dates: BTreeMap<String, Vec<String>>,
     services: Vec<Service>,
+    practitioners: Vec<practitioners::Raw>,
 }
 
 impl Default for Raw {
@@ -150,6 +156,7 @@ impl Default for Raw {
                 buffer_after_minutes: 0,
                 max_per_day: DailyCap::default(),
             }],
+            practitioners: Vec::new(),
         }
     }
 }
@@ -180,6 +187,7 @@ impl TryFrom<Raw> for BookingConfig {
             retention_days: raw.retention_days,
             hours: Week::parse(&raw.hours)?,
             dates: Dates::parse(&raw.dates)?,
+            practitioners: practitioners::parse(raw.practitioners, &raw.services)?,
             services: raw.services,
         };
         config.check_services()?;
@@ -200,7 +208,11 @@ impl BookingConfig {
         if self.services.is_empty() {
             return Err(ConfigError::new("booking.services", "list at least one service"));
         }
-        let longest = self.hours.longest().max(hours::longest(self.dates.ranges()));
+        let own = self
+            .practitioners
+            .iter()
+            .map(|p| p.hours.as_ref().map_or(0, Week::longest).max(hours::longest(p.dates.ranges())));
+        let longest = own.fold(self.hours.longest().max(hours::longest(self.dates.ranges())), u32::max);
         for (i, service) in self.services.iter().enumerate() {
             let key = format!("booking.services[{i}]");
             let id_ok = !service.id.is_empty()
@@ -259,6 +271,39 @@ impl BookingConfig {
     /// The service with id `id`.
     pub fn service(&self, id: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.id == id)
+    }
+
+    /// Whether practitioners are configured (SPEC §2e).
+    pub fn staffed(&self) -> bool {
+        !self.practitioners.is_empty()
+    }
+
+    /// The practitioner with id `id`, if still configured.
+    pub fn practitioner(&self, id: &str) -> Option<&Practitioner> {
+        self.practitioners.iter().find(|p| p.id == id)
+    }
+
+    /// The practitioners who offer `service`, in configuration order.
+    pub fn offering<'a>(&'a self, service: &'a Service) -> impl Iterator<Item = &'a Practitioner> + 'a {
+        self.practitioners.iter().filter(move |p| p.offers(service))
+    }
+
+    /// Whether visitors can book `service`: always without practitioners,
+    /// else when one offers it.
+    pub fn bookable(&self, service: &Service) -> bool {
+        !self.staffed() || self.offering(service).next().is_some()
+    }
+
+    /// The services visitors can book, in configuration order.
+    pub fn bookable_services(&self) -> impl Iterator<Item = &Service> {
+        self.services.iter().filter(|s| self.bookable(s))
+    }
+
+    /// One line per service no practitioner offers (left out of the service
+    /// step), for the launch to log.
+    pub fn warnings(&self) -> Vec<String> {
+        let unoffered = self.services.iter().filter(|s| !self.bookable(s));
+        unoffered.map(|s| format!("booking.services: no practitioner offers `{}`; it is not offered", s.id)).collect()
     }
 }
 

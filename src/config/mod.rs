@@ -34,7 +34,7 @@ use serde::Deserialize;
 pub use abuse::AbuseConfig;
 #[cfg(test)]
 pub(crate) use booking::tests::with_hours as booking_with_hours;
-pub use booking::{BookingConfig, DailyCap, Dates, OpeningRange, Service, Week};
+pub use booking::{BookingConfig, DailyCap, Dates, OpeningRange, Practitioner, Service, Week, ANY};
 pub use error::ConfigError;
 pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
@@ -148,7 +148,10 @@ pub fn stage() -> impl Fairing {
             return Err(rocket);
         }
         match Settings::from_figment(rocket.figment()) {
-            Ok(settings) => Ok(rocket.manage(settings)),
+            Ok(settings) => {
+                settings.booking.warnings().iter().for_each(|line| rocket::warn!("{line}"));
+                Ok(rocket.manage(settings))
+            }
             Err(e) => Err(stop(rocket, &e)),
         }
     })
