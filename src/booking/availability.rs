@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::config::{BookingConfig, Service};
+use crate::config::{BookingConfig, OpeningRange, Service};
 
 /// A span that occupies capacity (a booking or another visitor's hold), half-open
 /// `[start, end)` in UTC: see [`busy_span`].
@@ -67,7 +67,7 @@ pub struct Taken {
 }
 
 /// Why a day offers no start time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Empty {
     /// Outside the horizon.
@@ -117,11 +117,40 @@ pub fn horizon(config: &BookingConfig, now: DateTime<Utc>) -> (NaiveDate, NaiveD
 
 /// Bookable start times of one local date for `service` and, when there are none, why.
 pub fn day(config: &BookingConfig, service: &Service, date: NaiveDate, now: DateTime<Utc>, taken: &Taken) -> Day {
+    let calendar = Calendar {
+        ranges: config.ranges_on(date),
+        capacity: config.capacity.get(),
+        under_caps: under_caps(config, service, date, &taken.starts),
+        busy: &taken.busy,
+    };
+    day_in(config, service, date, now, &calendar)
+}
+
+/// One calendar's side of a day: the practice's shared one, or a practitioner's (`staffed.rs`).
+pub(crate) struct Calendar<'a> {
+    /// The date's opening ranges.
+    pub ranges: &'a [OpeningRange],
+    /// Appointments that may overlap at any moment.
+    pub capacity: u32,
+    /// Whether the date takes one more start under every daily cap that applies.
+    pub under_caps: bool,
+    /// What occupies this calendar.
+    pub busy: &'a [Busy],
+}
+
+/// Bookable start times of one local date for `service` in `calendar` and, when there are none, why.
+pub(crate) fn day_in(
+    config: &BookingConfig,
+    service: &Service,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    calendar: &Calendar<'_>,
+) -> Day {
     let (first, last) = horizon(config, now);
     if !(first..=last).contains(&date) {
         return Day::none(Empty::Outside);
     }
-    let ranges = config.ranges_on(date);
+    let ranges = calendar.ranges;
     if ranges.is_empty() {
         return Day::none(Empty::Closed);
     }
@@ -129,7 +158,7 @@ pub fn day(config: &BookingConfig, service: &Service, date: NaiveDate, now: Date
     let notice = Duration::minutes(i64::from(config.min_notice_minutes));
     let earliest = now.checked_add_signed(notice).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let step = config.slot_step_minutes.get() as usize;
-    let under_caps = under_caps(config, service, date, &taken.starts);
+    let under_caps = calendar.under_caps;
     let (mut fits, mut in_time) = (false, false);
     let mut slots = Vec::new();
     for range in ranges {
@@ -139,7 +168,7 @@ pub fn day(config: &BookingConfig, service: &Service, date: NaiveDate, now: Date
         // NOTE: every span of this range lies in [open, close]; only busy
         // spans overlapping it can matter, so each slot scans those, not the
         // whole horizon's bookings.
-        let near: Vec<Busy> = taken.busy.iter().filter(|b| b.start < close && b.end > open).copied().collect();
+        let near: Vec<Busy> = calendar.busy.iter().filter(|b| b.start < close && b.end > open).copied().collect();
         for minute in (range.start..range.end).step_by(step) {
             let Some(wall) = wall_clock(date, minute) else { continue };
             for start in instants(tz, &wall) {
@@ -152,7 +181,7 @@ pub fn day(config: &BookingConfig, service: &Service, date: NaiveDate, now: Date
                     continue;
                 }
                 in_time = true;
-                if under_caps && has_room(config.capacity.get(), span.start, span.end, &near) {
+                if under_caps && has_room(calendar.capacity, span.start, span.end, &near) {
                     slots.push(Slot {
                         start,
                         value: slot_value(tz, start),
@@ -314,6 +343,8 @@ fn has_room(capacity: u32, start: DateTime<Utc>, end: DateTime<Utc>, busy: &[Bus
     }
     peak < i64::from(capacity)
 }
+
+pub mod staffed;
 
 #[cfg(test)]
 mod calendar_tests;
