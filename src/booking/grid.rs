@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::availability;
+use super::availability::{self, staffed};
 use super::service::Bookings;
+use super::service::Whom;
 use crate::config::{BookingConfig, Service};
 use crate::i18n::{format_date, format_slot_time, zone_abbreviations, zone_name, Zones};
 
@@ -67,11 +68,12 @@ fn noon(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
 
 /// The grid of `service` for `flow` (whose own hold or booking does not
 /// block it) from `date`, else the day of `chosen`, else today, in `lang`,
-/// its times in `zones`.
+/// its times in `zones`. With practitioners, `whom`'s times (`None`:
+/// anyone's), from one read of what is taken for all of them.
 pub async fn grid<'a>(
     bookings: &Bookings<'_>,
     config: &'a BookingConfig,
-    service: &'a Service,
+    (service, whom): (&'a Service, Option<Whom<'_>>),
     (flow, lang, zones): (&str, &str, Zones),
     date: Option<NaiveDate>,
     chosen: Option<DateTime<Utc>>,
@@ -84,26 +86,31 @@ pub async fn grid<'a>(
         .unwrap_or(first_day)
         .clamp(first_day, last_day);
     let end_day = (start_day + Duration::days(DAYS_PER_PAGE - 1)).min(last_day);
-    let taken = bookings.taken(start_day, end_day, flow).await?;
-    let days: Vec<Day> = start_day
-        .iter_days()
-        .take_while(|day| *day <= end_day)
-        .map(|day| {
-            let offer = availability::day(config, service, day, now, &taken);
-            Day {
-                date: day.to_string(),
-                label: format_date(lang, day),
-                slots: offer
-                    .slots
-                    .into_iter()
-                    .map(|s| SlotOption {
-                        checked: Some(s.start) == chosen,
-                        label: format_slot_time(lang, zones, s.start),
-                        value: s.value,
-                    })
-                    .collect(),
-                why: offer.empty,
-            }
+    let offers: Vec<(NaiveDate, availability::Day)> = if config.staffed() {
+        let taken = bookings.taken_staffed(start_day, end_day, flow).await?;
+        let whom = whom.unwrap_or(Whom::Anyone);
+        let days = start_day.iter_days().take_while(|day| *day <= end_day);
+        days.map(|day| (day, staffed::day(config, whom, service, day, now, &taken))).collect()
+    } else {
+        let taken = bookings.taken(start_day, end_day, flow).await?;
+        let days = start_day.iter_days().take_while(|day| *day <= end_day);
+        days.map(|day| (day, availability::day(config, service, day, now, &taken))).collect()
+    };
+    let days: Vec<Day> = offers
+        .into_iter()
+        .map(|(day, offer)| Day {
+            date: day.to_string(),
+            label: format_date(lang, day),
+            slots: offer
+                .slots
+                .into_iter()
+                .map(|s| SlotOption {
+                    checked: Some(s.start) == chosen,
+                    label: format_slot_time(lang, zones, s.start),
+                    value: s.value,
+                })
+                .collect(),
+            why: offer.empty,
         })
         .collect();
     Ok(Grid {

@@ -85,6 +85,9 @@ pub struct Contact<'a> {
 
 /// A booking to make: one flow's service, start and contact.
 pub struct Request<'a> {
+    /// (rev 3) With practitioners, whom the visitor chose (`None`: anyone);
+    /// ignored without.
+    pub whom: Option<Whom<'a>>,
     /// The wizard flow (keys its hold; a second confirm finds its booking).
     pub flow: &'a str,
     /// The service.
@@ -214,41 +217,54 @@ impl<'a> Bookings<'a> {
     /// Holds `start` for `flow` of `client` (when holds are on): not when it
     /// is not free, its date is at a daily cap, or the client holds enough.
     pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
+        self.hold_for(flow, client, (service, None), start).await
+    }
+
+    /// Holds `start` like [`Bookings::hold`], with practitioners for `whom`
+    /// (`None`: anyone): the hold names the practitioner it occupies.
+    pub async fn hold_for(
+        &self,
+        flow: &str,
+        client: &str,
+        (service, whom): (&Service, Option<Whom<'_>>),
+        start: DateTime<Utc>,
+    ) -> sqlx::Result<Held> {
         if self.config.hold_minutes == 0 {
-            let taken =
-                self.db.leased(Lane::Read, async |conn| self.taken_at(conn, service, start, flow).await).await?;
-            return Ok(if self.fits(service, start, &taken) { Held::Placed } else { Held::Taken });
+            let seat =
+                self.db.leased(Lane::Read, async |conn| self.seat(conn, (service, start), flow, (whom, None)).await);
+            return Ok(if seat.await?.is_some() { Held::Placed } else { Held::Taken });
         }
         let expires = self.clock.now() + Duration::minutes(self.config.hold_minutes.into());
-        self.db.durably(async |conn| self.hold_on(conn, (flow, client), service, start, expires).await).await
+        self.db.durably(async |conn| self.hold_on(conn, (flow, client), (service, whom), start, expires).await).await
     }
 
     async fn hold_on(
         &self,
         conn: &mut AnyConnection,
         (flow, client): (&str, &str),
-        service: &Service,
+        (service, whom): (&Service, Option<Whom<'_>>),
         start: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> sqlx::Result<Held> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
         let limit = i64::from(self.holds_per_client);
-        let held = if limit > 0 && store::client_holds(&mut tx, client, flow, self.clock.now_ms()).await? >= limit {
-            Held::TooMany
-        } else if !self.fits(service, start, &self.taken_at(&mut tx, service, start, flow).await?) {
-            Held::Taken
+        let seat = if limit > 0 && store::client_holds(&mut tx, client, flow, self.clock.now_ms()).await? >= limit {
+            Err(Held::TooMany)
         } else {
-            Held::Placed
+            self.seat(&mut tx, (service, start), flow, (whom, None)).await?.ok_or(Held::Taken)
         };
-        if held != Held::Placed {
-            // NOTE: rolled back here, not on drop: the writer's next user must
-            // not find the lock still taken.
-            tx.rollback().await?;
-            return Ok(held);
-        }
+        let seat = match seat {
+            Ok(seat) => seat,
+            Err(held) => {
+                // NOTE: rolled back here, not on drop: the writer's next user must
+                // not find the lock still taken.
+                tx.rollback().await?;
+                return Ok(held);
+            }
+        };
         let span = availability::busy_span(service, start);
-        store::put_hold(&mut tx, flow, client, &service.id, start, span, expires).await?;
+        store::put_hold(&mut tx, (flow, client, seat.as_deref()), &service.id, start, span, expires).await?;
         tx.commit().await?;
         Ok(Held::Placed)
     }
@@ -264,9 +280,11 @@ impl<'a> Bookings<'a> {
     pub async fn confirm(&self, request: &Request<'_>) -> Result<Confirmation, ServiceError> {
         let token = random_token(24);
         let token_hash = link_hash(self.secrets, &token);
-        for _ in 0..REFERENCE_DRAWS {
+        let mut seat = self.expected_seat(request).await?;
+        let mut draws = 0;
+        while draws < REFERENCE_DRAWS {
             let reference = new_reference();
-            let booking = new_booking(request, &reference, &token_hash);
+            let booking = new_booking(request, &reference, &token_hash, seat.as_deref());
             let emails = self.booked_emails(request, &booking, &token)?;
             let outcome = self
                 .db
@@ -283,10 +301,23 @@ impl<'a> Bookings<'a> {
                 }
                 Some(Stored::Already(existing)) => return Ok(Confirmation::Already(existing)),
                 Some(Stored::Taken) => return Ok(Confirmation::Taken),
-                None => continue,
+                // NOTE: the lock chose another practitioner than the emails
+                // name (the hold lapsed): prepare them again for that one.
+                Some(Stored::Reseat(other)) => seat = other,
+                None => draws += 1,
             }
         }
         Err(sqlx::Error::Protocol(format!("no free booking reference after {REFERENCE_DRAWS} draws")).into())
+    }
+
+    /// The seat a confirm expects to book: the named practitioner, or for
+    /// anyone the one the flow's live hold names (checked again under the lock).
+    async fn expected_seat(&self, request: &Request<'_>) -> sqlx::Result<Seat> {
+        match request.whom {
+            _ if !self.config.staffed() => Ok(None),
+            Some(Whom::Named(practitioner)) => Ok(Some(practitioner.id.clone())),
+            _ => self.held_by(request.flow).await,
+        }
     }
 
     /// The confirmation and reminders of `booking`, ready to store.
@@ -323,10 +354,14 @@ impl<'a> Bookings<'a> {
             tx.rollback().await?;
             return Ok(Stored::Already(existing));
         }
-        let taken = self.taken_at(&mut tx, request.service, request.start, request.flow).await?;
-        if !self.fits(request.service, request.start, &taken) {
+        let (chosen, expected) = ((request.service, request.start), booking.practitioner_id);
+        let Some(seat) = self.seat(&mut tx, chosen, request.flow, (request.whom, expected)).await? else {
             tx.rollback().await?;
             return Ok(Stored::Taken);
+        };
+        if seat.as_deref() != expected {
+            tx.rollback().await?;
+            return Ok(Stored::Reseat(seat));
         }
         let now = self.clock.now_ms();
         store::insert(&mut tx, booking, now).await?;
@@ -342,9 +377,16 @@ enum Stored {
     New,
     Already(String),
     Taken,
+    /// Free, but for another practitioner than expected.
+    Reseat(Seat),
 }
 
-fn new_booking<'a>(request: &'a Request<'a>, reference: &'a str, token_hash: &'a str) -> NewBooking<'a> {
+fn new_booking<'a>(
+    request: &'a Request<'a>,
+    reference: &'a str,
+    token_hash: &'a str,
+    practitioner_id: Option<&'a str>,
+) -> NewBooking<'a> {
     let service = request.service;
     let span = availability::busy_span(service, request.start);
     NewBooking {
@@ -362,6 +404,7 @@ fn new_booking<'a>(request: &'a Request<'a>, reference: &'a str, token_hash: &'a
         lang: request.contact.lang,
         cancel_token_hash: token_hash,
         visitor_tz: request.contact.zone.map(|zone| zone.name()),
+        practitioner_id,
     }
 }
 
@@ -401,8 +444,11 @@ pub fn manage_url(base: &str, reference: &str, token: &str) -> String {
 }
 
 mod manage;
+mod staffed;
 
+pub use crate::booking::availability::staffed::Whom;
 pub use manage::{frozen, Cancellation, Frozen, Rescheduled};
+pub use staffed::Seat;
 
 #[cfg(test)]
 mod tests;

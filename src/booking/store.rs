@@ -19,6 +19,8 @@ use sqlx::{Any, AnyConnection, FromRow, Transaction};
 
 use super::availability::{Busy, DayCounts};
 
+pub mod staffed;
+
 /// A booking to store.
 pub struct NewBooking<'a> {
     /// The visitor-facing reference.
@@ -49,6 +51,8 @@ pub struct NewBooking<'a> {
     pub cancel_token_hash: &'a str,
     /// The IANA zone the visitor chose, when not the practice's.
     pub visitor_tz: Option<&'a str>,
+    /// (rev 3) The practitioner's id; `None`: no practitioner (SPEC §2e).
+    pub practitioner_id: Option<&'a str>,
 }
 
 impl<'a> NewBooking<'a> {
@@ -69,6 +73,7 @@ impl<'a> NewBooking<'a> {
             lang: &booking.lang,
             cancel_token_hash: &booking.cancel_token_hash,
             visitor_tz: booking.visitor_tz.as_deref(),
+            practitioner_id: booking.practitioner_id.as_deref(),
         }
     }
 }
@@ -105,13 +110,15 @@ pub struct Booking {
     /// The IANA zone the visitor chose when they made or last moved it, when
     /// not the practice's.
     pub visitor_tz: Option<String>,
+    /// (rev 3) The practitioner's id; `None`: no practitioner.
+    pub practitioner_id: Option<String>,
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(super) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn utc(ms: i64) -> DateTime<Utc> {
+pub(super) fn utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
@@ -167,8 +174,25 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let mut counts = DayCounts::default();
+    for (date, service_id, _, n) in count_starts(exec, days, except_flow, now).await? {
+        counts.add(date, &service_id, n);
+    }
+    Ok(counts)
+}
+
+/// Starts of other flows' bookings and live holds on each of `days` (see
+/// [`day_counts`]), as `(date, service id, practitioner id, count)`.
+pub(super) async fn count_starts<'e, E>(
+    exec: E,
+    days: &[(NaiveDate, DateTime<Utc>, DateTime<Utc>)],
+    except_flow: &str,
+    now: i64,
+) -> sqlx::Result<Vec<(NaiveDate, String, Option<String>, u32)>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     let (Some(from), Some(to)) = (days.iter().map(|d| d.1).min(), days.iter().map(|d| d.2).max()) else {
-        return Ok(counts);
+        return Ok(Vec::new());
     };
     // NOTE: one row of bounds per day, numbered, so one statement counts them
     // all; $1..$4 bound the scan to the whole window, so it stays an index
@@ -179,51 +203,54 @@ where
         (0..days.len()).map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i)).collect();
     let sql = format!(
         "WITH days (i, lo, hi) AS (VALUES {}) \
-         SELECT days.i AS day, s.service_id AS service_id, COUNT(*) AS n FROM days JOIN ( \
-             SELECT starts_at, service_id FROM bookings \
+         SELECT days.i AS day, s.service_id AS service_id, s.practitioner_id AS practitioner_id, COUNT(*) AS n \
+         FROM days JOIN ( \
+             SELECT starts_at, service_id, practitioner_id FROM bookings \
              WHERE cancelled_at IS NULL AND flow_id <> $3 AND starts_at >= $1 AND starts_at < $2 \
              UNION ALL \
-             SELECT starts_at, service_id FROM holds \
+             SELECT starts_at, service_id, practitioner_id FROM holds \
              WHERE flow_id <> $3 AND expires_at > $4 AND starts_at >= $1 AND starts_at < $2 \
          ) s ON s.starts_at >= days.lo AND s.starts_at < days.hi \
-         GROUP BY days.i, s.service_id",
+         GROUP BY days.i, s.service_id, s.practitioner_id",
         values.join(", ")
     );
     #[derive(FromRow)]
     struct Count {
         day: i64,
         service_id: String,
+        practitioner_id: Option<String>,
         n: i64,
     }
     let mut query = sqlx::query_as::<_, Count>(&sql).bind(ms(from)).bind(ms(to)).bind(except_flow).bind(now);
     for (i, (_, lo, hi)) in days.iter().enumerate() {
         query = query.bind(i as i64).bind(ms(*lo)).bind(ms(*hi));
     }
-    for row in query.fetch_all(exec).await? {
-        let day = usize::try_from(row.day).ok().and_then(|i| days.get(i));
-        if let Some((date, _, _)) = day {
-            counts.add(*date, &row.service_id, u32::try_from(row.n).unwrap_or(u32::MAX));
-        }
-    }
-    Ok(counts)
+    let rows = query.fetch_all(exec).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let (date, _, _) = usize::try_from(row.day).ok().and_then(|i| days.get(i))?;
+            Some((*date, row.service_id, row.practitioner_id, u32::try_from(row.n).unwrap_or(u32::MAX)))
+        })
+        .collect())
 }
 
 /// Holds `service_id` at `starts_at`, occupying `span`, for `flow` of
-/// `client` until `expires_at` (replacing its earlier hold).
+/// `client` until `expires_at` (replacing its earlier hold), for the
+/// practitioner `practitioner` (none without practitioners).
 pub async fn put_hold(
     tx: &mut Transaction<'_, Any>,
-    flow: &str,
-    client: &str,
+    (flow, client, practitioner): (&str, &str, Option<&str>),
     service_id: &str,
     starts_at: DateTime<Utc>,
     span: Busy,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO holds (flow_id, service_id, starts_at, busy_from, busy_until, expires_at, client) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (flow_id) DO UPDATE \
-         SET service_id = $2, starts_at = $3, busy_from = $4, busy_until = $5, expires_at = $6, client = $7",
+        "INSERT INTO holds (flow_id, service_id, starts_at, busy_from, busy_until, expires_at, client, practitioner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (flow_id) DO UPDATE SET service_id = $2, starts_at = $3, busy_from = $4, busy_until = $5, \
+         expires_at = $6, client = $7, practitioner_id = $8",
     )
     .bind(flow)
     .bind(service_id)
@@ -232,6 +259,7 @@ pub async fn put_hold(
     .bind(ms(span.end))
     .bind(ms(expires_at))
     .bind(client)
+    .bind(practitioner)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -263,8 +291,8 @@ pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sql
 pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_from, busy_until, name, email, \
-         phone, notes, lang, cancel_token_hash, created_at, visitor_tz) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         phone, notes, lang, cancel_token_hash, created_at, visitor_tz, practitioner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(booking.reference)
     .bind(booking.flow_id)
@@ -281,13 +309,14 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now
     .bind(booking.cancel_token_hash)
     .bind(now)
     .bind(booking.visitor_tz)
+    .bind(booking.practitioner_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 const COLUMNS: &str = "reference, service_id, starts_at, ends_at, name, email, phone, notes, lang, \
-                       cancel_token_hash, cancelled_at, flow_id, sequence, visitor_tz";
+                       cancel_token_hash, cancelled_at, flow_id, sequence, visitor_tz, practitioner_id";
 
 /// A `bookings` row as [`COLUMNS`] selects it.
 #[derive(FromRow)]
@@ -306,6 +335,7 @@ struct Row {
     flow_id: String,
     sequence: i64,
     visitor_tz: Option<String>,
+    practitioner_id: Option<String>,
 }
 
 impl From<Row> for Booking {
@@ -325,6 +355,7 @@ impl From<Row> for Booking {
             flow_id: r.flow_id,
             sequence: r.sequence,
             visitor_tz: r.visitor_tz,
+            practitioner_id: r.practitioner_id,
         }
     }
 }

@@ -15,7 +15,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use super::contact::Details;
 use super::flow::Flow;
 use super::state::{Done, FlowId, ServiceId, Step};
-use crate::booking::service::{Contact, Request as Booking};
+use crate::booking::service::{Contact, Request as Booking, Whom};
 use crate::config::Service;
 
 /// A wizard step a route can demand, and what being there proves.
@@ -28,11 +28,22 @@ pub trait StepMarker: Send + Sync + 'static {
     fn prove<'r>(flow: &Flow<'r>) -> Option<Self::Proof<'r>>;
 }
 
+/// The service and whom the visitor asks for: what the slot step needs.
+#[derive(Clone, Copy)]
+pub struct Asked<'r> {
+    /// The service (still configured).
+    pub service: &'r Service,
+    /// With practitioners, whom they chose; `None` without.
+    pub whom: Option<Whom<'r>>,
+}
+
 /// The service and start the visitor chose.
 #[derive(Clone, Copy)]
 pub struct Chosen<'r> {
     /// The service (still configured).
     pub service: &'r Service,
+    /// With practitioners, whom they chose; `None` without.
+    pub whom: Option<Whom<'r>>,
     /// The start.
     pub start: DateTime<Utc>,
 }
@@ -53,7 +64,8 @@ impl Verified<'_> {
     pub fn booking<'a>(&'a self, lang: &'a str, zone: Option<chrono_tz::Tz>) -> Booking<'a> {
         let d = &self.details;
         let contact = Contact { name: &d.name, email: &d.email, phone: &d.phone, notes: &d.notes, lang, zone };
-        Booking { flow: self.flow_id.as_str(), service: self.chosen.service, start: self.chosen.start, contact }
+        let (service, start, whom) = (self.chosen.service, self.chosen.start, self.chosen.whom);
+        Booking { flow: self.flow_id.as_str(), service, start, contact, whom }
     }
 
     /// What `/book/done` shows once it is booked as `reference`.
@@ -64,10 +76,12 @@ impl Verified<'_> {
 }
 
 fn chosen<'r>(flow: &Flow<'r>) -> Option<Chosen<'r>> {
-    Some(Chosen { service: flow.service()?, start: flow.state.slot? })
+    Some(Chosen { service: flow.service()?, whom: flow.whom(), start: flow.state.slot? })
 }
 
-/// The `slot` step: a service is chosen.
+/// The `practitioner` step: a service is chosen, and the practice has practitioners.
+pub struct AtPractitioner;
+/// The `slot` step: a service is chosen (and with practitioners, whom).
 pub struct AtSlot;
 /// The `details` step: a service and a start are chosen.
 pub struct AtDetails;
@@ -76,12 +90,22 @@ pub struct AtVerify;
 /// The `confirm` step: the address is verified.
 pub struct AtConfirm;
 
-impl StepMarker for AtSlot {
-    const STEP: Step = Step::Slot;
+impl StepMarker for AtPractitioner {
+    const STEP: Step = Step::Practitioner;
     type Proof<'r> = &'r Service;
 
     fn prove<'r>(flow: &Flow<'r>) -> Option<&'r Service> {
-        flow.service()
+        flow.service().filter(|_| flow.state.staffed)
+    }
+}
+
+impl StepMarker for AtSlot {
+    const STEP: Step = Step::Slot;
+    type Proof<'r> = Asked<'r>;
+
+    fn prove<'r>(flow: &Flow<'r>) -> Option<Asked<'r>> {
+        let whom = flow.whom();
+        (whom.is_some() || !flow.state.staffed).then_some(Asked { service: flow.service()?, whom })
     }
 }
 

@@ -14,7 +14,7 @@ use super::flow::{Errors, Flow, Reply};
 use super::slot;
 use super::state::{Done, Step, DONE_KEY};
 use super::summary;
-use crate::booking::service::{Bookings, Confirmation};
+use crate::booking::service::{Bookings, Confirmation, Whom};
 use crate::i18n::{format_when, t_args};
 use crate::secrets::Secrets;
 use crate::session::CsrfForm;
@@ -23,6 +23,8 @@ use crate::web::{Error, View};
 #[derive(Serialize)]
 struct Summary<'a> {
     service: &'a str,
+    /// With practitioners, whom the visitor chose.
+    practitioner: Option<String>,
     when: String,
     duration: String,
     name: &'a str,
@@ -41,8 +43,13 @@ struct ConfirmPage<'a> {
 fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
     let (lang, service, details) = (&flow.page.lang, verified.chosen.service, &verified.details);
     let minutes = FluentValue::from(service.duration_minutes.to_string());
+    let practitioner = verified.chosen.whom.map(|whom| match whom {
+        Whom::Named(p) => p.name.clone(),
+        Whom::Anyone => flow.t("practitioner-any"),
+    });
     Summary {
         service: service.name_in(lang),
+        practitioner,
         when: format_when(lang, flow.page.zones(), verified.chosen.start),
         duration: t_args(lang, "service-duration", &[("minutes", minutes)]),
         name: &details.name,

@@ -31,6 +31,13 @@ pub struct ServiceForm {
     pub service: Option<String>,
 }
 
+/// `POST /book/practitioner`.
+#[derive(FromForm)]
+pub struct PractitionerForm {
+    /// A practitioner's id or `any` (checked against the configuration by the handler).
+    pub practitioner: Option<String>,
+}
+
 /// `POST /book/slot`.
 #[derive(FromForm)]
 pub struct SlotForm {

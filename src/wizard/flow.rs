@@ -9,8 +9,9 @@ use rocket::response::{Redirect, Responder};
 use serde::Serialize;
 
 use super::state::{Done, FlowId, Step, WizardState, DONE_KEY, STATE_KEY};
+use crate::booking::service::Whom;
 use crate::clock::Clock;
-use crate::config::{Service, Settings};
+use crate::config::{Service, Settings, ANY};
 use crate::i18n::t;
 use crate::mail::{Appointment, Recipient};
 use crate::metrics::Telemetry;
@@ -62,7 +63,21 @@ impl<'r> FromRequest<'r> for Flow<'r> {
         if state.service.as_ref().is_some_and(|id| settings.booking.service(&id.0).is_none()) {
             (state.service, state.slot) = (None, None);
         }
+        // NOTE: likewise a practitioner who left the configuration (or all
+        // of them): back to the practitioner step, or to none.
+        state.staffed = settings.booking.staffed();
+        if state.practitioner.as_ref().is_some_and(|id| !state.staffed || whom(settings, &id.0).is_none()) {
+            (state.practitioner, state.slot) = (None, None);
+        }
         Outcome::Success(Flow { page, settings, state, telemetry, clock })
+    }
+}
+
+/// Whom the practitioner step's value `id` names: `any`, or a configured practitioner.
+pub fn whom<'r>(settings: &'r Settings, id: &str) -> Option<Whom<'r>> {
+    match id {
+        ANY => Some(Whom::Anyone),
+        id => settings.booking.practitioner(id).map(Whom::Named),
     }
 }
 
@@ -105,8 +120,9 @@ struct SummaryEntry<'a> {
 
 /// The wizard's fields in form order, each with the catalog id of its label
 /// (the text a visitor sees on, or as the legend of, the field).
-const FIELDS: [(&str, &str); 7] = [
+const FIELDS: [(&str, &str); 8] = [
     ("service", "service-legend"),
+    ("practitioner", "practitioner-legend"),
     ("slot", "slot-legend"),
     ("name", "details-name"),
     ("email", "details-email"),
@@ -178,8 +194,9 @@ impl<'r> Flow<'r> {
         let (now, before) = (self.state.first_incomplete(), self.page.session.get::<String>(page_keys::STEP));
         self.page.session.insert(STATE_KEY, &self.state)?;
         self.page.session.insert(page_keys::STEP, &now.name())?;
-        let before = Step::ALL.iter().position(|s| Some(s.name()) == before.as_deref());
-        let reached = Step::ALL.iter().enumerate().filter(|(i, s)| **s <= now && before.is_none_or(|b| *i > b));
+        let steps = Step::all(self.state.staffed);
+        let before = steps.iter().position(|s| Some(s.name()) == before.as_deref());
+        let reached = steps.iter().enumerate().filter(|(i, s)| **s <= now && before.is_none_or(|b| *i > b));
         let telemetry = self.telemetry;
         telemetry.reached(self.id(), reached.map(|(_, s)| s.name()));
         Ok(())
@@ -206,6 +223,12 @@ impl<'r> Flow<'r> {
     /// The chosen service.
     pub fn service(&self) -> Option<&'r Service> {
         self.state.service.as_ref().and_then(|id| self.settings.booking.service(&id.0))
+    }
+
+    /// Whom the visitor chose at the practitioner step (`None` without
+    /// practitioners, or before the choice).
+    pub fn whom(&self) -> Option<Whom<'r>> {
+        self.state.practitioner.as_ref().filter(|_| self.state.staffed).and_then(|id| whom(self.settings, &id.0))
     }
 
     /// The appointment of `service` at `start`, as emails show it.
@@ -237,7 +260,7 @@ impl<'r> Flow<'r> {
             status: status(*step),
             label: self.t(&format!("step-{}", step.name())),
         };
-        Step::ALL.iter().enumerate().map(link).collect()
+        Step::all(self.state.staffed).iter().enumerate().map(link).collect()
     }
 
     /// Renders `step`'s page with its own `content`, field `errors` (next to
@@ -258,8 +281,8 @@ impl<'r> Flow<'r> {
         let view = StepView {
             page: self.page.view(),
             steps: self.steps(step),
-            step_number: Step::ALL.iter().position(|s| *s == step).unwrap_or(0) + 1,
-            step_count: Step::ALL.len(),
+            step_number: Step::all(self.state.staffed).iter().position(|s| *s == step).unwrap_or(0) + 1,
+            step_count: Step::all(self.state.staffed).len(),
             step_name: step.name(),
             errors: entries.iter().copied().collect(),
             error_summary: entries

@@ -1,4 +1,5 @@
-//! The booking wizard: `service → slot → details → verify → confirm → done`.
+//! The booking wizard: `service → slot → details → verify → confirm → done`
+//! (with practitioners, `service → practitioner → slot → …`).
 //!
 //! Owns the session keys `wizard` (one [`WizardState`]), `step` (its current
 //! step, for templates), `done` and `_details_shown` (when the flow's details
@@ -19,6 +20,7 @@ mod details;
 mod entry;
 mod fields;
 mod flow;
+mod practitioner;
 mod refusal;
 mod service;
 mod slot;
@@ -35,6 +37,7 @@ pub fn stage() -> rocket::fairing::AdHoc {
         let routes = [
             entry::routes(),
             service::routes(),
+            practitioner::routes(),
             slot::routes(),
             details::routes(),
             verify::routes(),

@@ -8,7 +8,7 @@ use super::fields::ServiceForm;
 use super::flow::{error, Errors, Flow, Reply};
 use super::state::{ServiceId, Step};
 use crate::abuse::Client;
-use crate::booking::service::{Bookings, Held};
+use crate::booking::service::{Bookings, Held, Whom};
 use crate::config::Service;
 use crate::i18n::t_args;
 use crate::session::CsrfForm;
@@ -32,8 +32,7 @@ fn page(flow: &Flow<'_>, status: Status, selected: Option<&str>, errors: &Errors
     let services = flow
         .settings
         .booking
-        .services
-        .iter()
+        .bookable_services()
         .map(|s| ServiceOption {
             id: &s.id,
             name: s.name_in(lang),
@@ -60,7 +59,8 @@ async fn service_post(
     client: Client,
     form: CsrfForm<'_, ServiceForm>,
 ) -> Result<Reply, Error> {
-    let chosen = form.value.and_then(|f| f.service).and_then(|id| flow.settings.booking.service(&id));
+    let booking = &flow.settings.booking;
+    let chosen = form.value.and_then(|f| f.service).and_then(|id| booking.service(&id)).filter(|s| booking.bookable(s));
     let Some(service) = chosen else {
         return Ok(page(&flow, Status::UnprocessableEntity, None, &error("service", flow.t("err-service"))));
     };
@@ -74,21 +74,23 @@ async fn service_post(
 }
 
 /// A new service keeps the flow's slot only if it still fits (held again
-/// for it); otherwise the slot and its hold go. `TooMany` changes nothing.
+/// for it); otherwise the slot and its hold go. A chosen practitioner who
+/// does not offer it goes too, with the slot. `TooMany` changes nothing.
 async fn keep_slot(
     flow: &mut Flow<'_>,
     bookings: &Bookings<'_>,
     client: &Client,
     service: &Service,
 ) -> Result<Held, Error> {
-    let changed = flow.state.service.as_ref().is_none_or(|id| id.0 != service.id);
-    let Some(start) = flow.state.slot.filter(|_| changed) else { return Ok(Held::Placed) };
-    let held = bookings.hold(flow.id(), &client.0, service, start).await?;
-    if held == Held::Taken {
-        flow.state.slot = None;
+    if flow.state.service.as_ref().is_some_and(|id| id.0 == service.id) {
+        return Ok(Held::Placed);
+    }
+    if matches!(flow.whom(), Some(Whom::Named(p)) if !p.offers(service)) {
+        (flow.state.practitioner, flow.state.slot) = (None, None);
         bookings.release(flow.id()).await?;
     }
-    Ok(held)
+    let whom = flow.whom();
+    super::slot::rehold(flow, bookings, client, (service, whom)).await
 }
 
 /// The step's routes.

@@ -10,7 +10,8 @@ use super::state::Step;
 use crate::abuse::Client;
 use crate::booking::availability;
 use crate::booking::grid::grid;
-use crate::booking::service::{Bookings, Held};
+use crate::booking::service::{Bookings, Held, Whom};
+use crate::config::Service;
 use crate::session::CsrfForm;
 use crate::web::Error;
 
@@ -24,6 +25,7 @@ pub(super) async fn page(
     notice: Option<&str>,
 ) -> Result<Reply, Error> {
     let Some(service) = flow.service() else { return Ok(flow.first()) };
+    let service = (service, flow.whom());
     let flow_id = flow.state.flow_id.as_ref().map_or("", |id| id.as_str());
     let who = (flow_id, flow.page.lang.as_str(), flow.page.zones());
     let grid = grid(bookings, &flow.settings.booking, service, who, date, flow.state.slot).await?;
@@ -45,11 +47,11 @@ async fn slot_post(
     client: Client,
     form: CsrfForm<'_, SlotForm>,
 ) -> Result<Reply, Error> {
-    let (service, tz) = (flow.proof, flow.settings.booking.tz());
+    let (asked, tz) = (flow.proof, flow.settings.booking.tz());
     let start = form.value.and_then(|f| availability::parse_slot_value(tz, &f.slot.0));
     let (status, message) = match start {
         None => (Status::UnprocessableEntity, "err-slot-invalid"),
-        Some(start) => match bookings.hold(flow.id(), &client.0, service, start).await? {
+        Some(start) => match bookings.hold_for(flow.id(), &client.0, (asked.service, asked.whom), start).await? {
             Held::Placed => return chosen(&mut flow, start),
             Held::Taken => (Status::UnprocessableEntity, "err-slot-unavailable"),
             Held::TooMany => (Status::TooManyRequests, "err-hold-limit"),
@@ -64,6 +66,24 @@ fn chosen(flow: &mut Flow<'_>, start: chrono::DateTime<chrono::Utc>) -> Result<R
     flow.state.slot = Some(start);
     flow.save()?;
     Ok(flow.first())
+}
+
+/// The visitor changed what their slot is for (`asked`: the service and
+/// whom): the slot stays only if it is still free for that (held again);
+/// otherwise the slot and its hold go. `TooMany` changes nothing.
+pub(super) async fn rehold(
+    flow: &mut Flow<'_>,
+    bookings: &Bookings<'_>,
+    client: &Client,
+    asked: (&Service, Option<Whom<'_>>),
+) -> Result<Held, Error> {
+    let Some(start) = flow.state.slot else { return Ok(Held::Placed) };
+    let held = bookings.hold_for(flow.id(), &client.0, asked, start).await?;
+    if held == Held::Taken {
+        flow.state.slot = None;
+        bookings.release(flow.id()).await?;
+    }
+    Ok(held)
 }
 
 /// The step's routes.

@@ -49,6 +49,12 @@ impl FlowId {
 #[serde(transparent)]
 pub struct ServiceId(pub String);
 
+/// Whom the visitor chose at the practitioner step: a practitioner's id as
+/// configured (they may have left the configuration since), or `any`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PractitionerId(pub String);
+
 /// `flow_id` in the session: the previous release stored "" for no flow.
 mod flow_id {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -71,6 +77,8 @@ mod flow_id {
 pub enum Step {
     /// Choose a service.
     Service,
+    /// (rev 3) Choose a practitioner, or anyone (only with practitioners).
+    Practitioner,
     /// Choose a start time.
     Slot,
     /// Contact details.
@@ -83,12 +91,24 @@ pub enum Step {
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 5] = [Step::Service, Step::Slot, Step::Details, Step::Verify, Step::Confirm];
+    pub const ALL: [Step; 6] =
+        [Step::Service, Step::Practitioner, Step::Slot, Step::Details, Step::Verify, Step::Confirm];
+
+    /// The steps of a practice with (`staffed`) or without practitioners, in order.
+    pub fn all(staffed: bool) -> &'static [Step] {
+        const SHARED: [Step; 5] = [Step::Service, Step::Slot, Step::Details, Step::Verify, Step::Confirm];
+        if staffed {
+            &Step::ALL
+        } else {
+            &SHARED
+        }
+    }
 
     /// The route segment and template name.
     pub fn name(self) -> &'static str {
         match self {
             Step::Service => "service",
+            Step::Practitioner => "practitioner",
             Step::Slot => "slot",
             Step::Details => "details",
             Step::Verify => "verify",
@@ -110,6 +130,9 @@ pub struct WizardState {
     pub flow_id: Option<FlowId>,
     /// Chosen service.
     pub service: Option<ServiceId>,
+    /// (rev 3) Chosen practitioner, or anyone; only with practitioners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner: Option<PractitionerId>,
     /// Chosen start (unix ms in the session).
     #[serde(with = "chrono::serde::ts_milliseconds_option", default)]
     pub slot: Option<DateTime<Utc>>,
@@ -117,6 +140,10 @@ pub struct WizardState {
     pub details: Option<Details>,
     /// The address a code proved; valid while it equals the details' email.
     pub verified_email: Option<Email>,
+    /// Whether the practice has practitioners (set when the flow is loaded,
+    /// never stored): then the practitioner step comes after the service.
+    #[serde(skip)]
+    pub staffed: bool,
 }
 
 impl WizardState {
@@ -124,6 +151,7 @@ impl WizardState {
     pub fn first_incomplete(&self) -> Step {
         match (&self.service, &self.slot, &self.details) {
             (None, _, _) => Step::Service,
+            _ if self.staffed && self.practitioner.is_none() => Step::Practitioner,
             (_, None, _) => Step::Slot,
             (_, _, None) => Step::Details,
             (_, _, Some(d)) if self.verified_email.as_ref() != Some(&d.email) => Step::Verify,
@@ -195,6 +223,20 @@ mod tests {
         s.verified_email = Some(Email::parse("a@example.test").expect("an address"));
         assert_eq!(s.first_incomplete(), Step::Confirm);
         assert!(s.admits(Step::Service) && s.admits(Step::Confirm));
+    }
+
+    #[test]
+    fn with_practitioners_the_practitioner_step_comes_after_the_service() {
+        let mut s =
+            WizardState { staffed: true, service: Some(ServiceId("x".into())), slot: at(1), ..Default::default() };
+        assert_eq!(s.first_incomplete(), Step::Practitioner, "a slot without a practitioner is not enough");
+        s.practitioner = Some(PractitionerId("any".into()));
+        assert_eq!(s.first_incomplete(), Step::Details);
+        assert_eq!(Step::all(true).len(), 6);
+        assert_eq!(Step::all(false).len(), 5);
+        let json = serde_json::to_value(&s).expect("writes");
+        assert_eq!(json["practitioner"], "any");
+        assert!(json.get("staffed").is_none(), "never stored");
     }
 
     #[test]

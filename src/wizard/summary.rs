@@ -24,8 +24,7 @@ pub fn of(secrets: &Secrets, state: &WizardState) -> String {
     let start = state.slot.map(|s| s.timestamp_millis().to_string()).unwrap_or_default();
     let details = state.details.as_ref();
     let field = |f: fn(&super::Details) -> &str| details.map_or("", f);
-    // NOTE: the practitioner joins these parts when SPEC §2e lands.
-    let parts: [&[u8]; 7] = [
+    let mut parts: Vec<&[u8]> = vec![
         flow.as_bytes(),
         service.as_bytes(),
         start.as_bytes(),
@@ -34,6 +33,11 @@ pub fn of(secrets: &Secrets, state: &WizardState) -> String {
         field(|d| d.phone.as_str()).as_bytes(),
         field(|d| d.notes.as_str()).as_bytes(),
     ];
+    // NOTE: the practitioner joins only when chosen, so a flow without
+    // practitioners keeps the summary it had before SPEC §2e.
+    if let Some(practitioner) = &state.practitioner {
+        parts.push(practitioner.0.as_bytes());
+    }
     hex::encode(&secrets.mac(PURPOSE, &parts)[..16])
 }
 
@@ -68,6 +72,7 @@ mod tests {
             slot: chrono::DateTime::from_timestamp_millis(1_900_000_000_000),
             details: Some(details),
             verified_email: None,
+            ..WizardState::default()
         }
     }
 
@@ -83,6 +88,12 @@ mod tests {
         let mut changed = state();
         changed.slot = chrono::DateTime::from_timestamp_millis(1_900_000_060_000);
         assert_ne!(of(&key, &changed), base, "slot");
+        let mut anna = state();
+        anna.practitioner = Some(super::super::state::PractitionerId("anna".into()));
+        let mut ben = state();
+        ben.practitioner = Some(super::super::state::PractitionerId("ben".into()));
+        assert_ne!(of(&key, &anna), base, "practitioner");
+        assert_ne!(of(&key, &anna), of(&key, &ben), "another practitioner");
         for edit in [
             |d: &mut Details| d.name = Name::parse("Bob").expect("a name"),
             |d: &mut Details| d.email = Email::parse("bob@example.test").expect("an address"),

@@ -21,6 +21,7 @@ mod manage;
 mod operations;
 mod outbox;
 mod pages;
+mod practitioners;
 mod purge;
 mod readme;
 mod redis;

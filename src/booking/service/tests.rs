@@ -42,7 +42,7 @@ fn tomorrow_ten() -> DateTime<Utc> {
 
 fn request<'a>(flow: &'a str, service: &'a Service, start: DateTime<Utc>) -> Request<'a> {
     let contact = Contact { name: "Ada", email: "ada@example.test", phone: "", notes: "", lang: "en", zone: None };
-    Request { flow, service, start, contact }
+    Request { flow, service, start, contact, whom: None }
 }
 
 #[rocket::async_test]

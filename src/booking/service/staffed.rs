@@ -1,0 +1,88 @@
+//! The booking service with practitioners (SPEC §2e): what is taken, read
+//! once for every practitioner, and the seat a time goes to — checked and
+//! chosen under the booking lock, in the caller's transaction, so that no
+//! moment of a practitioner is ever booked beyond their capacity.
+//!
+//! Without practitioners the seat is the practice's shared calendar
+//! (`None`), checked by the rules of revision 2 exactly as before.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+
+use super::Bookings;
+use crate::booking::availability;
+use crate::booking::availability::staffed::{self, Staffed, Whom};
+use crate::booking::store::staffed as staff_store;
+use crate::config::Service;
+use crate::db::Lane;
+
+/// Whose calendar a hold or booking occupies: a practitioner's id, or
+/// `None` (no practitioners: the practice's shared calendar).
+pub type Seat = Option<String>;
+
+impl Bookings<'_> {
+    /// What is taken on the local dates `first..=last` for `flow` (its own
+    /// hold excluded), by practitioner: one read for all of them.
+    pub async fn taken_staffed(&self, first: NaiveDate, last: NaiveDate, flow: &str) -> sqlx::Result<Staffed> {
+        let tz = self.config.tz();
+        let (from, to) = (availability::day_bounds(tz, first).0, availability::day_bounds(tz, last).1);
+        let days = self.days(first, last);
+        let now = self.clock.now_ms();
+        self.db.leased(Lane::Read, async |conn| staff_store::taken(conn, (from, to), &days, flow, now).await).await
+    }
+
+    /// The bounds of each local date of `first..=last`.
+    pub(super) fn days(&self, first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, DateTime<Utc>, DateTime<Utc>)> {
+        let tz = self.config.tz();
+        let dates = first.iter_days().take_while(|day| *day <= last);
+        dates
+            .map(|day| {
+                let (from, to) = availability::day_bounds(tz, day);
+                (day, from, to)
+            })
+            .collect()
+    }
+
+    /// The seat `service` at `start` takes for `flow` with `whom` (`None`:
+    /// anyone), preferring `current` when free; `None` when no one can take
+    /// it. Run inside the transaction that holds the booking lock and writes
+    /// the hold or booking.
+    pub(super) async fn seat(
+        &self,
+        conn: &mut AnyConnection,
+        (service, start): (&Service, DateTime<Utc>),
+        flow: &str,
+        (whom, current): (Option<Whom<'_>>, Option<&str>),
+    ) -> sqlx::Result<Option<Seat>> {
+        if !self.config.staffed() {
+            let taken = self.taken_at(conn, service, start, flow).await?;
+            return Ok(self.fits(service, start, &taken).then_some(None));
+        }
+        let span = availability::busy_span(service, start);
+        let date = start.with_timezone(&self.config.tz()).date_naive();
+        let days = self.days(date, date);
+        let taken = staff_store::taken(conn, (span.start, span.end), &days, flow, self.clock.now_ms()).await?;
+        let whom = whom.unwrap_or(Whom::Anyone);
+        let chosen = staffed::choose(self.config, whom, current, service, (start, self.clock.now()), &taken);
+        Ok(chosen.map(|p| Some(p.id.clone())))
+    }
+
+    /// The practitioner `flow`'s live hold names, if any.
+    pub(super) async fn held_by(&self, flow: &str) -> sqlx::Result<Option<String>> {
+        let now = self.clock.now_ms();
+        self.db.leased(Lane::Read, async |conn| staff_store::held_by(&mut *conn, flow, now).await).await
+    }
+
+    /// How many standing bookings `practitioner` has from now on.
+    pub async fn future_of(&self, practitioner: &str) -> sqlx::Result<i64> {
+        let now = self.clock.now();
+        self.db.leased(Lane::Read, async |conn| staff_store::future_of(conn, practitioner, now).await).await
+    }
+
+    /// Gives the bookings `references` that belong to no practitioner to
+    /// `practitioner` (the move from one shared calendar to practitioners);
+    /// how many it gave.
+    pub async fn assign(&self, references: &[String], practitioner: &str) -> sqlx::Result<u64> {
+        self.db.durably(async |conn| staff_store::assign(conn, references, practitioner).await).await
+    }
+}

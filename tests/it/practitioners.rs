@@ -1,0 +1,212 @@
+//! Practitioners (SPEC §2e): the practitioner step, their own calendars,
+//! "anyone", and holds and confirms that never book a practitioner beyond
+//! their capacity, however many visitors race.
+
+use crate::support;
+
+use std::collections::BTreeSet;
+
+use rocket::http::Status;
+use support::{code_in, offered_slot, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
+
+/// Anna and Ben, capacity 1 each, open whenever the practice is.
+pub const TWO: &str = "[[default.booking.practitioners]]\nid = \"anna\"\nname = \"Anna Weber\"\n\
+                       [[default.booking.practitioners]]\nid = \"ben\"\nname = \"Ben Roth\"\n";
+
+/// Enough code emails from one test client for every racer.
+const MANY_SENDS: &str = "[default.abuse]\nsends_per_client_per_hour = 1000\nsends_per_address_per_day = 1000\n";
+
+async fn app(db: &Backend, extra: &str) -> TestApp {
+    TestApp::with_config(db, &format!("{ALWAYS_OPEN}\n---\n{MANY_SENDS}\n---\n{extra}")).await
+}
+
+/// Chooses the service and then `whom` (`any` or an id); answers the practitioner POST.
+async fn choose(v: &Visitor<'_>, whom: &str) -> Page {
+    let page = v.get("/book/service").await;
+    let r = v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    assert_eq!(r.location(), "/book/practitioner", "{}", r.body);
+    let page = v.get("/book/practitioner").await;
+    assert_eq!(page.status, Status::Ok);
+    v.submit("/book/practitioner", &page, &[("practitioner", whom)]).await
+}
+
+/// The value of the `n`-th offered slot (from 0).
+fn nth_slot(html: &str, n: usize) -> String {
+    let needle = "name=\"slot\" value=\"";
+    let (at, _) = html.match_indices(needle).nth(n).expect("enough slots are offered");
+    let rest = &html[at + needle.len()..];
+    rest[..rest.find('"').expect("a closing quote")].to_string()
+}
+
+/// Details and the emailed code: the visitor stands at confirm.
+async fn verify(app: &TestApp, v: &Visitor<'_>, email: &str) {
+    let page = v.get("/book/details").await;
+    let fields = [("name", "Racer"), ("email", email), ("phone", ""), ("notes", "")];
+    assert_eq!(v.submit("/book/details", &page, &fields).await.location(), "/book/verify");
+    let code = code_in(&support::read_outbox(&app.outbox).last().expect("a code email").text).unwrap();
+    let page = v.get("/book/verify").await;
+    assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
+}
+
+/// The practitioners of the standing bookings, by reference.
+async fn practitioners_booked(app: &TestApp) -> Vec<Option<String>> {
+    let db = app.db().await;
+    let ids: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT practitioner_id FROM bookings WHERE cancelled_at IS NULL ORDER BY reference")
+            .fetch_all(&db)
+            .await
+            .expect("bookings");
+    db.close().await;
+    ids
+}
+
+async fn the_practitioner_step_lists_who_offers_the_service_then_anyone(db: Backend) {
+    let app = app(
+        &db,
+        &format!(
+            "{TWO}[[default.booking.practitioners]]\nid = \"cleo\"\nname = \"Cleo\"\nservices = [\"follow-up\"]\n"
+        ),
+    )
+    .await;
+    let v = app.visitor();
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/practitioner").await;
+    assert_eq!(page.status, Status::Ok);
+    let (anna, ben, any) = (
+        page.body.find("value=\"anna\"").expect("anna"),
+        page.body.find("value=\"ben\"").expect("ben"),
+        page.body.find("value=\"any\"").expect("anyone"),
+    );
+    assert!(anna < ben && ben < any, "configuration order, then anyone");
+    assert!(!page.body.contains("value=\"cleo\""), "cleo does not offer consultations");
+    assert!(page.body.contains("Anna Weber") && page.body.contains("Step 2 of 6"), "{}", page.body);
+    let r = v.submit("/book/practitioner", &page, &[("practitioner", "cleo")]).await;
+    assert_eq!(r.status, Status::UnprocessableEntity);
+    assert!(r.body.contains("Please choose one of the practitioners"));
+    let de = app.visitor().with_header("Accept-Language", "de");
+    let page = de.get("/book/service").await;
+    de.submit("/book/service", &page, &[("service", "consultation")]).await;
+    assert!(de.get("/book/practitioner").await.body.contains("Bei wem möchten Sie buchen?"));
+}
+
+async fn without_practitioners_the_step_does_not_exist(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    assert_eq!(v.get("/book/practitioner").await.location(), "/book/service");
+    let page = v.get("/book/service").await;
+    assert!(page.body.contains("Step 1 of 5"));
+    assert_eq!(v.submit("/book/service", &page, &[("service", "consultation")]).await.location(), "/book/slot");
+    let page = v.get("/book/slot").await;
+    assert_eq!(v.submit("/book/practitioner", &page, &[("practitioner", "any")]).await.location(), "/book/slot");
+}
+
+async fn a_named_practitioner_is_booked_and_keeps_the_time_of_the_other(db: Backend) {
+    let app = app(&db, TWO).await;
+    let (a, b) = (app.visitor(), app.visitor());
+    assert_eq!(choose(&a, "ben").await.location(), "/book/slot");
+    let page = a.get("/book/slot").await;
+    let slot = offered_slot(&page.body).expect("a slot");
+    assert_eq!(a.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
+    // Ben's time is held; Anna's is not.
+    choose(&b, "ben").await;
+    assert!(!b.get("/book/slot").await.body.contains(&format!("value=\"{slot}\"")));
+    let page = b.get("/book/practitioner").await;
+    assert_eq!(b.submit("/book/practitioner", &page, &[("practitioner", "anna")]).await.location(), "/book/slot");
+    assert!(b.get("/book/slot").await.body.contains(&format!("value=\"{slot}\"")));
+    verify(&app, &a, "a@example.test").await;
+    let page = a.get("/book/confirm").await;
+    assert!(page.body.contains("Ben Roth"), "the confirm page names the practitioner");
+    assert_eq!(a.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    assert_eq!(practitioners_booked(&app).await, [Some("ben".to_string())]);
+}
+
+/// Thirty verified visitors ask anyone for the same time at once; with
+/// holds off, all reach confirm and race there.
+async fn thirty_visitors_racing_for_a_time_two_practitioners_offer_book_it_twice(db: Backend) {
+    let app = app(&db, &format!("[default.booking]\nhold_minutes = 0\n---\n{TWO}")).await;
+    let visitors: Vec<Visitor<'_>> = (0..30).map(|_| app.visitor()).collect();
+    let mut slot = None;
+    for (i, v) in visitors.iter().enumerate() {
+        choose(v, "any").await;
+        let page = v.get("/book/slot").await;
+        // NOTE: not the first offered time: it may pass while the test runs.
+        let s = slot.get_or_insert_with(|| nth_slot(&page.body, 4)).clone();
+        assert_eq!(v.submit("/book/slot", &page, &[("slot", &s)]).await.status, Status::SeeOther);
+        verify(&app, v, &format!("r{i}@example.test")).await;
+    }
+    let pages: Vec<Page> = futures::future::join_all(visitors.iter().map(|v| v.get("/book/confirm"))).await;
+    let barrier = rocket::tokio::sync::Barrier::new(visitors.len());
+    let results = futures::future::join_all(visitors.iter().zip(&pages).map(|(v, page)| {
+        let barrier = &barrier;
+        async move {
+            barrier.wait().await;
+            v.submit("/book/confirm", page, &[]).await.status
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|s| **s == Status::SeeOther).count(), 2, "{results:?}");
+    assert_eq!(results.iter().filter(|s| **s == Status::Conflict).count(), 28, "{results:?}");
+    let booked: BTreeSet<Option<String>> = practitioners_booked(&app).await.into_iter().collect();
+    assert_eq!(booked, [Some("anna".to_string()), Some("ben".to_string())].into(), "one each");
+}
+
+/// Thirty visitors ask anyone to hold the same time at once: two holds.
+async fn thirty_visitors_racing_to_hold_a_time_two_practitioners_offer_hold_it_twice(db: Backend) {
+    let app = app(&db, &format!("[default.abuse]\nholds_per_client = 0\n---\n{TWO}")).await;
+    let visitors: Vec<Visitor<'_>> = (0..30).map(|_| app.visitor()).collect();
+    let mut pages = Vec::new();
+    for v in &visitors {
+        choose(v, "any").await;
+        pages.push(v.get("/book/slot").await);
+    }
+    let slot = nth_slot(&pages[0].body, 4);
+    let barrier = rocket::tokio::sync::Barrier::new(visitors.len());
+    let results = futures::future::join_all(visitors.iter().zip(&pages).map(|(v, page)| {
+        let (barrier, slot) = (&barrier, &slot);
+        async move {
+            barrier.wait().await;
+            v.submit("/book/slot", page, &[("slot", slot)]).await.status
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|s| **s == Status::SeeOther).count(), 2, "{results:?}");
+    let db = app.db().await;
+    let held: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT practitioner_id FROM holds ORDER BY practitioner_id").fetch_all(&db).await.unwrap();
+    db.close().await;
+    assert_eq!(held, [Some("anna".to_string()), Some("ben".to_string())]);
+}
+
+/// A booking made before practitioners were configured belongs to no one
+/// and blocks its time for everyone.
+async fn a_booking_made_before_practitioners_blocks_its_time_for_every_practitioner(db: Backend) {
+    let before = app(&db, "").await;
+    let v = before.visitor();
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/slot").await;
+    let slot = nth_slot(&page.body, 2);
+    assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
+    verify(&before, &v, "early@example.test").await;
+    let page = v.get("/book/confirm").await;
+    assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    let after = TestApp::on_database(&before.db_url, &format!("{ALWAYS_OPEN}\n---\n{TWO}")).await;
+    for whom in ["anna", "ben", "any"] {
+        let w = after.visitor();
+        choose(&w, whom).await;
+        let page = w.get("/book/slot").await;
+        assert!(page.body.contains("name=\"slot\""), "{whom} has times");
+        assert!(!page.body.contains(&format!("value=\"{slot}\"")), "{whom} is offered a promised time");
+    }
+    assert_eq!(practitioners_booked(&after).await, [None]);
+}
+
+on_both_backends!(
+    the_practitioner_step_lists_who_offers_the_service_then_anyone,
+    without_practitioners_the_step_does_not_exist,
+    a_named_practitioner_is_booked_and_keeps_the_time_of_the_other,
+    thirty_visitors_racing_for_a_time_two_practitioners_offer_book_it_twice,
+    thirty_visitors_racing_to_hold_a_time_two_practitioners_offer_hold_it_twice,
+    a_booking_made_before_practitioners_blocks_its_time_for_every_practitioner,
+);
