@@ -25,35 +25,35 @@ const CLOCK_CHANGES: [&str; 7] =
     ["2026-03-29", "2026-10-25", "2027-03-28", "2026-04-05", "2026-10-04", "2026-03-08", "2026-11-01"];
 
 /// Opening ranges of one day, in minutes after local midnight.
-type Ranges = Vec<(u32, u32)>;
+pub(super) type Ranges = Vec<(u32, u32)>;
 
 #[derive(Debug, Clone)]
-struct Svc {
-    duration: u32,
-    before: u32,
-    after: u32,
-    cap: u32,
+pub(super) struct Svc {
+    pub(super) duration: u32,
+    pub(super) before: u32,
+    pub(super) after: u32,
+    pub(super) cap: u32,
 }
 
 /// A random `[booking]` section, and the date the properties look at.
 #[derive(Debug, Clone)]
-struct Model {
-    zone: &'static str,
-    date: NaiveDate,
-    week: Vec<Ranges>,
-    singles: BTreeMap<NaiveDate, Ranges>,
-    spans: Vec<(NaiveDate, NaiveDate, Ranges)>,
-    step: u32,
-    capacity: u32,
-    notice: u32,
-    horizon: u32,
-    max_per_day: u32,
-    services: Vec<Svc>,
+pub(super) struct Model {
+    pub(super) zone: &'static str,
+    pub(super) date: NaiveDate,
+    pub(super) week: Vec<Ranges>,
+    pub(super) singles: BTreeMap<NaiveDate, Ranges>,
+    pub(super) spans: Vec<(NaiveDate, NaiveDate, Ranges)>,
+    pub(super) step: u32,
+    pub(super) capacity: u32,
+    pub(super) notice: u32,
+    pub(super) horizon: u32,
+    pub(super) max_per_day: u32,
+    pub(super) services: Vec<Svc>,
 }
 
 impl Model {
     /// The ranges the rules give `date`: its own entry, else its range of dates, else its weekday.
-    fn ranges(&self, date: NaiveDate) -> &Ranges {
+    pub(super) fn ranges(&self, date: NaiveDate) -> &Ranges {
         if let Some(ranges) = self.singles.get(&date) {
             return ranges;
         }
@@ -63,12 +63,12 @@ impl Model {
         }
     }
 
-    fn tz(&self) -> Tz {
+    pub(super) fn tz(&self) -> Tz {
         self.zone.parse().expect("a known zone")
     }
 
     /// The configuration as an operator would write it.
-    fn toml(&self) -> String {
+    pub(super) fn toml(&self) -> String {
         let list = |r: &Ranges| {
             let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
             let items: Vec<String> = r.iter().map(|(a, b)| format!("\"{}-{}\"", hm(*a), hm(*b))).collect();
@@ -102,7 +102,7 @@ impl Model {
 }
 
 /// 0–3 ranges in order, on a 5-minute grid; a gap of 0 makes two ranges touch.
-fn ranges() -> impl Strategy<Value = Ranges> {
+pub(super) fn ranges() -> impl Strategy<Value = Ranges> {
     prop::collection::vec((0u32..=120, 1u32..=120), 0..=3).prop_map(|parts| {
         let (mut out, mut at) = (Vec::new(), 0);
         for (gap, len) in parts {
@@ -127,7 +127,7 @@ fn a_date() -> impl Strategy<Value = NaiveDate> {
     ]
 }
 
-fn model() -> impl Strategy<Value = Model> {
+pub(super) fn model() -> impl Strategy<Value = Model> {
     let overrides = (
         prop::collection::btree_map(-2i64..=2, prop_oneof![Just(Vec::new()), ranges()], 0..=3),
         prop::option::of((-5i64..=0, 0i64..=4, ranges())),
@@ -158,7 +158,7 @@ fn model() -> impl Strategy<Value = Model> {
 
 /// Busy spans around the model's date, day counts, and "now" (minutes from the date's first
 /// instant: up to three days before, up to one day into it).
-fn calendar() -> impl Strategy<Value = (Vec<(i64, i64)>, Vec<u32>, u32, i64)> {
+pub(super) fn calendar() -> impl Strategy<Value = (Vec<(i64, i64)>, Vec<u32>, u32, i64)> {
     (
         prop::collection::vec((-36i64..=324, 1i64..=60), 0..=10),
         prop::collection::vec(0u32..=3, 3),
@@ -172,13 +172,13 @@ fn config_of(model: &Model) -> BookingConfig {
     config.unwrap_or_else(|e| panic!("generated configuration rejected: {e}\n{}", model.toml()))
 }
 
-fn at(first: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+pub(super) fn at(first: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
     first + Duration::minutes(minutes)
 }
 
 /// The first instant (on the 5-minute grid) whose local wall-clock time is `wall` or later: where a
 /// range boundary lies in real time.
-fn first_at_or_after(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn first_at_or_after(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
     // Offsets lie within −12 … +14 hours: 15 hours before `wall` read as UTC is early enough.
     let mut t = (wall - Duration::hours(15)).and_utc();
     while t.with_timezone(&tz).naive_local() < wall {
@@ -187,7 +187,7 @@ fn first_at_or_after(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
     t
 }
 
-fn wall(date: NaiveDate, minutes: u32) -> NaiveDateTime {
+pub(super) fn wall(date: NaiveDate, minutes: u32) -> NaiveDateTime {
     date.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(i64::from(minutes))
 }
 

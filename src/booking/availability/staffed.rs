@@ -138,4 +138,6 @@ pub fn choose<'a>(
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
