@@ -8,3 +8,7 @@
 -- blocks nobody else.
 ALTER TABLE bookings ADD COLUMN practitioner_id TEXT;
 ALTER TABLE holds ADD COLUMN practitioner_id TEXT;
+-- `any` when the visitor asked for anyone ("first available"): a move may
+-- then go to any free practitioner. NULL: they named the practitioner (a
+-- move stays with them), or there were no practitioners.
+ALTER TABLE bookings ADD COLUMN asked_for TEXT;

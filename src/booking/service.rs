@@ -405,6 +405,7 @@ fn new_booking<'a>(
         cancel_token_hash: token_hash,
         visitor_tz: request.contact.zone.map(|zone| zone.name()),
         practitioner_id,
+        asked_for: matches!(request.whom, Some(Whom::Anyone)).then_some(crate::config::ANY),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct NewBooking<'a> {
     pub visitor_tz: Option<&'a str>,
     /// (rev 3) The practitioner's id; `None`: no practitioner (SPEC §2e).
     pub practitioner_id: Option<&'a str>,
+    /// (rev 3) `any` when the visitor asked for anyone; `None` otherwise.
+    pub asked_for: Option<&'a str>,
 }
 
 impl<'a> NewBooking<'a> {
@@ -74,6 +76,7 @@ impl<'a> NewBooking<'a> {
             cancel_token_hash: &booking.cancel_token_hash,
             visitor_tz: booking.visitor_tz.as_deref(),
             practitioner_id: booking.practitioner_id.as_deref(),
+            asked_for: booking.asked_for.as_deref(),
         }
     }
 }
@@ -112,6 +115,8 @@ pub struct Booking {
     pub visitor_tz: Option<String>,
     /// (rev 3) The practitioner's id; `None`: no practitioner.
     pub practitioner_id: Option<String>,
+    /// (rev 3) `any` when the visitor asked for anyone.
+    pub asked_for: Option<String>,
 }
 
 pub(super) fn ms(t: DateTime<Utc>) -> i64 {
@@ -291,8 +296,8 @@ pub async fn reference_of_flow(tx: &mut Transaction<'_, Any>, flow: &str) -> sql
 pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO bookings (reference, flow_id, service_id, starts_at, ends_at, busy_from, busy_until, name, email, \
-         phone, notes, lang, cancel_token_hash, created_at, visitor_tz, practitioner_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         phone, notes, lang, cancel_token_hash, created_at, visitor_tz, practitioner_id, asked_for) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(booking.reference)
     .bind(booking.flow_id)
@@ -310,13 +315,14 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, booking: &NewBooking<'_>, now
     .bind(now)
     .bind(booking.visitor_tz)
     .bind(booking.practitioner_id)
+    .bind(booking.asked_for)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 const COLUMNS: &str = "reference, service_id, starts_at, ends_at, name, email, phone, notes, lang, \
-                       cancel_token_hash, cancelled_at, flow_id, sequence, visitor_tz, practitioner_id";
+                       cancel_token_hash, cancelled_at, flow_id, sequence, visitor_tz, practitioner_id, asked_for";
 
 /// A `bookings` row as [`COLUMNS`] selects it.
 #[derive(FromRow)]
@@ -336,6 +342,7 @@ struct Row {
     sequence: i64,
     visitor_tz: Option<String>,
     practitioner_id: Option<String>,
+    asked_for: Option<String>,
 }
 
 impl From<Row> for Booking {
@@ -356,6 +363,7 @@ impl From<Row> for Booking {
             sequence: r.sequence,
             visitor_tz: r.visitor_tz,
             practitioner_id: r.practitioner_id,
+            asked_for: r.asked_for,
         }
     }
 }
@@ -380,11 +388,11 @@ pub async fn cancel(tx: &mut Transaction<'_, Any>, reference: &str, now: i64) ->
 }
 
 /// Moves the standing booking `reference` to `times` (and the mover's
-/// zone), raising its sequence; false when it was cancelled meanwhile.
+/// zone, and its practitioner), raising its sequence; false when it was cancelled meanwhile.
 pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &NewBooking<'_>) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, busy_from = $3, busy_until = $4, sequence = sequence + 1, \
-         visitor_tz = $6 WHERE reference = $5 AND cancelled_at IS NULL",
+         visitor_tz = $6, practitioner_id = $7 WHERE reference = $5 AND cancelled_at IS NULL",
     )
     .bind(ms(times.starts_at))
     .bind(ms(times.ends_at))
@@ -392,6 +400,7 @@ pub async fn move_to(tx: &mut Transaction<'_, Any>, reference: &str, times: &New
     .bind(ms(times.busy_until))
     .bind(reference)
     .bind(times.visitor_tz)
+    .bind(times.practitioner_id)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -88,7 +88,10 @@ async fn reschedule_page(
     let config = &page.settings().booking;
     let service = config.service(&booking.service_id).ok_or(Status::Conflict)?;
     let who = (booking.flow_id.as_str(), page.lang.as_str(), page.zones());
-    let grid = grid(bookings, config, (service, None), who, date, Some(booking.starts_at)).await?;
+    // NOTE: a booking whose practitioner left can move nowhere: its grid is
+    // anyone's, and the POST answers 409.
+    let whom = bookings.mover(booking).flatten();
+    let grid = grid(bookings, config, (service, whom), who, date, Some(booking.starts_at)).await?;
     let context = ReschedulePage {
         page: page.view(),
         grid,

@@ -202,7 +202,73 @@ async fn a_booking_made_before_practitioners_blocks_its_time_for_every_practitio
     assert_eq!(practitioners_booked(&after).await, [None]);
 }
 
+/// Books `slot` with `whom` for `email`; returns the path of its link.
+async fn book(app: &TestApp, whom: &str, slot: &str, email: &str) -> String {
+    let v = app.visitor();
+    choose(&v, whom).await;
+    let page = v.get("/book/slot").await;
+    assert_eq!(v.submit("/book/slot", &page, &[("slot", slot)]).await.location(), "/book/details", "{whom} at {slot}");
+    let page = v.get("/book/details").await;
+    v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await;
+    let mails = support::read_outbox(&app.outbox);
+    let code = code_in(&mails.iter().rev().find(|m| m.is_to(email)).expect("code").text).expect("a code");
+    let page = v.get("/book/verify").await;
+    v.submit("/book/verify", &page, &[("code", &code)]).await;
+    let page = v.get("/book/confirm").await;
+    assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    let mails = support::wait_for_mail(&app.outbox, |m| m.is_to(email) && m.attachment(".ics").is_some()).await;
+    let confirmation = mails.iter().find(|m| m.is_to(email) && m.attachment(".ics").is_some()).expect("confirmation");
+    let link = confirmation.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link");
+    link[link.find("/booking/").expect("a path")..].to_string()
+}
+
+/// Moves the booking of `link` to `slot`; answers the POST.
+async fn move_to(app: &TestApp, link: &str, slot: &str) -> Page {
+    let v = app.visitor();
+    let reference = link.trim_start_matches("/booking/").split('?').next().expect("reference");
+    let token = link.split("token=").nth(1).expect("token");
+    let page = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    assert_eq!(page.status, Status::Ok);
+    v.submit(&format!("/booking/{reference}/reschedule"), &page, &[("token", token), ("slot", slot)]).await
+}
+
+async fn practitioner_of(app: &TestApp, link: &str) -> Option<String> {
+    let reference = link.trim_start_matches("/booking/").split('?').next().expect("reference");
+    let db = app.db().await;
+    let id = sqlx::query_scalar("SELECT practitioner_id FROM bookings WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(&db)
+        .await
+        .expect("the booking");
+    db.close().await;
+    id
+}
+
+/// A booking made for a named practitioner moves only within their free
+/// times; one made with anyone moves to whoever is free, its own first.
+async fn a_named_booking_moves_with_its_practitioner_and_an_anyone_booking_to_whoever_is_free(db: Backend) {
+    let app = app(&db, TWO).await;
+    let page = app.visitor();
+    let page = {
+        let v = page;
+        choose(&v, "any").await;
+        v.get("/book/slot").await
+    };
+    let (early, late) = (nth_slot(&page.body, 2), nth_slot(&page.body, 4));
+    let ben = book(&app, "ben", &early, "ben@example.test").await;
+    let anyone = book(&app, "any", &early, "any@example.test").await;
+    assert_eq!(practitioner_of(&app, &anyone).await.as_deref(), Some("anna"), "ben is taken: anna");
+    book(&app, "anna", &late, "anna@example.test").await;
+    // Anna is busy at the late time: the anyone booking goes to Ben.
+    assert_eq!(move_to(&app, &anyone, &late).await.status, Status::SeeOther);
+    assert_eq!(practitioner_of(&app, &anyone).await.as_deref(), Some("ben"));
+    // Ben is now busy then, and his own booking stays with him: 409.
+    assert_eq!(move_to(&app, &ben, &late).await.status, Status::Conflict);
+    assert_eq!(practitioner_of(&app, &ben).await.as_deref(), Some("ben"));
+}
+
 on_both_backends!(
+    a_named_booking_moves_with_its_practitioner_and_an_anyone_booking_to_whoever_is_free,
     the_practitioner_step_lists_who_offers_the_service_then_anyone,
     without_practitioners_the_step_does_not_exist,
     a_named_practitioner_is_booked_and_keeps_the_time_of_the_other,

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::{AnyConnection, Connection};
 
-use super::{manage_url, token_matches, Bookings, ServiceError};
-use crate::booking::availability::{self, Taken};
+use super::{manage_url, token_matches, Bookings, Seat, ServiceError, Whom};
+use crate::booking::availability;
 use crate::booking::store::{self, Booking, NewBooking};
 use crate::config::{BookingConfig, Service};
 use crate::db::Lane;
@@ -143,11 +143,12 @@ impl Bookings<'_> {
             return Ok(Rescheduled::Frozen(why));
         }
         let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
-        if !availability::is_bookable(self.config, service, start, now, &Taken::default()) {
+        let Some(whom) = self.mover(booking) else { return Ok(Rescheduled::Taken) };
+        if !self.valid_start(service, whom, start) {
             return Ok(Rescheduled::Invalid);
         }
         let span = availability::busy_span(service, start);
-        let times = NewBooking {
+        let mut times = NewBooking {
             starts_at: start,
             ends_at: start + Duration::minutes(service.duration_minutes.into()),
             busy_from: span.start,
@@ -155,13 +156,26 @@ impl Bookings<'_> {
             visitor_tz: zone.map(|zone| zone.name()),
             ..NewBooking::of(booking)
         };
-        let emails = self.moved_emails(booking, service, &times, token)?;
-        let moved =
-            self.db.durably(async |conn| self.reschedule_on(conn, booking, service, &times, &emails).await).await?;
-        if moved == Rescheduled::Moved {
-            self.tell(Metrics::rescheduled);
+        // NOTE: at most once more: when the lock gives the move to another
+        // practitioner than its emails name, they are prepared again for them.
+        for _ in 0..2 {
+            let emails = self.moved_emails(booking, service, &times, token)?;
+            let moved = self
+                .db
+                .durably(async |conn| self.reschedule_on(conn, (booking, whom), service, &times, &emails).await)
+                .await?;
+            match moved {
+                Ok(Rescheduled::Moved) => self.tell(Metrics::rescheduled),
+                Err(seat) => {
+                    times.practitioner_id =
+                        self.config.practitioner(seat.as_deref().unwrap_or("")).map(|p| p.id.as_str());
+                    continue;
+                }
+                Ok(_) => {}
+            }
+            return Ok(moved.unwrap_or(Rescheduled::Taken));
         }
-        Ok(moved)
+        Ok(Rescheduled::Taken)
     }
 
     fn moved_emails(
@@ -185,29 +199,35 @@ impl Bookings<'_> {
         letters.moved(&to, (&old, &new), &manage_url(base, &booking.reference, token))
     }
 
+    /// Moves under the lock; `Err(seat)`: free, but for another
+    /// practitioner than `times` names (nothing changed).
     async fn reschedule_on(
         &self,
         conn: &mut AnyConnection,
-        booking: &Booking,
+        (booking, whom): (&Booking, Option<Whom<'_>>),
         service: &Service,
         times: &NewBooking<'_>,
         emails: &[Prepared],
-    ) -> sqlx::Result<Rescheduled> {
+    ) -> sqlx::Result<Result<Rescheduled, Seat>> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
-        let taken = self.taken_at(&mut tx, service, times.starts_at, &booking.flow_id).await?;
-        if !self.fits(service, times.starts_at, &taken) {
+        let (chosen, current) = ((service, times.starts_at), times.practitioner_id);
+        let Some(seat) = self.seat(&mut tx, chosen, &booking.flow_id, (whom, current)).await? else {
             tx.rollback().await?;
-            return Ok(Rescheduled::Taken);
+            return Ok(Ok(Rescheduled::Taken));
+        };
+        if seat.as_deref() != current {
+            tx.rollback().await?;
+            return Ok(Err(seat));
         }
         if !store::move_to(&mut tx, &booking.reference, times).await? {
             tx.rollback().await?;
-            return Ok(Rescheduled::Frozen(Frozen::Cancelled));
+            return Ok(Ok(Rescheduled::Frozen(Frozen::Cancelled)));
         }
         outbox::store::drop_reminders(&mut tx, &booking.reference).await?;
         outbox::keep(&mut tx, emails, &booking.reference, self.clock.now_ms()).await?;
         tx.commit().await?;
-        Ok(Rescheduled::Moved)
+        Ok(Ok(Rescheduled::Moved))
     }
 }
 

@@ -10,17 +10,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use super::Bookings;
-use crate::booking::availability;
 use crate::booking::availability::staffed::{self, Staffed, Whom};
+use crate::booking::availability::{self, Taken};
 use crate::booking::store::staffed as staff_store;
-use crate::config::Service;
+use crate::booking::store::Booking;
+use crate::config::{Service, ANY};
 use crate::db::Lane;
 
 /// Whose calendar a hold or booking occupies: a practitioner's id, or
 /// `None` (no practitioners: the practice's shared calendar).
 pub type Seat = Option<String>;
 
-impl Bookings<'_> {
+impl<'a> Bookings<'a> {
     /// What is taken on the local dates `first..=last` for `flow` (its own
     /// hold excluded), by practitioner: one read for all of them.
     pub async fn taken_staffed(&self, first: NaiveDate, last: NaiveDate, flow: &str) -> sqlx::Result<Staffed> {
@@ -65,6 +66,32 @@ impl Bookings<'_> {
         let whom = whom.unwrap_or(Whom::Anyone);
         let chosen = staffed::choose(self.config, whom, current, service, (start, self.clock.now()), &taken);
         Ok(chosen.map(|p| Some(p.id.clone())))
+    }
+
+    /// Whom a move of `booking` may go to (`None` inside: no practitioners):
+    /// its own practitioner when the visitor named them; anyone who offers
+    /// the service when they asked for anyone, or when it belongs to no
+    /// practitioner. `None`: its practitioner left the configuration, and
+    /// nobody can move a booking to them.
+    pub fn mover(&self, booking: &Booking) -> Option<Option<Whom<'a>>> {
+        if !self.config.staffed() {
+            return Some(None);
+        }
+        match (booking.asked_for.as_deref(), booking.practitioner_id.as_deref()) {
+            (Some(ANY), _) | (_, None) => Some(Some(Whom::Anyone)),
+            (_, Some(id)) => self.config.practitioner(id).map(|p| Some(Whom::Named(p))),
+        }
+    }
+
+    /// Whether `start` is a start time for `service` with `whom` by every
+    /// rule but what is taken (grid, hours, dates, notice, horizon).
+    pub(super) fn valid_start(&self, service: &Service, whom: Option<Whom<'_>>, start: DateTime<Utc>) -> bool {
+        let now = self.clock.now();
+        if !self.config.staffed() {
+            return availability::is_bookable(self.config, service, start, now, &Taken::default());
+        }
+        let whom = whom.unwrap_or(Whom::Anyone);
+        staffed::choose(self.config, whom, None, service, (start, now), &Staffed::default()).is_some()
     }
 
     /// The practitioner `flow`'s live hold names, if any.
