@@ -197,6 +197,7 @@ mail-confirm-subject = Buchung bestätigt: { $reference }
 mail-confirm-intro = Ihr Termin ist gebucht.
 mail-confirm-reference = Buchungsnummer: { $reference }
 mail-confirm-what = { $service }, { $when }
+mail-practitioner = Bei: { $practitioner }
 mail-confirm-cancel = Buchung ansehen oder absagen: { $url }
 mail-ics-filename = termin.ics
 mail-cancel-subject = Buchung abgesagt: { $reference }

@@ -197,6 +197,7 @@ mail-confirm-subject = Booking confirmed: { $reference }
 mail-confirm-intro = Your appointment is booked.
 mail-confirm-reference = Booking reference: { $reference }
 mail-confirm-what = { $service }, { $when }
+mail-practitioner = With: { $practitioner }
 mail-confirm-cancel = To see or cancel your booking, open: { $url }
 mail-ics-filename = appointment.ics
 mail-cancel-subject = Booking cancelled: { $reference }

@@ -337,6 +337,7 @@ impl<'a> Bookings<'a> {
             ends_at: booking.ends_at,
             sequence: 0,
             visitor: request.contact.zone,
+            practitioner: self.config.practitioner_name(booking.practitioner_id),
         };
         letters.booked(&to, &about, &manage_url(base, booking.reference, token))
     }

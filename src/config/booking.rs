@@ -273,6 +273,12 @@ impl BookingConfig {
         self.services.iter().find(|s| s.id == id)
     }
 
+    /// The name of the practitioner `id` (the id itself when they left the
+    /// configuration); `None` for none.
+    pub fn practitioner_name<'a>(&'a self, id: Option<&'a str>) -> Option<&'a str> {
+        id.map(|id| self.practitioner(id).map_or(id, |p| p.name.as_str()))
+    }
+
     /// Whether practitioners are configured (SPEC §2e).
     pub fn staffed(&self) -> bool {
         !self.practitioners.is_empty()

@@ -45,6 +45,8 @@ pub struct Appointment<'a> {
     pub tz: Tz,
     /// The visitor's own zone, when not the practice's: times give theirs too.
     pub visitor: Option<Tz>,
+    /// (rev 3) The practitioner's name, with practitioners.
+    pub practitioner: Option<&'a str>,
 }
 
 impl Appointment<'_> {
@@ -85,6 +87,14 @@ impl Email {
         self.context.insert(key, value);
         self
     }
+
+    /// `practitioner`: the appointment's practitioner, when it has one.
+    fn naming(self, appointment: &Appointment<'_>) -> Email {
+        match appointment.practitioner {
+            Some(name) => self.with("practitioner", name),
+            None => self,
+        }
+    }
 }
 
 /// The code email: `code`, `minutes`, `service` and `when` (without the
@@ -105,7 +115,7 @@ fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appoint
     let mut email = Email::new("confirmation", to, Some(reference));
     let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Published(0)));
-    email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
+    email.naming(appointment).with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
 
 /// The cancellation notice: `reference`, `service`, `when`, and an `.ics`
@@ -114,7 +124,7 @@ fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appoint
     let mut email = Email::new("cancellation", to, Some(reference));
     let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Cancelled(sequence + 1)));
-    email.with("service", appointment.service).with("when", &when)
+    email.naming(appointment).with("service", appointment.service).with("when", &when)
 }
 
 /// The notice that a booking moved: `reference`, `service`, `old_when`,
@@ -130,14 +140,19 @@ fn moved_email(
     let old_when = format_when(&email.lang, old.zones(), old.starts_at);
     let when = format_when(&email.lang, new.zones(), new.starts_at);
     email.attachment = Some(calendar(&email.lang, reference, new, Revision::Published(sequence)));
-    email.with("service", new.service).with("old_when", &old_when).with("when", &when).with("manage_url", manage_url)
+    email
+        .naming(new)
+        .with("service", new.service)
+        .with("old_when", &old_when)
+        .with("when", &when)
+        .with("manage_url", manage_url)
 }
 
 /// The reminder: `reference`, `service`, `when`, `manage_url`.
 fn reminder_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
     let email = Email::new("reminder", to, Some(reference));
     let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
-    email.with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
+    email.naming(appointment).with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
 
 /// One email of every kind with made-up values: their templates must exist,
@@ -145,8 +160,14 @@ fn reminder_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment
 fn samples() -> Vec<Email> {
     let to = Recipient { name: "Sample", email: "sample@example.test", lang: "en" };
     let at = DateTime::UNIX_EPOCH;
-    let appointment =
-        Appointment { service: "Sample", starts_at: at, ends_at: at, tz: Tz::UTC, visitor: Some(Tz::Asia__Tokyo) };
+    let appointment = Appointment {
+        service: "Sample",
+        starts_at: at,
+        ends_at: at,
+        tz: Tz::UTC,
+        visitor: Some(Tz::Asia__Tokyo),
+        practitioner: Some("Sample"),
+    };
     vec![
         code_email(&to, "000000", 10, &appointment),
         confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
@@ -169,8 +190,12 @@ enum Revision {
 /// in every file about the booking), times in UTC, the end without buffer,
 /// and no link (the email carries it).
 fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>, revision: Revision) -> Attachment {
-    let description =
+    let mut description =
         t_args(lang, "mail-confirm-reference", &[("reference", FluentValue::from(reference.to_string()))]);
+    if let Some(name) = appointment.practitioner {
+        description += "\n";
+        description += &t_args(lang, "mail-practitioner", &[("practitioner", FluentValue::from(name.to_string()))]);
+    }
     let (sequence, method) = match revision {
         Revision::Published(n) => (n, "PUBLISH"),
         Revision::Cancelled(n) => (n, "CANCEL"),

@@ -46,10 +46,11 @@ fn booking_page(page: &Page<'_>, bookings: &Bookings<'_>, link: (&Booking, &str)
         _ => "booked",
     };
     let service = settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang)).unwrap_or_default();
+    let practitioner = settings.booking.practitioner_name(booking.practitioner_id.as_deref());
     let view = View::render(
         "booking",
         context! {
-            page: page.view(), reference: &booking.reference, service,
+            page: page.view(), reference: &booking.reference, service, practitioner,
             when: format_when(&page.lang, page.zones(), booking.starts_at), name: &booking.name,
             cancelled: booking.cancelled, state, changeable: frozen.is_none(), notice: page.take_notice(), token,
         },

@@ -90,6 +90,8 @@ pub struct About<'a> {
     pub sequence: u32,
     /// The visitor's own zone, when not the practice's.
     pub visitor: Option<chrono_tz::Tz>,
+    /// (rev 3) The practitioner's name, with practitioners.
+    pub practitioner: Option<&'a str>,
 }
 
 /// Prepares the emails of bookings for the outbox.
@@ -114,6 +116,7 @@ impl<'a> Letters<'a> {
             ends_at: about.ends_at,
             tz: self.settings.booking.tz(),
             visitor: about.visitor,
+            practitioner: about.practitioner,
         }
     }
 

@@ -68,10 +68,10 @@ impl Verified<'_> {
         Booking { flow: self.flow_id.as_str(), service, start, contact, whom }
     }
 
-    /// What `/book/done` shows once it is booked as `reference`.
-    pub fn done(&self, reference: String) -> Done {
+    /// What `/book/done` shows once it is booked as `reference` with `practitioner`.
+    pub fn done(&self, reference: String, practitioner: Option<String>) -> Done {
         let service = ServiceId(self.chosen.service.id.clone());
-        Done { reference, service, start: self.chosen.start, email: self.details.email.clone() }
+        Done { reference, service, start: self.chosen.start, email: self.details.email.clone(), practitioner }
     }
 }
 

@@ -89,7 +89,8 @@ async fn confirm_post(
     let (Confirmation::Booked { reference, .. } | Confirmation::Already(reference)) = confirmed else {
         return slot_taken(&mut flow, &bookings).await;
     };
-    let done = flow.proof.done(reference);
+    let practitioner = bookings.practitioner_of(&reference).await?;
+    let done = flow.proof.done(reference, practitioner);
     flow.finish(&done)?;
     Ok(Reply::Redirect(Redirect::to(rocket::uri!(done))))
 }
@@ -110,6 +111,7 @@ async fn slot_taken(flow: &mut Flow<'_>, bookings: &Bookings<'_>) -> Result<Repl
 struct DonePage<'a> {
     reference: &'a str,
     service: &'a str,
+    practitioner: Option<&'a str>,
     when: String,
     email: &'a str,
 }
@@ -120,7 +122,8 @@ fn done(flow: Flow<'_>) -> Reply {
     let (lang, booking) = (&flow.page.lang, &flow.settings.booking);
     let service = booking.service(&done.service.0).map_or(done.service.0.as_str(), |s| s.name_in(lang));
     let when = format_when(lang, flow.page.zones(), done.start);
-    let content = DonePage { reference: &done.reference, service, when, email: &done.email };
+    let practitioner = booking.practitioner_name(done.practitioner.as_deref());
+    let content = DonePage { reference: &done.reference, service, practitioner, when, email: &done.email };
     Reply::Page((Status::Ok, View::render("done", context! { page: flow.page.view(), done: content })))
 }
 

@@ -239,6 +239,7 @@ impl<'r> Flow<'r> {
             ends_at: start + chrono::Duration::minutes(service.duration_minutes.into()),
             tz: self.settings.booking.tz(),
             visitor: self.page.zones().visitor,
+            practitioner: None,
         }
     }
 

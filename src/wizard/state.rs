@@ -24,6 +24,9 @@ pub struct Done {
     pub start: DateTime<Utc>,
     /// The address the confirmation went to.
     pub email: Email,
+    /// (rev 3) The practitioner's id, with practitioners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner: Option<String>,
 }
 
 /// The random id of one booking flow: keys its hold, its codes and its

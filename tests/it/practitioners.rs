@@ -119,6 +119,16 @@ async fn a_named_practitioner_is_booked_and_keeps_the_time_of_the_other(db: Back
     assert!(page.body.contains("Ben Roth"), "the confirm page names the practitioner");
     assert_eq!(a.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
     assert_eq!(practitioners_booked(&app).await, [Some("ben".to_string())]);
+    assert!(a.get("/book/done").await.body.contains("Ben Roth"), "the done page names the practitioner");
+    let mails = support::wait_for_mail(&app.outbox, |m| m.attachment(".ics").is_some()).await;
+    let mail = mails.iter().find(|m| m.attachment(".ics").is_some()).expect("the confirmation");
+    assert!(mail.text.contains("Ben Roth"), "{}", mail.text);
+    let ics = mail.attachment(".ics").expect("an .ics").body.replace("\r\n ", "");
+    let description = ics.lines().find(|l| l.starts_with("DESCRIPTION")).expect("a DESCRIPTION");
+    assert!(description.contains("Ben Roth"), "{ics}");
+    let link = mail.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link");
+    let page = a.get(&link[link.find("/booking/").expect("a path")..]).await;
+    assert!(page.body.contains("Ben Roth"), "the booking page names the practitioner");
 }
 
 /// Thirty verified visitors ask anyone for the same time at once; with

@@ -69,9 +69,10 @@ pub enum Rescheduled {
     Frozen(Frozen),
 }
 
-/// A booking as its emails describe it.
-fn about<'a>(booking: &'a Booking, service: &'a Service) -> About<'a> {
+/// A booking as its emails describe it, with its practitioner's name.
+fn about<'a>(booking: &'a Booking, (service, config): (&'a Service, &'a BookingConfig)) -> About<'a> {
     About {
+        practitioner: config.practitioner_name(booking.practitioner_id.as_deref()),
         reference: &booking.reference,
         service,
         starts_at: booking.starts_at,
@@ -122,7 +123,7 @@ impl Bookings<'_> {
             return Ok(None);
         };
         let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
-        letters.cancelled(&to, &about(booking, service)).map(Some)
+        letters.cancelled(&to, &about(booking, (service, self.config))).map(Some)
     }
 
     /// Moves `booking` (found by its link's `token`, see [`Bookings::find`])
@@ -188,14 +189,15 @@ impl Bookings<'_> {
         let Some((letters, base)) = &self.letters else { return Ok(Vec::new()) };
         let to = Recipient { name: &booking.name, email: &booking.email, lang: &booking.lang };
         let visitor = times.visitor_tz.and_then(|zone| zone.parse().ok());
-        let old = About { visitor, ..about(booking, service) };
+        let old = About { visitor, ..about(booking, (service, self.config)) };
         let new = About {
             starts_at: times.starts_at,
             ends_at: times.ends_at,
             sequence: old.sequence + 1,
-            ..about(booking, service)
+            ..about(booking, (service, self.config))
         };
-        let new = About { visitor, ..new };
+        let practitioner = self.config.practitioner_name(times.practitioner_id);
+        let new = About { visitor, practitioner, ..new };
         letters.moved(&to, (&old, &new), &manage_url(base, &booking.reference, token))
     }
 

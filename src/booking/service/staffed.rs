@@ -13,7 +13,7 @@ use super::Bookings;
 use crate::booking::availability::staffed::{self, Staffed, Whom};
 use crate::booking::availability::{self, Taken};
 use crate::booking::store::staffed as staff_store;
-use crate::booking::store::Booking;
+use crate::booking::store::{self, Booking};
 use crate::config::{Service, ANY};
 use crate::db::Lane;
 
@@ -98,6 +98,15 @@ impl<'a> Bookings<'a> {
     pub(super) async fn held_by(&self, flow: &str) -> sqlx::Result<Option<String>> {
         let now = self.clock.now_ms();
         self.db.leased(Lane::Read, async |conn| staff_store::held_by(&mut *conn, flow, now).await).await
+    }
+
+    /// The practitioner of the booking `reference`, if it has one.
+    pub async fn practitioner_of(&self, reference: &str) -> sqlx::Result<Option<String>> {
+        if !self.config.staffed() {
+            return Ok(None);
+        }
+        let booking = self.db.leased(Lane::Read, async |conn| store::find(conn, reference).await).await?;
+        Ok(booking.and_then(|b| b.practitioner_id))
     }
 
     /// How many standing bookings `practitioner` has from now on.

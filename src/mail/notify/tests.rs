@@ -91,7 +91,14 @@ fn to(lang: &str) -> Recipient<'_> {
 
 fn appointment(service: &str) -> Appointment<'_> {
     let starts_at: DateTime<Utc> = "2026-11-23T08:30:00Z".parse().expect("start");
-    Appointment { service, starts_at, ends_at: starts_at + chrono::Duration::minutes(30), tz: BERLIN, visitor: None }
+    Appointment {
+        service,
+        starts_at,
+        ends_at: starts_at + chrono::Duration::minutes(30),
+        tz: BERLIN,
+        visitor: None,
+        practitioner: None,
+    }
 }
 
 /// Maximal runs of ASCII digits in `text`.
