@@ -40,9 +40,14 @@ pub async fn clear_sessions(figment: &Figment) -> Result<String, String> {
     Ok(format!("removed {n} expired session{}", if n == 1 { "" } else { "s" }))
 }
 
-/// `slotwise bookings [--date]`: a table of bookings (from today, or of one
-/// local day), in the practice's time zone.
-pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Result<String, String> {
+/// `slotwise bookings [--date] [--practitioner]`: a table of bookings (from
+/// today, or of one local day; of one practitioner), in the practice's time
+/// zone; with practitioners, each line names the booking's.
+pub async fn bookings(
+    figment: &Figment,
+    date: Option<chrono::NaiveDate>,
+    practitioner: Option<&str>,
+) -> Result<String, String> {
     use chrono::{Duration, TimeZone, Utc};
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let tz = settings.booking.tz();
@@ -59,22 +64,36 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
         return Err("that date does not exist in the configured time zone".into());
     };
     let secrets = crate::secrets::Secrets::from_figment(figment).map_err(|e| e.to_string())?;
-    let rows = crate::booking::service::Bookings::new(&settings.booking, &db, &clock, &secrets)
-        .between(from, to)
-        .await
-        .map_err(|e| e.to_string())?;
+    let service = crate::booking::service::Bookings::new(&settings.booking, &db, &clock, &secrets);
+    if let Some(id) = practitioner {
+        if !service.knows(id).await.map_err(|e| e.to_string())? {
+            return Err(format!("--practitioner `{id}`: no such practitioner (not configured, no bookings)"));
+        }
+    }
+    let mut rows = service.between(from, to).await.map_err(|e| e.to_string())?;
+    rows.retain(|b| practitioner.is_none_or(|id| b.practitioner_id.as_deref() == Some(id)));
+    let staffed = settings.booking.staffed() || practitioner.is_some();
+    let who = |id: &str| if staffed { format!("{id:<16} ") } else { String::new() };
     let mut out = format!(
-        "{:<10} {:<11} {:<5} {:<20} {:<30} {:<28} {}\n",
-        "REFERENCE", "DATE", "TIME", "SERVICE", "NAME", "EMAIL", "STATUS"
+        "{:<10} {:<11} {:<5} {:<20} {}{:<30} {:<28} {}\n",
+        "REFERENCE",
+        "DATE",
+        "TIME",
+        "SERVICE",
+        who("PRACTITIONER"),
+        "NAME",
+        "EMAIL",
+        "STATUS"
     );
     for b in &rows {
         let local = b.starts_at.with_timezone(&tz);
         out.push_str(&format!(
-            "{:<10} {:<11} {:<5} {:<20} {:<30} {:<28} {}\n",
+            "{:<10} {:<11} {:<5} {:<20} {}{:<30} {:<28} {}\n",
             b.reference,
             local.format("%Y-%m-%d"),
             local.format("%H:%M"),
             b.service_id,
+            who(b.practitioner_id.as_deref().unwrap_or("-")),
             b.name.chars().take(30).collect::<String>(),
             b.email.chars().take(28).collect::<String>(),
             if b.cancelled { "cancelled" } else { "booked" }
@@ -82,6 +101,35 @@ pub async fn bookings(figment: &Figment, date: Option<chrono::NaiveDate>) -> Res
     }
     out.push_str(&format!("{} booking{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
     Ok(out)
+}
+
+/// `slotwise assign --practitioner ID REFERENCE...`: gives bookings made
+/// before practitioners were configured (they block their time for every
+/// practitioner) to one practitioner, each only when that practitioner has
+/// room then; one line per booking.
+pub async fn assign(figment: &Figment, practitioner: &str, references: &[String]) -> Result<String, String> {
+    use crate::booking::service::Assigned;
+    let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let Some(to) = settings.booking.practitioner(practitioner) else {
+        return Err(format!("--practitioner `{practitioner}`: not a configured practitioner"));
+    };
+    let db = open(figment).await?;
+    db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    let (clock, secrets) =
+        (Clock::system(), crate::secrets::Secrets::from_figment(figment).map_err(|e| e.to_string())?);
+    let service = crate::booking::service::Bookings::new(&settings.booking, &db, &clock, &secrets);
+    let mut lines = Vec::new();
+    for reference in references {
+        let line = match service.assign(reference, to).await.map_err(|e| e.to_string())? {
+            Assigned::Given => format!("{reference}: given to {practitioner}"),
+            Assigned::NotFound => format!("{reference}: no such booking"),
+            Assigned::Not(Some(owner)) => format!("{reference}: already {owner}'s"),
+            Assigned::Not(None) => format!("{reference}: cancelled"),
+            Assigned::Busy => format!("{reference}: {practitioner} has no room then"),
+        };
+        lines.push(line);
+    }
+    Ok(lines.join("\n"))
 }
 
 /// `slotwise outbox [--failed] [--retry]`: the stored emails not yet

@@ -32,6 +32,18 @@ enum Command {
         /// Only this local day (YYYY-MM-DD).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// Only this practitioner's bookings (their id).
+        #[arg(long)]
+        practitioner: Option<String>,
+    },
+    /// Give bookings made before practitioners were configured to one practitioner.
+    Assign {
+        /// The practitioner's id.
+        #[arg(long)]
+        practitioner: String,
+        /// The bookings' references.
+        #[arg(required = true)]
+        references: Vec<String>,
     },
     /// Per wizard step: flows that reached it, stopped there, went on.
     Funnel {
@@ -72,7 +84,12 @@ async fn main() -> ExitCode {
         None => return serve(figment).await,
         Some(Command::Migrate) => slotwise::cli::migrate(&figment).await,
         Some(Command::ClearSessions) => slotwise::cli::clear_sessions(&figment).await,
-        Some(Command::Bookings { date }) => slotwise::cli::bookings(&figment, date).await,
+        Some(Command::Bookings { date, practitioner }) => {
+            slotwise::cli::bookings(&figment, date, practitioner.as_deref()).await
+        }
+        Some(Command::Assign { practitioner, references }) => {
+            slotwise::cli::assign(&figment, &practitioner, &references).await
+        }
         Some(Command::Outbox { failed, retry }) => slotwise::cli::outbox(&figment, failed, retry).await,
         Some(Command::Funnel { days }) => slotwise::cli::funnel(&figment, days).await,
         Some(Command::Erase { email }) => slotwise::cli::erase(&figment, &email).await,

@@ -450,7 +450,7 @@ mod staffed;
 
 pub use crate::booking::availability::staffed::Whom;
 pub use manage::{frozen, Cancellation, Frozen, Rescheduled};
-pub use staffed::Seat;
+pub use staffed::{Assigned, Seat};
 
 #[cfg(test)]
 mod tests;

@@ -30,21 +30,24 @@ fn authorised(settings: &Settings, given: Option<&str>) -> bool {
     }
 }
 
-/// `GET /staff/calendar.ics?token=`.
-#[rocket::get("/staff/calendar.ics?<token>")]
+/// `GET /staff/calendar.ics?token=[&practitioner=]`: with a practitioner,
+/// only their bookings (an id neither configured nor booked answers `404`).
+#[rocket::get("/staff/calendar.ics?<token>&<practitioner>")]
 async fn calendar(
     settings: &rocket::State<Settings>,
     bookings: Bookings<'_>,
     token: Option<&str>,
+    practitioner: Option<&str>,
 ) -> Result<(ContentType, Feed), Error> {
-    if !authorised(settings, token) {
+    if !authorised(settings, token) || !known(&bookings, practitioner).await? {
         return Err(Status::NotFound.into());
     }
     let config = &settings.booking;
     let now = bookings.now();
     let (_, last_day) = availability::horizon(config, now);
     let to = availability::day_bounds(config.tz(), last_day).1;
-    let bookings = bookings.between(now - Duration::days(30), to).await?;
+    let mut bookings = bookings.between(now - Duration::days(30), to).await?;
+    bookings.retain(|b| practitioner.is_none_or(|id| b.practitioner_id.as_deref() == Some(id)));
     let mut feed = Calendar::new();
     feed.name("Slotwise");
     for booking in &bookings {
@@ -54,7 +57,7 @@ async fn calendar(
             .uid(&format!("{}@slotwise", booking.reference))
             .sequence(u32::try_from(booking.sequence).unwrap_or(0))
             .summary(&format!("{service}: {}", booking.name))
-            .description(&format!("{} · {} · {}", booking.reference, booking.email, booking.phone))
+            .description(&describe(config, booking))
             .starts(booking.starts_at)
             .ends(booking.ends_at)
             .status(if booking.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
@@ -62,6 +65,23 @@ async fn calendar(
     }
     let body = feed.done().to_string();
     Ok((ContentType::new("text", "calendar"), Feed { body, cache: Header::new("Cache-Control", "no-store") }))
+}
+
+/// Whether the feed may be limited to `practitioner` (none: the whole feed).
+async fn known(bookings: &Bookings<'_>, practitioner: Option<&str>) -> Result<bool, Error> {
+    match practitioner {
+        None => Ok(true),
+        Some(id) => Ok(bookings.knows(id).await?),
+    }
+}
+
+/// An event's `DESCRIPTION`: reference, contact, and the practitioner's name when it has one.
+fn describe(config: &crate::config::BookingConfig, booking: &crate::booking::store::Booking) -> String {
+    let base = format!("{} · {} · {}", booking.reference, booking.email, booking.phone);
+    match config.practitioner_name(booking.practitioner_id.as_deref()) {
+        Some(name) => format!("{base} · {name}"),
+        None => base,
+    }
 }
 
 /// The feed's route.

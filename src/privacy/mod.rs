@@ -78,6 +78,9 @@ pub struct Exported {
     phone: String,
     notes: String,
     language: String,
+    /// (rev 3) The practitioner's name, when the booking has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    practitioner: Option<String>,
 }
 
 /// Every booking of `address` (without regard to case), by start, as JSON;
@@ -92,6 +95,7 @@ pub async fn export(db: &DbPool, settings: &Settings, address: &Address, now: i6
         .await?
         .into_iter()
         .map(|b| Exported {
+            practitioner: settings.booking.practitioner_name(b.practitioner_id.as_deref()).map(str::to_string),
             service: settings
                 .booking
                 .service(&b.service_id)

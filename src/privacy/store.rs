@@ -87,13 +87,15 @@ pub struct Stored {
     pub notes: String,
     /// Language of its emails.
     pub lang: String,
+    /// (rev 3) Its practitioner's id, if any.
+    pub practitioner_id: Option<String>,
 }
 
 /// Every booking of `email` (compared without regard to case), by start.
 pub async fn bookings_of(conn: &mut AnyConnection, email: &str) -> sqlx::Result<Vec<Stored>> {
     sqlx::query_as(
-        "SELECT reference, service_id, starts_at, ends_at, cancelled_at, name, email, phone, notes, lang \
-         FROM bookings WHERE LOWER(email) = LOWER($1) ORDER BY starts_at, reference",
+        "SELECT reference, service_id, starts_at, ends_at, cancelled_at, name, email, phone, notes, lang, \
+         practitioner_id FROM bookings WHERE LOWER(email) = LOWER($1) ORDER BY starts_at, reference",
     )
     .bind(email)
     .fetch_all(conn)

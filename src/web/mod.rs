@@ -107,6 +107,7 @@ pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Web shell", |rocket| async {
         rocket
             .attach(security::stage())
+            .attach(services::departed())
             .mount("/", rocket::routes![landing, healthz, stylesheet, favicon, favicon_ico])
             .register("/", rocket::catchers![error_page::default_catcher])
     })

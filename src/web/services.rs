@@ -39,6 +39,26 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
     }
 }
 
+/// At liftoff, one warning line per practitioner who left the configuration
+/// but keeps future bookings (SPEC §2e): their id and how many.
+pub fn departed() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_liftoff("Practitioners who left", |rocket| {
+        Box::pin(async move {
+            let (Some(settings), Some(db), Some(clock), Some(secrets)) =
+                (rocket.state::<Settings>(), rocket.state::<Db>(), rocket.state::<Clock>(), rocket.state::<Secrets>())
+            else {
+                return;
+            };
+            match Bookings::new(&settings.booking, db, clock, secrets).departed().await {
+                Ok(left) => left.iter().for_each(|(id, n)| {
+                    rocket::warn!("booking.practitioners: `{id}` is no longer configured but has {n} future booking(s)")
+                }),
+                Err(e) => rocket::warn!("counting the bookings of practitioners who left failed: {e}"),
+            }
+        })
+    })
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Codes<'r> {
     type Error = ();

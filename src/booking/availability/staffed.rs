@@ -96,6 +96,13 @@ pub fn day(
     Day { slots, empty }
 }
 
+/// Whether `practitioner` has room for one more appointment occupying
+/// `span` beside `own`, their own spans (capacity only: what giving them a
+/// booking made before practitioners needs).
+pub fn has_room_for(practitioner: &Practitioner, span: Busy, own: &[Busy]) -> bool {
+    super::has_room(practitioner.capacity.get(), span.start, span.end, own)
+}
+
 /// Whether `practitioner` can take `service` at `start`: exactly one of
 /// the start times of their day.
 pub fn fits(

@@ -7,14 +7,14 @@
 //! (`None`), checked by the rules of revision 2 exactly as before.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Connection, Transaction};
 
 use super::Bookings;
 use crate::booking::availability::staffed::{self, Staffed, Whom};
 use crate::booking::availability::{self, Taken};
 use crate::booking::store::staffed as staff_store;
 use crate::booking::store::{self, Booking};
-use crate::config::{Service, ANY};
+use crate::config::{Practitioner, Service, ANY};
 use crate::db::Lane;
 
 /// Whose calendar a hold or booking occupies: a practitioner's id, or
@@ -109,16 +109,72 @@ impl<'a> Bookings<'a> {
         Ok(booking.and_then(|b| b.practitioner_id))
     }
 
-    /// How many standing bookings `practitioner` has from now on.
-    pub async fn future_of(&self, practitioner: &str) -> sqlx::Result<i64> {
+    /// The practitioners who left the configuration but keep standing
+    /// bookings from now on: each id with the count (for the launch to warn).
+    pub async fn departed(&self) -> sqlx::Result<Vec<(String, i64)>> {
         let now = self.clock.now();
-        self.db.leased(Lane::Read, async |conn| staff_store::future_of(conn, practitioner, now).await).await
+        let all = self.db.leased(Lane::Read, async |conn| staff_store::future_by_practitioner(conn, now).await).await?;
+        Ok(all.into_iter().filter(|(id, _)| self.config.practitioner(id).is_none()).collect())
     }
 
-    /// Gives the bookings `references` that belong to no practitioner to
-    /// `practitioner` (the move from one shared calendar to practitioners);
-    /// how many it gave.
-    pub async fn assign(&self, references: &[String], practitioner: &str) -> sqlx::Result<u64> {
-        self.db.durably(async |conn| staff_store::assign(conn, references, practitioner).await).await
+    /// Whether `practitioner` is configured or has bookings (one who left).
+    pub async fn knows(&self, practitioner: &str) -> sqlx::Result<bool> {
+        if self.config.practitioner(practitioner).is_some() {
+            return Ok(true);
+        }
+        self.db.leased(Lane::Read, async |conn| staff_store::has_bookings(conn, practitioner).await).await
     }
+
+    /// Gives the standing booking `reference` that belongs to no
+    /// practitioner to `practitioner` (the move from one shared calendar to
+    /// practitioners), under the booking lock: not when it would run them
+    /// beyond their capacity alongside their own bookings and holds.
+    pub async fn assign(&self, reference: &str, practitioner: &Practitioner) -> sqlx::Result<Assigned> {
+        self.db
+            .durably(async |conn| {
+                let mut tx = conn.begin().await?;
+                store::lock(&mut tx).await?;
+                let assigned = self.assign_on(&mut tx, reference, practitioner).await?;
+                match assigned {
+                    Assigned::Given => tx.commit().await?,
+                    _ => tx.rollback().await?,
+                }
+                Ok(assigned)
+            })
+            .await
+    }
+
+    async fn assign_on(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        reference: &str,
+        practitioner: &Practitioner,
+    ) -> sqlx::Result<Assigned> {
+        let Some(booking) = store::find(tx, reference).await? else { return Ok(Assigned::NotFound) };
+        if booking.cancelled || booking.practitioner_id.is_some() {
+            return Ok(Assigned::Not(booking.practitioner_id));
+        }
+        let Some(service) = self.config.service(&booking.service_id) else { return Ok(Assigned::Busy) };
+        let span = availability::busy_span(service, booking.starts_at);
+        let busy = staff_store::taken(tx, (span.start, span.end), &[], &booking.flow_id, self.clock.now_ms()).await?;
+        let own = busy.own.get(&practitioner.id).map_or(&[][..], Vec::as_slice);
+        if !staffed::has_room_for(practitioner, span, own) {
+            return Ok(Assigned::Busy);
+        }
+        staff_store::give(tx, reference, &practitioner.id).await?;
+        Ok(Assigned::Given)
+    }
+}
+
+/// What giving a booking to a practitioner came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Assigned {
+    /// It is theirs now.
+    Given,
+    /// No booking has that reference.
+    NotFound,
+    /// It is cancelled (`None`) or belongs to a practitioner already.
+    Not(Option<String>),
+    /// They have no room then (or its service left the configuration).
+    Busy,
 }

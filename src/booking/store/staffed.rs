@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Any, AnyConnection, FromRow};
+use sqlx::{Any, AnyConnection, FromRow, Transaction};
 
 use super::{count_starts, ms, utc};
 use crate::booking::availability::staffed::Staffed;
@@ -75,29 +75,37 @@ where
     Ok(id.flatten())
 }
 
-/// Gives the bookings of no practitioner among `references` to
-/// `practitioner`; how many it gave.
-pub async fn assign(conn: &mut AnyConnection, references: &[String], practitioner: &str) -> sqlx::Result<u64> {
-    let mut given = 0;
-    for reference in references {
-        let done =
-            sqlx::query("UPDATE bookings SET practitioner_id = $1 WHERE reference = $2 AND practitioner_id IS NULL")
-                .bind(practitioner)
-                .bind(reference)
-                .execute(&mut *conn)
-                .await?;
-        given += done.rows_affected();
-    }
-    Ok(given)
-}
-
-/// Standing bookings of `practitioner` starting at or after `from`.
-pub async fn future_of(conn: &mut AnyConnection, practitioner: &str, from: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bookings WHERE practitioner_id = $1 AND cancelled_at IS NULL AND starts_at >= $2",
+/// Gives the standing booking `reference` of no practitioner to
+/// `practitioner`; false when it has one, is cancelled or does not exist.
+pub async fn give(tx: &mut Transaction<'_, Any>, reference: &str, practitioner: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE bookings SET practitioner_id = $1 \
+         WHERE reference = $2 AND practitioner_id IS NULL AND cancelled_at IS NULL",
     )
     .bind(practitioner)
+    .bind(reference)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Standing bookings starting at or after `from`, by practitioner id.
+pub async fn future_by_practitioner(conn: &mut AnyConnection, from: DateTime<Utc>) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT practitioner_id, COUNT(*) FROM bookings \
+         WHERE practitioner_id IS NOT NULL AND cancelled_at IS NULL AND starts_at >= $1 \
+         GROUP BY practitioner_id ORDER BY practitioner_id",
+    )
     .bind(ms(from))
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await
+}
+
+/// Whether any booking, ever, belongs to `practitioner`.
+pub async fn has_bookings(conn: &mut AnyConnection, practitioner: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE practitioner_id = $1")
+        .bind(practitioner)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
 }
