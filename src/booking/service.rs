@@ -9,22 +9,19 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{AnyConnection, Connection};
-use subtle::ConstantTimeEq;
 
 use super::availability::{self, DayCounts, Taken};
-use super::store::{self, Booking, NewBooking};
+use super::store::{self, NewBooking};
 use crate::clock::Clock;
 use crate::config::{BookingConfig, Service};
 use crate::db::{DbPool, Lane};
 use crate::mail::{MailError, Recipient};
 use crate::metrics::Metrics;
 use crate::outbox::{self, About, Letters, Prepared, Wake};
-use crate::secrets::{random_chars, random_token, sha256_hex, Secrets};
+use crate::secrets::{random_token, Secrets};
 
 /// Draws of a fresh reference when the drawn one is taken.
 const REFERENCE_DRAWS: usize = 3;
-/// Letters of a reference: no 0/O/1/I/L/U, so it reads aloud unambiguously.
-const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
 
 /// The booking service over the app's database and `[booking]` rules, at
 /// the app's clock; built by the web layer's guard for each request, or with
@@ -214,66 +211,6 @@ impl<'a> Bookings<'a> {
         store::day_counts(conn, &days, flow, self.clock.now_ms()).await
     }
 
-    /// Holds `start` for `flow` of `client` (when holds are on): not when it
-    /// is not free, its date is at a daily cap, or the client holds enough.
-    pub async fn hold(&self, flow: &str, client: &str, service: &Service, start: DateTime<Utc>) -> sqlx::Result<Held> {
-        self.hold_for(flow, client, (service, None), start).await
-    }
-
-    /// Holds `start` like [`Bookings::hold`], with practitioners for `whom`
-    /// (`None`: anyone): the hold names the practitioner it occupies.
-    pub async fn hold_for(
-        &self,
-        flow: &str,
-        client: &str,
-        (service, whom): (&Service, Option<Whom<'_>>),
-        start: DateTime<Utc>,
-    ) -> sqlx::Result<Held> {
-        if self.config.hold_minutes == 0 {
-            let seat =
-                self.db.leased(Lane::Read, async |conn| self.seat(conn, (service, start), flow, (whom, None)).await);
-            return Ok(if seat.await?.is_some() { Held::Placed } else { Held::Taken });
-        }
-        let expires = self.clock.now() + Duration::minutes(self.config.hold_minutes.into());
-        self.db.durably(async |conn| self.hold_on(conn, (flow, client), (service, whom), start, expires).await).await
-    }
-
-    async fn hold_on(
-        &self,
-        conn: &mut AnyConnection,
-        (flow, client): (&str, &str),
-        (service, whom): (&Service, Option<Whom<'_>>),
-        start: DateTime<Utc>,
-        expires: DateTime<Utc>,
-    ) -> sqlx::Result<Held> {
-        let mut tx = conn.begin().await?;
-        store::lock(&mut tx).await?;
-        let limit = i64::from(self.holds_per_client);
-        let seat = if limit > 0 && store::client_holds(&mut tx, client, flow, self.clock.now_ms()).await? >= limit {
-            Err(Held::TooMany)
-        } else {
-            self.seat(&mut tx, (service, start), flow, (whom, None)).await?.ok_or(Held::Taken)
-        };
-        let seat = match seat {
-            Ok(seat) => seat,
-            Err(held) => {
-                // NOTE: rolled back here, not on drop: the writer's next user must
-                // not find the lock still taken.
-                tx.rollback().await?;
-                return Ok(held);
-            }
-        };
-        let span = availability::busy_span(service, start);
-        store::put_hold(&mut tx, (flow, client, seat.as_deref()), &service.id, start, span, expires).await?;
-        tx.commit().await?;
-        Ok(Held::Placed)
-    }
-
-    /// Releases `flow`'s hold, if any.
-    pub async fn release(&self, flow: &str) -> sqlx::Result<()> {
-        self.db.durably(async |conn| store::release(conn, flow).await).await
-    }
-
     /// Books `request` if its time is still free and its date under every
     /// daily cap, turning the flow's hold into the booking; a flow books at
     /// most once.
@@ -308,16 +245,6 @@ impl<'a> Bookings<'a> {
             }
         }
         Err(sqlx::Error::Protocol(format!("no free booking reference after {REFERENCE_DRAWS} draws")).into())
-    }
-
-    /// The seat a confirm expects to book: the named practitioner, or for
-    /// anyone the one the flow's live hold names (checked again under the lock).
-    async fn expected_seat(&self, request: &Request<'_>) -> sqlx::Result<Seat> {
-        match request.whom {
-            _ if !self.config.staffed() => Ok(None),
-            Some(Whom::Named(practitioner)) => Ok(Some(practitioner.id.clone())),
-            _ => self.held_by(request.flow).await,
-        }
     }
 
     /// The confirmation and reminders of `booking`, ready to store.
@@ -410,43 +337,15 @@ fn new_booking<'a>(
     }
 }
 
-/// A short, unambiguous booking reference: `XXXX-XXXX`.
-pub fn new_reference() -> String {
-    let chars = random_chars(REFERENCE_ALPHABET, 8);
-    format!("{}-{}", &chars[..4], &chars[4..])
-}
-
-/// How a stored link hash made under a key begins.
-const KEYED: &str = "k1:";
-
-/// The stored form of a link's token: its MAC under the current key, so
-/// that the link ends when that key is no longer listed (SPEC §3a).
-fn link_hash(secrets: &Secrets, token: &str) -> String {
-    format!("{KEYED}{}", hex::encode(secrets.mac("link", &[token.as_bytes()])))
-}
-
-/// Whether `token` is the token of `booking`'s link (constant time), under
-/// the current key or a fallback.
-fn token_matches(secrets: &Secrets, booking: &Booking, token: &str) -> bool {
-    let stored = booking.cancel_token_hash.as_bytes();
-    match booking.cancel_token_hash.strip_prefix(KEYED) {
-        Some(keyed) => {
-            let macs = secrets.macs("link", &[token.as_bytes()]);
-            macs.iter().any(|mac| bool::from(hex::encode(mac).as_bytes().ct_eq(keyed.as_bytes())))
-        }
-        // NOTE: a link mailed before links were keyed (a plain SHA-256): no
-        // key made it, so no rotation ends it.
-        None => bool::from(sha256_hex(token).as_bytes().ct_eq(stored)),
-    }
-}
-
-/// The booking's own page, `<base>/booking/<reference>?token=<token>`.
-pub fn manage_url(base: &str, reference: &str, token: &str) -> String {
-    format!("{}/booking/{reference}?token={token}", base.trim_end_matches('/'))
-}
-
+mod hold;
+mod link;
 mod manage;
 mod staffed;
+
+#[cfg(test)]
+use link::REFERENCE_ALPHABET;
+use link::{link_hash, token_matches};
+pub use link::{manage_url, new_reference};
 
 pub use crate::booking::availability::staffed::Whom;
 pub use manage::{frozen, Cancellation, Frozen, Rescheduled};

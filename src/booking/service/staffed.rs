@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Any, AnyConnection, Connection, Transaction};
 
-use super::Bookings;
+use super::{Bookings, Request};
 use crate::booking::availability::staffed::{self, Staffed, Whom};
 use crate::booking::availability::{self, Taken};
 use crate::booking::store::staffed as staff_store;
@@ -92,6 +92,16 @@ impl<'a> Bookings<'a> {
         }
         let whom = whom.unwrap_or(Whom::Anyone);
         staffed::choose(self.config, whom, None, service, (start, now), &Staffed::default()).is_some()
+    }
+
+    /// The seat a confirm expects to book: the named practitioner, or for
+    /// anyone the one the flow's live hold names (checked again under the lock).
+    pub(super) async fn expected_seat(&self, request: &Request<'_>) -> sqlx::Result<Seat> {
+        match request.whom {
+            _ if !self.config.staffed() => Ok(None),
+            Some(Whom::Named(practitioner)) => Ok(Some(practitioner.id.clone())),
+            _ => self.held_by(request.flow).await,
+        }
     }
 
     /// The practitioner `flow`'s live hold names, if any.
