@@ -21,6 +21,7 @@ mod manage;
 mod operations;
 mod outbox;
 mod pages;
+mod practice;
 mod practitioners;
 mod purge;
 mod readme;
