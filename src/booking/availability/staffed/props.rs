@@ -115,7 +115,7 @@ fn inside(
     ranges.iter().any(|&(a, b)| {
         a <= minute
             && minute < b
-            && (minute - a) % model.step == 0
+            && (minute - a).is_multiple_of(model.step)
             && first_at_or_after(tz, wall(date, a)) <= from
             && to <= first_at_or_after(tz, wall(date, b))
     })
