@@ -40,12 +40,14 @@ struct ConfirmPage<'a> {
     seen: String,
 }
 
-fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
+/// `held`: with anyone, the practitioner the flow's hold names (if live).
+fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>, held: Option<&str>) -> Summary<'a> {
     let (lang, service, details) = (&flow.page.lang, verified.chosen.service, &verified.details);
     let minutes = FluentValue::from(service.duration_minutes.to_string());
+    let held = held.and_then(|id| flow.settings.booking.practitioner(id)).map(|p| p.name.clone());
     let practitioner = verified.chosen.whom.map(|whom| match whom {
         Whom::Named(p) => p.name.clone(),
-        Whom::Anyone => flow.t("practitioner-any"),
+        Whom::Anyone => held.unwrap_or_else(|| flow.t("practitioner-any")),
     });
     Summary {
         service: service.name_in(lang),
@@ -59,15 +61,28 @@ fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>) -> Summary<'a> {
     }
 }
 
-/// The confirm page with `status` and an optional notice.
-fn page(flow: &Admitted<'_, AtConfirm>, secrets: &Secrets, status: Status, notice: Option<&str>) -> Reply {
-    let page = ConfirmPage { summary: summary(flow, &flow.proof), seen: summary::of(secrets, &flow.state) };
-    flow.render(Step::Confirm, status, &Errors::new(), notice, page)
+/// The confirm page with `status` and an optional notice; with anyone, it
+/// names the practitioner the flow's hold names.
+async fn page(
+    flow: &Admitted<'_, AtConfirm>,
+    (bookings, secrets): (&Bookings<'_>, &Secrets),
+    status: Status,
+    notice: Option<&str>,
+) -> Result<Reply, Error> {
+    let anyone = matches!(flow.proof.chosen.whom, Some(Whom::Anyone));
+    let held = if anyone { bookings.held_by(flow.proof.flow_id.as_str()).await? } else { None };
+    let summary = summary(flow, &flow.proof, held.as_deref());
+    let page = ConfirmPage { summary, seen: summary::of(secrets, &flow.state) };
+    Ok(flow.render(Step::Confirm, status, &Errors::new(), notice, page))
 }
 
 #[rocket::get("/book/confirm")]
-fn confirm_get(flow: Admitted<'_, AtConfirm>, secrets: &State<Secrets>) -> Reply {
-    page(&flow, secrets, Status::Ok, None)
+async fn confirm_get(
+    flow: Admitted<'_, AtConfirm>,
+    bookings: Bookings<'_>,
+    secrets: &State<Secrets>,
+) -> Result<Reply, Error> {
+    page(&flow, (&bookings, secrets), Status::Ok, None).await
 }
 
 /// Books what the visitor confirmed (once, however often they submit): the
@@ -83,7 +98,8 @@ async fn confirm_post(
 ) -> Result<Reply, Error> {
     let posted = form.value.as_ref().and_then(|f| f.summary.as_deref());
     if !summary::seen(posted, &summary::of(secrets, &flow.state)) {
-        return Ok(page(&flow, secrets, Status::Conflict, Some(&flow.t("err-summary-changed"))));
+        let notice = flow.t("err-summary-changed");
+        return page(&flow, (&bookings, secrets), Status::Conflict, Some(&notice)).await;
     }
     let confirmed = bookings.confirm(&flow.proof.booking(&flow.page.lang, flow.page.zones().visitor)).await?;
     let (Confirmation::Booked { reference, .. } | Confirmation::Already(reference)) = confirmed else {

@@ -225,6 +225,8 @@ async fn book(app: &TestApp, whom: &str, slot: &str, email: &str) -> String {
     let page = v.get("/book/verify").await;
     v.submit("/book/verify", &page, &[("code", &code)]).await;
     let page = v.get("/book/confirm").await;
+    let names = ["Anna Weber", "Ben Roth"].iter().filter(|n| page.body.contains(*n)).count();
+    assert_eq!(names, 1, "the confirm page names the one practitioner held for {whom}");
     assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
     let mails = support::wait_for_mail(&app.outbox, |m| m.is_to(email) && m.attachment(".ics").is_some()).await;
     let confirmation = mails.iter().find(|m| m.is_to(email) && m.attachment(".ics").is_some()).expect("confirmation");
@@ -362,7 +364,39 @@ async fn a_booking_made_before_practitioners_is_given_to_one_and_frees_the_other
     }
 }
 
+/// A practitioner removed from the configuration is offered to nobody; their
+/// bookings stay viewable and cancellable from the link.
+async fn a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody(db: Backend) {
+    let both = app(&db, TWO).await;
+    let page = {
+        let v = both.visitor();
+        choose(&v, "anna").await;
+        v.get("/book/slot").await
+    };
+    let link = book(&both, "anna", &nth_slot(&page.body, 1), "anna@example.test").await;
+    let ben_only = "[[default.booking.practitioners]]\nid = \"ben\"\nname = \"Ben Roth\"\n";
+    let after = TestApp::on_database(&both.db_url, &format!("{ALWAYS_OPEN}\n---\n{MANY_SENDS}\n---\n{ben_only}")).await;
+    let v = after.visitor();
+    let page = v.get("/book/service").await;
+    v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let page = v.get("/book/practitioner").await;
+    assert!(!page.body.contains("value=\"anna\"") && page.body.contains("value=\"ben\""));
+    assert_eq!(
+        v.submit("/book/practitioner", &page, &[("practitioner", "anna")]).await.status,
+        Status::UnprocessableEntity
+    );
+    let page = v.get(&link).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.body.contains("anna"), "the booking page names her by her id");
+    let reference = reference_of(&link);
+    let token = link.split("token=").nth(1).expect("token");
+    let cancelled = v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", token)]).await;
+    assert_eq!(cancelled.status, Status::SeeOther, "{}", cancelled.body);
+    assert!(v.get(&link).await.body.contains("data-state=\"cancelled\""));
+}
+
 on_both_backends!(
+    a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody,
     staff_list_and_feed_bookings_by_practitioner,
     a_booking_made_before_practitioners_is_given_to_one_and_frees_the_others,
     a_named_booking_moves_with_its_practitioner_and_an_anyone_booking_to_whoever_is_free,

@@ -105,7 +105,7 @@ impl<'a> Bookings<'a> {
     }
 
     /// The practitioner `flow`'s live hold names, if any.
-    pub(super) async fn held_by(&self, flow: &str) -> sqlx::Result<Option<String>> {
+    pub async fn held_by(&self, flow: &str) -> sqlx::Result<Option<String>> {
         let now = self.clock.now_ms();
         self.db.leased(Lane::Read, async |conn| staff_store::held_by(&mut *conn, flow, now).await).await
     }
