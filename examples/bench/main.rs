@@ -17,7 +17,7 @@
 //!
 //! Options: `--backend sqlite|postgres|both` (default both), `--secs N` per
 //! scenario (default 10), `--sessions N` stored/expired sessions (default
-//! 1000000), `--only landing,read,write,write-shared,flow,million,purge` (a
+//! 1000000), `--only landing,read,write,write-shared,flow,practitioners,million,purge` (a
 //! subset, for quick comparisons while profiling), `--session-store
 //! database|redis|cached_database` (`session.store`; the Redis stores use
 //! `BENCH_REDIS_URL`, default `redis://127.0.0.1:6379/9`, emptied first). `BENCH_MAX_CONNECTIONS=N` sets the
@@ -33,6 +33,7 @@ mod http;
 mod report;
 mod scenarios;
 mod server;
+mod staffed;
 mod wrk;
 
 // NOTE: the test kit's cookie jar, mail reader, SMTP sink and spawn helper,
@@ -170,7 +171,7 @@ fn bench(
         dir.disable_cleanup(true);
         eprintln!("keeping {}", dir.path().display());
     }
-    let start = |name: &str| -> Result<(Server, String, Option<db::PgDatabase>), String> {
+    let start = |name: &str, practitioners: usize| -> Result<(Server, String, Option<db::PgDatabase>), String> {
         let pg = match backend {
             "postgres" => Some(db::PgDatabase::create(&options.pg_admin, &format!("slotwise_{name}"))?),
             _ => None,
@@ -191,12 +192,13 @@ fn bench(
                 let store = format!("{{store=\"{}\",redis_url=\"{}\",", options.store, options.redis_url);
                 session.1 = session.1.replacen('{', &store, 1);
             }
+            staffed::with_practitioners(&mut env, practitioners);
             env
         };
         let server = Server::start(bin, repo, env, dir.path().join(format!("{name}.log")))?;
         Ok((server, url, pg))
     };
-    let (server, url, pg) = start("bench")?;
+    let (server, url, pg) = start("bench", 0)?;
     let base = server.base.clone();
     let secs = options.secs;
     let mut figures = Figures { backend, ..Figures::default() };
@@ -267,7 +269,7 @@ fn bench(
     if wants("million") {
         // NOTE: a second server on a second database holds the million
         // sessions; the two take turns in rounds, like the scenarios above.
-        let (million, url2, pg2) = start("bench_million")?;
+        let (million, url2, pg2) = start("bench_million", 0)?;
         let readers2 = scenarios::readers(&million.base, SESSIONS)?;
         db::block_on(db::seed(&url2, db::LIVE_FIRST, options.sessions, true))?;
         figures.stored = db::block_on(async {
@@ -296,6 +298,10 @@ fn bench(
         );
         drop(million);
         drop(pg2);
+    }
+
+    if wants("practitioners") {
+        staffed::run(dir.path(), &start, (secs, ROUNDS, SESSIONS))?;
     }
 
     if wants("purge") {
