@@ -14,6 +14,9 @@ use crate::scenarios::Established;
 use crate::server::Server;
 use crate::wrk::{self, Load, Stats};
 
+/// A started server: it, its database URL, and its PostgreSQL database.
+pub type Started = (Server, String, Option<PgDatabase>);
+
 /// The practitioner counts compared.
 pub const COUNTS: [usize; 3] = [0, 1, 10];
 
@@ -55,7 +58,7 @@ fn slot_readers(base: &str, n: usize, staffed: bool) -> Result<Vec<Established>,
 /// Runs the scenario: `start(name, n)` starts a server with `n` practitioners.
 pub fn run(
     dir: &Path,
-    start: &dyn Fn(&str, usize) -> Result<(Server, String, Option<PgDatabase>), String>,
+    start: &dyn Fn(&str, usize) -> Result<Started, String>,
     (secs, rounds, sessions): (u64, u64, usize),
 ) -> Result<Vec<(usize, Stats)>, String> {
     let mut servers = Vec::new();
