@@ -395,7 +395,40 @@ async fn a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody(db
     assert!(v.get(&link).await.body.contains("data-state=\"cancelled\""));
 }
 
+/// A new practitioner clears a slot they cannot take; a new service clears a
+/// practitioner who does not offer it, and the slot.
+async fn changes_clear_only_what_no_longer_fits(db: Backend) {
+    let cleo = "[[default.booking.practitioners]]\nid = \"cleo\"\nname = \"Cleo\"\nservices = [\"follow-up\"]\n";
+    let app = app(&db, &format!("{TWO}{cleo}")).await;
+    let v = app.visitor();
+    choose(&v, "anna").await;
+    let page = v.get("/book/slot").await;
+    let slot = nth_slot(&page.body, 3);
+    assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
+    book(&app, "ben", &slot, "ben@example.test").await;
+    // Ben is booked then: choosing him clears the slot (and its hold).
+    let page = v.get("/book/practitioner").await;
+    assert_eq!(v.submit("/book/practitioner", &page, &[("practitioner", "ben")]).await.location(), "/book/slot");
+    assert!(!v.get("/book/slot").await.body.contains(" checked"), "no slot chosen any more");
+    // Anyone keeps a slot someone can take.
+    let page = v.get("/book/slot").await;
+    let free = nth_slot(&page.body, 5);
+    assert_eq!(v.submit("/book/slot", &page, &[("slot", &free)]).await.location(), "/book/details");
+    let page = v.get("/book/practitioner").await;
+    assert_eq!(v.submit("/book/practitioner", &page, &[("practitioner", "any")]).await.location(), "/book/details");
+    // Cleo offers only follow-ups; back to consultations, she and the slot go.
+    let page = v.get("/book/service").await;
+    assert_eq!(v.submit("/book/service", &page, &[("service", "follow-up")]).await.location(), "/book/details");
+    let page = v.get("/book/practitioner").await;
+    assert_eq!(v.submit("/book/practitioner", &page, &[("practitioner", "cleo")]).await.status, Status::SeeOther);
+    let page = v.get("/book/service").await;
+    let back = v.submit("/book/service", &page, &[("service", "consultation")]).await;
+    assert_eq!(back.location(), "/book/practitioner", "cleo does not offer consultations");
+    assert_eq!(v.get("/book/slot").await.location(), "/book/practitioner");
+}
+
 on_both_backends!(
+    changes_clear_only_what_no_longer_fits,
     a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody,
     staff_list_and_feed_bookings_by_practitioner,
     a_booking_made_before_practitioners_is_given_to_one_and_frees_the_others,
