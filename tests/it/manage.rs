@@ -179,6 +179,7 @@ async fn within_the_notice_a_booking_cannot_change_online(db: Backend) {
     let page = v.get(&link).await;
     assert!(!page.body.contains("id=\"reschedule\"") && page.body.contains("practice"), "{}", page.body);
     assert_eq!(v.get(&format!("/booking/{reference}/reschedule?token={token}")).await.status, Status::Conflict);
+    assert_eq!(v.get(&format!("/booking/{reference}/cancel?token={token}")).await.status, Status::Conflict);
     let r = v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", &token)]).await;
     assert_eq!(r.status, Status::Conflict);
     assert!(v.get(&link).await.body.contains("data-state=\"booked\""), "nothing changed");
@@ -286,7 +287,28 @@ async fn two_moves_and_a_booking_race_for_the_last_seat(db: Backend) {
     }
 }
 
+/// The booking page's cancel control asks first; its form cancels.
+async fn cancelling_asks_to_confirm_first(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let link = book(&app, &v, 0, "el@example.test").await;
+    let (reference, token) = parts(&link);
+    let page = v.get(&link).await;
+    let ask = format!("/booking/{reference}/cancel?token={token}");
+    assert!(page.body.contains(&format!("id=\"cancel\" href=\"{ask}\"")), "{}", page.body);
+    assert!(!page.body.contains(&format!("action=\"/booking/{reference}/cancel\"")), "no one-click cancel");
+    assert_eq!(v.get(&format!("/booking/{reference}/cancel?token=wrong")).await.status, Status::NotFound);
+    let confirm = v.get(&ask).await;
+    assert_eq!(confirm.status, Status::Ok);
+    assert!(confirm.body.contains(&format!("action=\"/booking/{reference}/cancel\"")), "{}", confirm.body);
+    assert!(v.get(&link).await.body.contains("data-state=\"booked\""), "asking changes nothing");
+    let r = v.submit(&format!("/booking/{reference}/cancel"), &confirm, &[("token", &token)]).await;
+    assert_eq!(r.status, Status::SeeOther);
+    assert!(v.get(&link).await.body.contains("data-state=\"cancelled\""));
+}
+
 on_both_backends!(
+    cancelling_asks_to_confirm_first,
     two_moves_and_a_booking_race_for_the_last_seat,
     the_staff_feed_lists_bookings_with_their_uids,
     a_booking_moves_and_frees_its_old_time,
