@@ -185,7 +185,7 @@ err-check-and-send-again = Bitte prüfen Sie Ihre Angaben und senden Sie das For
 err-summary-changed = Ihre Buchung wurde inzwischen in einem anderen Fenster oder Tab geändert. Bitte prüfen Sie die jetzt angezeigten Angaben und bestätigen Sie erneut.
 
 # Emails
-mail-code-subject = Ihr Slotwise-Code
+mail-code-subject = Ihr Code für { $practice }
 mail-code-intro = Ihr Code zur Bestätigung Ihrer E-Mail-Adresse:
 mail-code-validity = Er ist { $minutes } Minuten gültig.
 mail-code-booking = Sie buchen: { $service }, { $when }.
@@ -194,7 +194,7 @@ mail-confirm-subject = Buchung bestätigt: { $reference }
 mail-confirm-intro = Ihr Termin ist gebucht.
 mail-confirm-reference = Buchungsnummer: { $reference }
 mail-confirm-what = { $service }, { $when }
-mail-confirm-cancel = Buchung ansehen oder absagen: { $url }
+mail-confirm-cancel = Buchung ansehen, verschieben oder absagen: { $url }
 mail-ics-filename = termin.ics
 mail-cancel-subject = Buchung abgesagt: { $reference }
 mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.
@@ -203,3 +203,8 @@ mail-reminder-intro = Wir erinnern Sie an Ihren Termin:
 mail-moved-subject = Buchung verschoben: { $reference }
 mail-moved-intro = Ihre Buchung { $reference } wurde auf einen neuen Termin verschoben.
 mail-moved-was = Bisher: { $when }
+
+practice-where = Wo
+practice-contact = So erreichen Sie die Praxis
+practice-phone = Telefon
+practice-email = E-Mail

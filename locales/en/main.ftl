@@ -185,7 +185,7 @@ err-check-and-send-again = Please check your entries and send the form again.
 err-summary-changed = Your booking was changed in another window or tab meanwhile. Please check what is shown now and confirm again.
 
 # Emails
-mail-code-subject = Your Slotwise code
+mail-code-subject = Your code for { $practice }
 mail-code-intro = Your code to confirm your email address:
 mail-code-validity = It is valid for { $minutes } minutes.
 mail-code-booking = You are booking: { $service }, { $when }.
@@ -194,7 +194,7 @@ mail-confirm-subject = Booking confirmed: { $reference }
 mail-confirm-intro = Your appointment is booked.
 mail-confirm-reference = Booking reference: { $reference }
 mail-confirm-what = { $service }, { $when }
-mail-confirm-cancel = To see or cancel your booking, open: { $url }
+mail-confirm-cancel = To see, move or cancel your booking, open: { $url }
 mail-ics-filename = appointment.ics
 mail-cancel-subject = Booking cancelled: { $reference }
 mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.
@@ -203,3 +203,8 @@ mail-reminder-intro = A reminder of your appointment:
 mail-moved-subject = Booking moved: { $reference }
 mail-moved-intro = Your booking { $reference } has moved to a new time.
 mail-moved-was = It was: { $when }
+
+practice-where = Where
+practice-contact = How to reach the practice
+practice-phone = Phone
+practice-email = Email

@@ -19,6 +19,7 @@ mod i18n;
 mod mail;
 mod metrics;
 mod otp;
+mod practice;
 mod server;
 mod staff;
 
@@ -40,6 +41,7 @@ pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
+pub use practice::PracticeConfig;
 pub use rocket_db_session::{SessionConfig, StoreKind};
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use staff::StaffConfig;
@@ -60,6 +62,8 @@ pub struct Settings {
     pub booking: BookingConfig,
     /// `[abuse]`
     pub abuse: AbuseConfig,
+    /// `[practice]`
+    pub practice: PracticeConfig,
     /// `[staff]`
     pub staff: StaffConfig,
     /// `[metrics]`
