@@ -213,7 +213,7 @@ fn calendar(
         .description(&description)
         .starts(appointment.starts_at)
         .ends(appointment.ends_at);
-    let mut organized = icalendar::Property::new("ORGANIZER", &format!("mailto:{}", organizer.email));
+    let mut organized = icalendar::Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
     organized.add_parameter("CN", organizer.name);
     event.append_property(organized);
     if let Some(location) = organizer.location {
