@@ -22,6 +22,7 @@ mod otp;
 mod practice;
 mod server;
 mod staff;
+mod unknown;
 
 use std::fmt::Display;
 
@@ -152,7 +153,12 @@ pub fn stage() -> impl Fairing {
             return Err(rocket);
         }
         match Settings::from_figment(rocket.figment()) {
-            Ok(settings) => Ok(rocket.manage(settings)),
+            Ok(settings) => {
+                for line in unknown::warnings(rocket.figment()) {
+                    rocket::warn!("{line}");
+                }
+                Ok(rocket.manage(settings))
+            }
             Err(e) => Err(stop(rocket, &e)),
         }
     })
