@@ -140,6 +140,7 @@ async fn reschedule_post(
     let moved = bookings.reschedule((&booking, &token), start, page.zones().visitor).await?;
     let (status, message) = match moved {
         Rescheduled::Moved => return moved_notice(&page).map(|()| back(&booking, &token)),
+        Rescheduled::Unchanged => return Ok(back(&booking, &token)),
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
         Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
         Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),

@@ -287,6 +287,28 @@ async fn two_moves_and_a_booking_race_for_the_last_seat(db: Backend) {
     }
 }
 
+/// Moving a booking to the time it already has changes nothing and sends
+/// nothing.
+async fn a_move_to_the_same_time_changes_nothing(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let looker = app.visitor();
+    let page = looker.get("/book/service").await;
+    looker.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let slot = slots(&looker.get("/book/slot").await.body)[0].clone();
+    let link = book(&app, &v, 0, "fi@example.test").await;
+    let (reference, token) = parts(&link);
+    let stored = app.count("outbox").await;
+    let choose = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    let moved =
+        v.submit(&format!("/booking/{reference}/reschedule"), &choose, &[("token", &token), ("slot", &slot)]).await;
+    assert_eq!(moved.status, Status::SeeOther);
+    let page = v.get(&link).await;
+    assert!(!page.body.contains("class=\"notice\""), "no 'moved' notice: {}", page.body);
+    assert_eq!(app.count("outbox").await, stored, "no 'moved' email stored");
+    assert_eq!(app.count("bookings WHERE sequence = 0").await, 1, "the .ics SEQUENCE stays");
+}
+
 /// The booking page's cancel control asks first; its form cancels.
 async fn cancelling_asks_to_confirm_first(db: Backend) {
     let app = app(&db, "").await;
@@ -308,6 +330,7 @@ async fn cancelling_asks_to_confirm_first(db: Backend) {
 }
 
 on_both_backends!(
+    a_move_to_the_same_time_changes_nothing,
     cancelling_asks_to_confirm_first,
     two_moves_and_a_booking_race_for_the_last_seat,
     the_staff_feed_lists_bookings_with_their_uids,

@@ -60,6 +60,8 @@ pub enum Cancellation {
 pub enum Rescheduled {
     /// Moved (same reference, same link).
     Moved,
+    /// The new time is the booking's own: nothing changed, nothing sent.
+    Unchanged,
     /// The new time is not free.
     Taken,
     /// The new time breaks a rule whatever is booked (grid, hours, dates,
@@ -141,6 +143,9 @@ impl Bookings<'_> {
         let now = self.clock.now();
         if let Some(why) = frozen(self.config, booking, now) {
             return Ok(Rescheduled::Frozen(why));
+        }
+        if start == booking.starts_at {
+            return Ok(Rescheduled::Unchanged);
         }
         let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
         if !availability::is_bookable(self.config, service, start, now, &Taken::default()) {
