@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::booking::availability;
 use crate::booking::service::Bookings;
+use crate::booking::store::Booking;
 use crate::config::Settings;
 use crate::web::Error;
 
@@ -46,15 +47,16 @@ async fn calendar(
     let to = availability::day_bounds(config.tz(), last_day).1;
     let bookings = bookings.between(now - Duration::days(30), to).await?;
     let mut feed = Calendar::new();
-    feed.name("Slotwise");
+    feed.name(&settings.practice.name);
     for booking in &bookings {
         let service = config.service(&booking.service_id).map_or(booking.service_id.as_str(), |s| s.name.as_str());
+        let (summary, description) = texts(service, booking);
         let mut event = Event::new();
         event
             .uid(&format!("{}@slotwise", booking.reference))
-            .sequence(u32::try_from(booking.sequence).unwrap_or(0))
-            .summary(&format!("{service}: {}", booking.name))
-            .description(&format!("{} · {} · {}", booking.reference, booking.email, booking.phone))
+            .sequence(sequence(booking))
+            .summary(&summary)
+            .description(&description)
             .starts(booking.starts_at)
             .ends(booking.ends_at)
             .status(if booking.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
@@ -62,6 +64,31 @@ async fn calendar(
     }
     let body = feed.done().to_string();
     Ok((ContentType::new("text", "calendar"), Feed { body, cache: Header::new("Cache-Control", "no-store") }))
+}
+
+/// The event's `SUMMARY` and `DESCRIPTION`: the service and who booked it,
+/// the reference and the contacts; "(details erased)" once they are.
+fn texts(service: &str, booking: &Booking) -> (String, String) {
+    if booking.name.is_empty() && booking.email.is_empty() {
+        return (format!("{service}: (details erased)"), format!("{} · (details erased)", booking.reference));
+    }
+    let contacts: Vec<&str> =
+        [booking.email.as_str(), booking.phone.as_str()].into_iter().filter(|c| !c.is_empty()).collect();
+    (
+        format!("{service}: {}", booking.name),
+        [booking.reference.as_str()].into_iter().chain(contacts).collect::<Vec<_>>().join(" · "),
+    )
+}
+
+/// The `SEQUENCE` of the visitor's latest `.ics` of `booking`: its moves,
+/// and one more once cancelled (the cancellation's own revision).
+fn sequence(booking: &Booking) -> u32 {
+    let moves = u32::try_from(booking.sequence).unwrap_or(0);
+    if booking.cancelled {
+        moves + 1
+    } else {
+        moves
+    }
 }
 
 /// The feed's route.

@@ -224,6 +224,25 @@ async fn the_staff_feed_lists_bookings_with_their_uids(db: Backend) {
     let find = |reference: &str| events.iter().find(|e| e[0] == format!("{reference}@slotwise")).expect("its event");
     assert_eq!(find(&parts(&kept).0)[2], "CONFIRMED");
     assert_eq!(find(&gone_ref)[2], "CANCELLED");
+    // The same SEQUENCE as the cancellation's own .ics.
+    let cancellation =
+        support::wait_for_mail(&app.outbox, |m| m.is_to("bo@example.test") && m.subject.contains("cancelled")).await;
+    let cancellation = cancellation.iter().find(|m| m.is_to("bo@example.test") && m.subject.contains("cancelled"));
+    let ics = cancellation.and_then(|m| m.attachment(".ics")).map(|a| a.body.clone()).expect("its .ics");
+    let (_, sent) = calendar(&ics);
+    assert_eq!(find(&gone_ref)[1], sent[0][1], "the feed's SEQUENCE is the visitor's latest");
+    // An erased booking says so instead of showing empty details.
+    let db_pool = app.db().await;
+    sqlx::query("UPDATE bookings SET name = '', email = '', phone = '', notes = '' WHERE reference = $1")
+        .bind(parts(&kept).0)
+        .execute(&db_pool)
+        .await
+        .unwrap();
+    db_pool.close().await;
+    let feed = v.get("/staff/calendar.ics?token=staff-feed-token-0001").await;
+    let unfolded = feed.body.replace("\r\n ", "");
+    assert!(unfolded.contains("SUMMARY:Consultation: (details erased)"), "{unfolded}");
+    assert!(!unfolded.contains("SUMMARY:Consultation: \r\n"), "{unfolded}");
     for wrong in
         ["/staff/calendar.ics", "/staff/calendar.ics?token=nope", "/staff/calendar.ics?token=staff-feed-token-000"]
     {
