@@ -115,6 +115,28 @@ async fn cancel_is_offered_only_once_a_flow_exists(db: Backend) {
     choose_service(&v).await;
     assert!(v.get("/book/slot").await.body.contains("action=\"/book/cancel\""));
     assert!(v.get("/book/service").await.body.contains("action=\"/book/cancel\""), "a started flow can be cancelled");
+    let slot = v.get("/book/slot").await;
+    assert!(slot.body.contains(">Start over</button>"), "{}", slot.body);
+    assert_eq!(v.submit("/book/cancel", &slot, &[]).await.location(), "/");
+    let landing = v.get("/").await;
+    assert!(landing.body.contains("Your booking was not made"), "the landing page says what happened");
+    assert!(!v.get("/").await.body.contains("Your booking was not made"), "once");
+}
+
+/// Once the address is verified, the code step is finished: no link back.
+async fn the_finished_code_step_is_not_a_link_back(db: Backend) {
+    let app = app(&db).await;
+    let v = app.visitor();
+    choose_service(&v).await;
+    choose_first_slot(&v).await;
+    let page = v.get("/book/details").await;
+    v.submit("/book/details", &page, &[("name", "Jo"), ("email", "jo@example.test")]).await;
+    let code = code_in(&support::read_outbox(&app.outbox).last().expect("a code email").text).expect("a code");
+    let page = v.get("/book/verify").await;
+    assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
+    let confirm = v.get("/book/confirm").await;
+    assert!(confirm.body.contains("href=\"/book/details\""), "earlier steps stay links");
+    assert!(!confirm.body.contains("<a href=\"/book/verify\""), "{}", confirm.body);
 }
 
 /// SPEC §1a: the practice's name on every page and email, its address where
@@ -161,4 +183,5 @@ on_both_backends!(
     the_favicon_is_linked_and_cached,
     the_done_page_says_what_was_booked_when_and_where_the_mail_went,
     cancel_is_offered_only_once_a_flow_exists,
+    the_finished_code_step_is_not_a_link_back,
 );
