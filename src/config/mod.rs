@@ -23,6 +23,7 @@ mod practice;
 mod server;
 mod staff;
 mod unknown;
+mod webhooks;
 
 use std::fmt::Display;
 
@@ -46,6 +47,7 @@ pub use practice::PracticeConfig;
 pub use rocket_db_session::{SessionConfig, StoreKind};
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use staff::StaffConfig;
+pub use webhooks::{Event, Webhook, Webhooks};
 
 /// Everything Slotwise reads from the configuration, checked.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -69,6 +71,8 @@ pub struct Settings {
     pub staff: StaffConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
+    /// `[[webhooks]]` (none by default)
+    pub webhooks: Webhooks,
 }
 
 impl Settings {

@@ -6,14 +6,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::{AnyConnection, Connection};
 
+use super::hooks::snapshot;
 use super::{manage_url, token_matches, Bookings, ServiceError};
 use crate::booking::availability::{self, Taken};
 use crate::booking::store::{self, Booking, NewBooking};
-use crate::config::{BookingConfig, Service};
+use crate::config::{BookingConfig, Event, Service};
 use crate::db::Lane;
 use crate::mail::{MailError, Recipient};
 use crate::metrics::Metrics;
 use crate::outbox::{self, About, Prepared};
+use crate::webhooks;
 
 /// Why a booking can no longer be changed online.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,13 +111,17 @@ impl Bookings<'_> {
             None => {}
         }
         let email = self.cancelled_email(&booking)?;
+        let hooked = self.deliveries(Event::Cancelled, &snapshot(&NewBooking::of(&booking), true));
         let now = self.clock.now_ms();
-        let cancelled =
-            self.db.durably(async |conn| cancel_on(conn, &booking.reference, email.as_ref(), now).await).await?;
+        let cancelled = self
+            .db
+            .durably(async |conn| cancel_on(conn, &booking.reference, (email.as_ref(), &hooked), now).await)
+            .await?;
         if !cancelled {
             return Ok(Cancellation::AlreadyCancelled);
         }
         self.tell(Metrics::cancelled);
+        self.nudge(&hooked);
         Ok(Cancellation::Cancelled(Box::new(booking)))
     }
 
@@ -161,10 +167,14 @@ impl Bookings<'_> {
             ..NewBooking::of(booking)
         };
         let emails = self.moved_emails(booking, service, &times, token)?;
-        let moved =
-            self.db.durably(async |conn| self.reschedule_on(conn, booking, service, &times, &emails).await).await?;
+        let hooked = self.deliveries(Event::Moved, &snapshot(&times, false));
+        let moved = self
+            .db
+            .durably(async |conn| self.reschedule_on(conn, booking, service, &times, (&emails, &hooked)).await)
+            .await?;
         if moved == Rescheduled::Moved {
             self.tell(Metrics::rescheduled);
+            self.nudge(&hooked);
         }
         Ok(moved)
     }
@@ -196,7 +206,7 @@ impl Bookings<'_> {
         booking: &Booking,
         service: &Service,
         times: &NewBooking<'_>,
-        emails: &[Prepared],
+        (emails, hooked): (&[Prepared], &[webhooks::Prepared]),
     ) -> sqlx::Result<Rescheduled> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
@@ -210,7 +220,9 @@ impl Bookings<'_> {
             return Ok(Rescheduled::Frozen(Frozen::Cancelled));
         }
         outbox::store::drop_reminders(&mut tx, &booking.reference).await?;
-        outbox::keep(&mut tx, emails, &booking.reference, self.clock.now_ms()).await?;
+        let now = self.clock.now_ms();
+        outbox::keep(&mut tx, emails, &booking.reference, now).await?;
+        webhooks::keep(&mut tx, hooked, now).await?;
         tx.commit().await?;
         Ok(Rescheduled::Moved)
     }
@@ -219,7 +231,7 @@ impl Bookings<'_> {
 async fn cancel_on(
     conn: &mut AnyConnection,
     reference: &str,
-    email: Option<&Prepared>,
+    (email, hooked): (Option<&Prepared>, &[webhooks::Prepared]),
     now: i64,
 ) -> sqlx::Result<bool> {
     let mut tx = conn.begin().await?;
@@ -229,6 +241,7 @@ async fn cancel_on(
     }
     outbox::store::drop_reminders(&mut tx, reference).await?;
     outbox::keep(&mut tx, email.map(std::slice::from_ref).unwrap_or_default(), reference, now).await?;
+    webhooks::keep(&mut tx, hooked, now).await?;
     tx.commit().await?;
     Ok(true)
 }
