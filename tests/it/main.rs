@@ -29,5 +29,6 @@ mod session;
 mod tabs;
 mod unavailable;
 mod upgrade;
+mod webhooks;
 mod wizard;
 mod zones;
