@@ -30,5 +30,6 @@ mod tabs;
 mod unavailable;
 mod upgrade;
 mod webhooks;
+mod webhooks_real;
 mod wizard;
 mod zones;
