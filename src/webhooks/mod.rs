@@ -189,6 +189,9 @@ pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
     db.durably(async |conn| store::retry_failed(conn, now).await).await
 }
 
+/// The signed headers of one attempt: event id, timestamp, signature.
+type Headers = [(&'static str, String); 3];
+
 /// What the sender needs, shared by its turns.
 pub struct Sender {
     db: DbPool,
@@ -201,7 +204,7 @@ pub struct Sender {
 impl Sender {
     /// The delivery's body and its headers, signed at `timestamp` (unix s),
     /// or why it cannot go at all.
-    fn signed(&self, d: &store::Stored, timestamp: i64) -> Result<(Vec<u8>, [(&'static str, String); 3]), String> {
+    fn signed(&self, d: &store::Stored, timestamp: i64) -> Result<(Vec<u8>, Headers), String> {
         let hook = self.settings.webhooks.by_url(&d.url).ok_or("no [[webhooks]] entry has this url any more")?;
         let unsealed = self.secrets.unseal(SEAL, &d.sealed).and_then(|raw| serde_json::from_slice(&raw).ok());
         let event: Event = unsealed.ok_or("the stored body cannot be opened: was secret_key changed?")?;
