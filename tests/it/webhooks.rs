@@ -285,6 +285,28 @@ async fn outbox_lists_failed_deliveries_retry_requeues_them_and_metrics_count(db
     }
 }
 
+async fn a_delivery_whose_url_is_no_longer_configured_is_failed(db: Backend) {
+    let receiver = Receiver::start();
+    receiver.script(&[Answer::Status(500)]);
+    let app = TestApp::with_config(&db, &config(&hook(&receiver.url("/old"), SECRET_A, None), "")).await;
+    book(&app, &app.visitor(), "ann@example.test").await;
+    assert_eq!(receiver.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    // The same database, restarted with another URL in place of the old one.
+    let moved_on = config(&hook(&receiver.url("/new"), SECRET_A, None), "");
+    let restarted = TestApp::on_database(&app.db_url, &moved_on).await;
+    restarted.clock.advance(chrono::Duration::seconds(1));
+    restarted.wake_webhooks();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while restarted.count("webhook_deliveries WHERE status = 'failed'").await == 0 {
+        assert!(Instant::now() < deadline, "never marked failed");
+        // NOTE: waits for the app's sender task.
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let listed = slotwise::cli::outbox(&restarted.figment, true, false).await.expect("outbox --failed");
+    assert!(listed.contains("no [[webhooks]] entry has this url any more"), "{listed}");
+    assert_eq!(receiver.received().len(), 1, "nothing went to the new URL");
+}
+
 async fn metrics(app: &TestApp) -> String {
     let page = app.visitor().get_with("/metrics", &[("Authorization", &format!("Bearer {TOKEN}"))]).await;
     assert_eq!(page.status, Status::Ok);
@@ -299,4 +321,5 @@ on_both_backends!(
     without_webhooks_nothing_is_stored,
     erase_blanks_the_contact_details_of_a_delivery_not_yet_made,
     outbox_lists_failed_deliveries_retry_requeues_them_and_metrics_count,
+    a_delivery_whose_url_is_no_longer_configured_is_failed,
 );
