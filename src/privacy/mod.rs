@@ -132,6 +132,7 @@ pub async fn retain(db: &DbPool, retention_days: u32, now: i64) -> sqlx::Result<
                 store::lock(&mut tx).await?;
                 let bookings = store::erase_ended_before(&mut tx, cutoff, now, BATCH).await?;
                 crate::outbox::store::forget_erased(&mut tx, now).await?;
+                crate::webhooks::store::blank_erased(&mut tx, now).await?;
                 let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>((bookings, codes))

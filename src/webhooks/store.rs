@@ -174,3 +174,16 @@ pub async fn blank_contact(conn: &mut AnyConnection, email: &str) -> sqlx::Resul
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Blanks the contact details of the deliveries not yet made about the
+/// bookings erased at `erased_at` (unix ms: one retention batch).
+pub async fn blank_erased(conn: &mut AnyConnection, erased_at: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET contact = '' WHERE contact <> '' AND reference IN \
+         (SELECT reference FROM bookings WHERE erased_at = $1)",
+    )
+    .bind(erased_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
