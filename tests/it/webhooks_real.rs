@@ -148,6 +148,8 @@ async fn the_readme_receiver_verifies_a_real_delivery(db: Backend) {
         .arg(&path)
         .env("SLOTWISE_WEBHOOK_SECRET", secret)
         .env("PORT", port.to_string())
+        // Every line as printed: the process is killed, not ended.
+        .env("PYTHONUNBUFFERED", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
