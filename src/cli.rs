@@ -134,15 +134,24 @@ pub async fn assign(figment: &Figment, practitioner: &str, references: &[String]
 
 /// `slotwise outbox [--failed] [--retry]`: the stored emails not yet
 /// delivered (or, with `failed`, given up on), with their attempts and last
-/// error; `retry` puts the failed ones back in the queue.
+/// error, and then the webhook deliveries likewise (when webhooks are
+/// configured or any is stored); `retry` puts the failed ones back in the
+/// queue.
 pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<String, String> {
     let settings = crate::config::Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let tz = settings.booking.tz();
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    let hooked = !settings.webhooks.0.is_empty();
     if retry {
-        let n = crate::outbox::retry_failed(&db, Clock::system().now_ms()).await.map_err(|e| e.to_string())?;
-        return Ok(format!("requeued {n} failed email{}", if n == 1 { "" } else { "s" }));
+        let now = Clock::system().now_ms();
+        let n = crate::outbox::retry_failed(&db, now).await.map_err(|e| e.to_string())?;
+        let mut out = format!("requeued {n} failed email{}", if n == 1 { "" } else { "s" });
+        let hooks = crate::webhooks::retry_failed(&db, now).await.map_err(|e| e.to_string())?;
+        if hooked || hooks > 0 {
+            out.push_str(&format!(" and {hooks} failed webhook deliver{}", if hooks == 1 { "y" } else { "ies" }));
+        }
+        return Ok(out);
     }
     let status = if failed { "failed" } else { "pending" };
     let rows = crate::outbox::listed(&db, status).await.map_err(|e| e.to_string())?;
@@ -164,7 +173,38 @@ pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<Stri
         ));
     }
     out.push_str(&format!("{} {status} email{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    let hooks = crate::webhooks::listed(&db, status).await.map_err(|e| e.to_string())?;
+    if hooked || !hooks.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(&deliveries(&hooks, status, tz));
+    }
     Ok(out)
+}
+
+/// The webhook deliveries of `slotwise outbox`: kind, URL host, attempts,
+/// last error.
+fn deliveries(rows: &[crate::webhooks::store::Stored], status: &str, tz: chrono_tz::Tz) -> String {
+    let mut out = format!(
+        "{:<6} {:<18} {:<10} {:<30} {:<16} {:>8}  {}\n",
+        "ID", "WEBHOOK", "REFERENCE", "HOST", "STORED", "ATTEMPTS", "LAST ERROR"
+    );
+    for d in rows {
+        let stored = chrono::DateTime::from_timestamp_millis(d.due_at).unwrap_or_default().with_timezone(&tz);
+        let host = url::Url::parse(&d.url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        out.push_str(&format!(
+            "{:<6} {:<18} {:<10} {:<30} {:<16} {:>8}  {}\n",
+            d.id,
+            d.event,
+            d.reference,
+            host.chars().take(30).collect::<String>(),
+            stored.format("%Y-%m-%d %H:%M"),
+            d.attempts,
+            d.last_error.chars().take(80).collect::<String>()
+        ));
+    }
+    let n = rows.len();
+    out.push_str(&format!("{n} {status} webhook deliver{}", if n == 1 { "y" } else { "ies" }));
+    out
 }
 
 /// `slotwise funnel [--days N]`: per wizard step, flows that reached it,

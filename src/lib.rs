@@ -46,6 +46,8 @@ pub mod secrets;
 pub mod session;
 /// The shell of every page: headers, error pages, landing, health.
 pub mod web;
+/// Signed webhooks of booking events, stored and delivered like the emails.
+pub mod webhooks;
 /// The booking wizard's steps.
 pub mod wizard;
 
@@ -79,6 +81,7 @@ pub fn build_with(figment: Figment, clock: Clock) -> Rocket<Build> {
         .attach(web::stage())
         .attach(abuse::stage())
         .attach(outbox::stage())
+        .attach(webhooks::stage())
         .attach(prefs::stage())
         .attach(wizard::stage())
         .attach(manage::stage())

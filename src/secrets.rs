@@ -48,11 +48,14 @@ impl Secrets {
             .filter(|k| k.iter().any(|b| *b != 0));
         let current = match provided {
             Some(key) => master_of(&key),
-            None if figment.profile() == rocket::Config::DEBUG_PROFILE => {
-                let mut key = [0u8; 32];
-                OsRng.fill_bytes(&mut key);
-                key
-            }
+            None if figment.profile() == rocket::Config::DEBUG_PROFILE => match development_key(figment) {
+                Some(key) => master_of(key.as_bytes()),
+                None => {
+                    let mut key = [0u8; 32];
+                    OsRng.fill_bytes(&mut key);
+                    key
+                }
+            },
             None => {
                 let profile = figment.profile();
                 return Err(ConfigError::new(
@@ -97,6 +100,40 @@ impl Secrets {
     /// MAC that may have been made before a rotation.
     pub fn macs(&self, purpose: &str, parts: &[&[u8]]) -> Vec<[u8; 32]> {
         self.masters.iter().map(|master| mac_under(master, purpose, parts)).collect()
+    }
+}
+
+/// The development key of a debug build without `secret_key`: kept in a
+/// file next to the SQLite database (`<database>.secret-key`, mode 0600),
+/// made on first launch and read on every later one, so that what a
+/// restart must still open (stored emails, links, sessions) still opens.
+/// `None` without an SQLite file to sit beside (a random key then).
+fn development_key(figment: &Figment) -> Option<String> {
+    let url = figment.extract_inner::<String>("databases.slotwise.url").ok()?;
+    let file = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?.split('?').next()?;
+    if file.is_empty() || file.contains(":memory:") {
+        return None;
+    }
+    let path = std::path::PathBuf::from(format!("{file}.secret-key"));
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        let key = key.trim().to_string();
+        return (!key.is_empty()).then_some(key);
+    }
+    let key = random_token(32);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path).and_then(|mut f| std::io::Write::write_all(&mut f, format!("{key}\n").as_bytes())) {
+        Ok(()) => {
+            rocket::warn!(
+                "no secret_key: made a development key in {} (release builds need secret_key)",
+                path.display()
+            );
+            Some(key)
+        }
+        // Another process made it first: use theirs.
+        Err(_) => std::fs::read_to_string(&path).ok().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
     }
 }
 
@@ -271,6 +308,29 @@ mod tests {
         assert_eq!(before.unseal("outbox", &after.seal("outbox", b"new")), None, "new seals use the current key");
         let alone = Secrets::from_figment(&rocket::figment::Figment::from(("secret_key", new_key))).unwrap();
         assert_eq!(alone.unseal("outbox", &sealed), None, "without the fallback the old seal stays shut");
+    }
+
+    #[test]
+    fn a_debug_build_without_a_key_keeps_one_beside_its_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("dev.db").display());
+        let figment = || {
+            rocket::figment::Figment::from(("databases.slotwise.url", url.clone()))
+                .select(rocket::Config::DEBUG_PROFILE)
+        };
+        let first = Secrets::from_figment(&figment()).unwrap();
+        let file = dir.path().join("dev.db.secret-key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let sealed = first.seal("outbox", b"kept");
+        let second = Secrets::from_figment(&figment()).unwrap();
+        assert_eq!(second.unseal("outbox", &sealed).as_deref(), Some(&b"kept"[..]), "the restart reads the same key");
+        let release =
+            rocket::figment::Figment::from(("databases.slotwise.url", url)).select(rocket::Config::RELEASE_PROFILE);
+        assert!(Secrets::from_figment(&release).is_err(), "a release build still needs secret_key");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! (no Rocket: `web` builds the service for a request, `wizard` and `manage`
 //! render its outcomes) nor of the wizard and its session keys: callers hand
 //! in plain values. May import: `clock`, `config`, `db`, `i18n`, `mail`,
-//! `metrics`, `outbox`, `secrets`.
+//! `metrics`, `outbox`, `secrets`, `webhooks`.
 
 pub mod availability;
 pub mod grid;

@@ -13,12 +13,13 @@ use sqlx::{AnyConnection, Connection};
 use super::availability::{self, DayCounts, Taken};
 use super::store::{self, NewBooking};
 use crate::clock::Clock;
-use crate::config::{BookingConfig, Service};
+use crate::config::{BookingConfig, Event, Service};
 use crate::db::{DbPool, Lane};
 use crate::mail::{MailError, Recipient};
 use crate::metrics::Metrics;
 use crate::outbox::{self, About, Letters, Prepared, Wake};
 use crate::secrets::{random_token, Secrets};
+use crate::webhooks::{self, Hooks};
 
 /// Draws of a fresh reference when the drawn one is taken.
 const REFERENCE_DRAWS: usize = 3;
@@ -39,6 +40,8 @@ pub struct Bookings<'a> {
     letters: Option<(Letters<'a>, &'a str)>,
     /// Told what happened: the sender woken for stored emails, the counters.
     told: Option<(&'a Wake, &'a Metrics)>,
+    /// Prepares the webhook deliveries stored with each change (none without).
+    hooks: Option<Hooks<'a>>,
 }
 
 /// Why a use case could not complete.
@@ -116,7 +119,7 @@ impl<'a> Bookings<'a> {
     /// The service over `db` with `config`'s rules, at `clock`'s time, its
     /// links keyed by `secrets`.
     pub fn new(config: &'a BookingConfig, db: &'a DbPool, clock: &'a Clock, secrets: &'a Secrets) -> Bookings<'a> {
-        Bookings { config, db, clock, secrets, holds_per_client: 0, letters: None, told: None }
+        Bookings { config, db, clock, secrets, holds_per_client: 0, letters: None, told: None, hooks: None }
     }
 
     /// The same service, letting one client hold at most `limit` slots at
@@ -135,6 +138,12 @@ impl<'a> Bookings<'a> {
     /// counting bookings, moves and cancellations in `metrics`.
     pub fn telling(self, wake: &'a Wake, metrics: &'a Metrics) -> Bookings<'a> {
         Bookings { told: Some((wake, metrics)), ..self }
+    }
+
+    /// The same service, storing the webhook deliveries `hooks` prepares in
+    /// each booking's, move's and cancellation's transaction.
+    pub fn with_webhooks(self, hooks: Hooks<'a>) -> Bookings<'a> {
+        Bookings { hooks: Some(hooks), ..self }
     }
 
     /// Now, by the service's clock.
@@ -223,9 +232,10 @@ impl<'a> Bookings<'a> {
             let reference = new_reference();
             let booking = new_booking(request, &reference, &token_hash, seat.as_deref());
             let emails = self.booked_emails(request, &booking, &token)?;
+            let hooked = self.deliveries(Event::Created, &hooks::snapshot(&booking, false));
             let outcome = self
                 .db
-                .durably(async |conn| match self.confirm_on(conn, request, &booking, &emails).await {
+                .durably(async |conn| match self.confirm_on(conn, request, &booking, (&emails, &hooked)).await {
                     // NOTE: a reference collision violates its unique index: draw again.
                     Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
                     other => other.map(Some),
@@ -234,6 +244,7 @@ impl<'a> Bookings<'a> {
             match outcome {
                 Some(Stored::New) => {
                     self.tell(Metrics::booked);
+                    self.nudge(&hooked);
                     return Ok(Confirmation::Booked { reference, token });
                 }
                 Some(Stored::Already(existing)) => return Ok(Confirmation::Already(existing)),
@@ -274,7 +285,7 @@ impl<'a> Bookings<'a> {
         conn: &mut AnyConnection,
         request: &Request<'_>,
         booking: &NewBooking<'_>,
-        emails: &[Prepared],
+        (emails, hooked): (&[Prepared], &[webhooks::Prepared]),
     ) -> sqlx::Result<Stored> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
@@ -295,6 +306,7 @@ impl<'a> Bookings<'a> {
         store::insert(&mut tx, booking, now).await?;
         store::release(&mut *tx, request.flow).await?;
         outbox::keep(&mut tx, emails, booking.reference, now).await?;
+        webhooks::keep(&mut tx, hooked, now).await?;
         tx.commit().await?;
         Ok(Stored::New)
     }
@@ -338,6 +350,7 @@ fn new_booking<'a>(
 }
 
 mod hold;
+mod hooks;
 mod link;
 mod manage;
 mod staffed;

@@ -65,12 +65,24 @@ pub struct Service {
     /// Bookings of this service per local date.
     #[serde(default)]
     pub max_per_day: DailyCap,
+    /// Shown under the name at the service step; "" for none.
+    #[serde(default)]
+    pub description: String,
+    /// The description in other languages, by language tag.
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
 }
 
 impl Service {
     /// The name to show in `lang`.
     pub fn name_in(&self, lang: &str) -> &str {
         self.names.get(lang).map(String::as_str).unwrap_or(&self.name)
+    }
+
+    /// The description to show in `lang`, if any.
+    pub fn description_in(&self, lang: &str) -> Option<&str> {
+        let text = self.descriptions.get(lang).unwrap_or(&self.description).trim();
+        (!text.is_empty()).then_some(text)
     }
 
     /// Minutes one appointment occupies: buffer before, duration, buffer after.
@@ -155,6 +167,8 @@ impl Default for Raw {
                 buffer_before_minutes: 0,
                 buffer_after_minutes: 0,
                 max_per_day: DailyCap::default(),
+                description: String::new(),
+                descriptions: BTreeMap::new(),
             }],
             practitioners: Vec::new(),
         }

@@ -19,8 +19,11 @@ mod i18n;
 mod mail;
 mod metrics;
 mod otp;
+mod practice;
 mod server;
 mod staff;
+mod unknown;
+mod webhooks;
 
 use std::fmt::Display;
 
@@ -40,9 +43,11 @@ pub use i18n::I18nConfig;
 pub use mail::{redact_url, smtp_builder, MailConfig, MailTransportKind};
 pub use metrics::MetricsConfig;
 pub use otp::OtpConfig;
+pub use practice::PracticeConfig;
 pub use rocket_db_session::{SessionConfig, StoreKind};
 pub use server::{launch_error, rocket_config, MAKE_SECRET_KEY};
 pub use staff::StaffConfig;
+pub use webhooks::{Event, Webhook, Webhooks};
 
 /// Everything Slotwise reads from the configuration, checked.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -60,10 +65,14 @@ pub struct Settings {
     pub booking: BookingConfig,
     /// `[abuse]`
     pub abuse: AbuseConfig,
+    /// `[practice]`
+    pub practice: PracticeConfig,
     /// `[staff]`
     pub staff: StaffConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
+    /// `[[webhooks]]` (none by default)
+    pub webhooks: Webhooks,
 }
 
 impl Settings {
@@ -150,6 +159,9 @@ pub fn stage() -> impl Fairing {
         match Settings::from_figment(rocket.figment()) {
             Ok(settings) => {
                 settings.booking.warnings().iter().for_each(|line| rocket::warn!("{line}"));
+                for line in unknown::warnings(rocket.figment()) {
+                    rocket::warn!("{line}");
+                }
                 Ok(rocket.manage(settings))
             }
             Err(e) => Err(stop(rocket, &e)),

@@ -110,10 +110,9 @@ pub fn mailbox(name: &str, email: &str) -> Result<Mailbox, MailError> {
 pub fn compose(
     from: &Mailbox,
     to: &Mailbox,
+    reply_to: Option<&Mailbox>,
     subject: &str,
-    text: String,
-    html: String,
-    attachment: Option<Attachment>,
+    (text, html, attachment): (String, String, Option<Attachment>),
 ) -> Result<Message, MailError> {
     let alternative = MultiPart::alternative_plain_html(text, html);
     let body = match attachment {
@@ -130,12 +129,11 @@ pub fn compose(
     // mistaken for a one-time code.
     let letters = crate::secrets::random_chars(b"abcdefghijklmnopqrstuvwxyz", 26);
     let message_id = format!("<{letters}@{}>", from.email.domain());
-    Ok(Message::builder()
-        .message_id(Some(message_id))
-        .from(from.clone())
-        .to(to.clone())
-        .subject(subject)
-        .multipart(body)?)
+    let mut builder = Message::builder().message_id(Some(message_id)).from(from.clone()).to(to.clone());
+    if let Some(reply_to) = reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    Ok(builder.subject(subject).multipart(body)?)
 }
 
 /// The transport behind a [`Mailer`].
@@ -209,6 +207,11 @@ impl Mailer {
         &self.inner.from
     }
 
+    /// The sender's address.
+    pub fn from_address(&self) -> &str {
+        self.inner.from.email.as_ref()
+    }
+
     /// Sends one message through the configured transport.
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
         self.send_raw(message.envelope(), &message.formatted()).await
@@ -266,7 +269,7 @@ pub fn stage() -> AdHoc {
             Err(e) => return Err(config::stop(rocket, &e)),
         };
         let Some(template_dir) = template_dir(rocket.figment()) else { return Err(rocket) };
-        match Notifier::new(mailer.clone(), &template_dir) {
+        match Notifier::new(mailer.clone(), &template_dir, &settings.practice) {
             Ok(notifier) => Ok(rocket.manage(mailer).manage(notifier)),
             Err(e) => Err(config::stop(rocket, &e)),
         }

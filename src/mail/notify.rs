@@ -8,6 +8,7 @@
 //! method on [`Notifier`] that sends it.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -18,6 +19,7 @@ use rocket_dyn_templates::tera::Context;
 
 use super::templates::{Rendered, Templates};
 use super::{compose, mailbox, Attachment, MailError, Mailer};
+use crate::config::PracticeConfig;
 use crate::i18n::{self, format_when, format_when_short, t, t_args, Zones};
 
 /// Who an email goes to.
@@ -54,6 +56,14 @@ impl Appointment<'_> {
     fn zones(&self) -> Zones {
         Zones::new(self.tz, self.visitor)
     }
+}
+
+/// Who organizes the appointment, as its `.ics` says: the practice's name,
+/// its address (or the sender's) and where the appointment takes place.
+pub(super) struct Organizer<'a> {
+    name: &'a str,
+    email: &'a str,
+    location: Option<&'a str>,
 }
 
 /// One email before rendering: which templates, the context they get, and
@@ -111,19 +121,32 @@ fn code_email(to: &Recipient<'_>, code: &str, ttl_minutes: u64, appointment: &Ap
 
 /// The confirmation: `reference`, `service`, `when`, `manage_url`, and the
 /// appointment as an `.ics`.
-fn confirmation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, manage_url: &str) -> Email {
+fn confirmation_email(
+    to: &Recipient<'_>,
+    reference: &str,
+    appointment: &Appointment<'_>,
+    manage_url: &str,
+    organizer: &Organizer<'_>,
+) -> Email {
     let mut email = Email::new("confirmation", to, Some(reference));
     let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
-    email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Published(0)));
+    email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Published(0), organizer));
     email.naming(appointment).with("service", appointment.service).with("when", &when).with("manage_url", manage_url)
 }
 
 /// The cancellation notice: `reference`, `service`, `when`, and an `.ics`
 /// that cancels the event (`sequence`: its moves so far).
-fn cancellation_email(to: &Recipient<'_>, reference: &str, appointment: &Appointment<'_>, sequence: u32) -> Email {
+fn cancellation_email(
+    to: &Recipient<'_>,
+    reference: &str,
+    appointment: &Appointment<'_>,
+    sequence: u32,
+    organizer: &Organizer<'_>,
+) -> Email {
     let mut email = Email::new("cancellation", to, Some(reference));
     let when = format_when(&email.lang, appointment.zones(), appointment.starts_at);
-    email.attachment = Some(calendar(&email.lang, reference, appointment, Revision::Cancelled(sequence + 1)));
+    email.attachment =
+        Some(calendar(&email.lang, reference, appointment, Revision::Cancelled(sequence + 1), organizer));
     email.naming(appointment).with("service", appointment.service).with("when", &when)
 }
 
@@ -134,12 +157,12 @@ fn moved_email(
     reference: &str,
     (old, new): (&Appointment<'_>, &Appointment<'_>),
     manage_url: &str,
-    sequence: u32,
+    (sequence, organizer): (u32, &Organizer<'_>),
 ) -> Email {
     let mut email = Email::new("moved", to, Some(reference));
     let old_when = format_when(&email.lang, old.zones(), old.starts_at);
     let when = format_when(&email.lang, new.zones(), new.starts_at);
-    email.attachment = Some(calendar(&email.lang, reference, new, Revision::Published(sequence)));
+    email.attachment = Some(calendar(&email.lang, reference, new, Revision::Published(sequence), organizer));
     email
         .naming(new)
         .with("service", new.service)
@@ -168,11 +191,12 @@ fn samples() -> Vec<Email> {
         visitor: Some(Tz::Asia__Tokyo),
         practitioner: Some("Sample"),
     };
+    let organizer = Organizer { name: "Sample", email: "sample@example.test", location: Some("Sample Street 1") };
     vec![
         code_email(&to, "000000", 10, &appointment),
-        confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
-        cancellation_email(&to, "SAMP-LE00", &appointment, 0),
-        moved_email(&to, "SAMP-LE00", (&appointment, &appointment), "http://example.test/booking", 1),
+        confirmation_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking", &organizer),
+        cancellation_email(&to, "SAMP-LE00", &appointment, 0, &organizer),
+        moved_email(&to, "SAMP-LE00", (&appointment, &appointment), "http://example.test/booking", (1, &organizer)),
         reminder_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
     ]
 }
@@ -189,7 +213,13 @@ enum Revision {
 /// The appointment as an iCalendar file: UID `<reference>@slotwise` (the same
 /// in every file about the booking), times in UTC, the end without buffer,
 /// and no link (the email carries it).
-fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>, revision: Revision) -> Attachment {
+fn calendar(
+    lang: &str,
+    reference: &str,
+    appointment: &Appointment<'_>,
+    revision: Revision,
+    organizer: &Organizer<'_>,
+) -> Attachment {
     let mut description =
         t_args(lang, "mail-confirm-reference", &[("reference", FluentValue::from(reference.to_string()))]);
     if let Some(name) = appointment.practitioner {
@@ -208,6 +238,12 @@ fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>, revision
         .description(&description)
         .starts(appointment.starts_at)
         .ends(appointment.ends_at);
+    let mut organized = icalendar::Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
+    organized.add_parameter("CN", organizer.name);
+    event.append_property(organized);
+    if let Some(location) = organizer.location {
+        event.location(location);
+    }
     if matches!(revision, Revision::Cancelled(_)) {
         event.status(icalendar::EventStatus::Cancelled);
     }
@@ -226,20 +262,36 @@ fn calendar(lang: &str, reference: &str, appointment: &Appointment<'_>, revision
 pub struct Notifier {
     mailer: Mailer,
     templates: Templates,
+    /// Who the emails come from (SPEC §1a): subject, signature, `Reply-To`,
+    /// the `.ics` `ORGANIZER` and `LOCATION`.
+    practice: Arc<PracticeConfig>,
 }
 
 impl Notifier {
     /// Loads the templates of every kind from `<template_dir>/mail/` and
     /// renders each kind once with made-up values, so that a missing or broken
     /// template stops the launch rather than a visitor's booking.
-    pub fn new(mailer: Mailer, template_dir: &Path) -> Result<Notifier, MailError> {
+    pub fn new(mailer: Mailer, template_dir: &Path, practice: &PracticeConfig) -> Result<Notifier, MailError> {
         let samples = samples();
         let kinds: Vec<&str> = samples.iter().map(|email| email.kind).collect();
         let templates = Templates::load(template_dir, &kinds)?;
-        for email in &samples {
-            templates.render(email.kind, &email.context)?;
+        let notifier = Notifier { mailer, templates, practice: Arc::new(practice.clone()) };
+        for email in samples {
+            let mut context = email.context;
+            notifier.sign(email.kind, &mut context);
+            notifier.templates.render(email.kind, &context)?;
         }
-        Ok(Notifier { mailer, templates })
+        Ok(notifier)
+    }
+
+    /// Puts the practice in `context`: all of it, but for the code email
+    /// only its name (its code stays the email's only run of digits).
+    fn sign(&self, kind: &str, context: &mut Context) {
+        if kind == "code" {
+            context.insert("practice", &serde_json::json!({ "name": self.practice.name }));
+        } else {
+            context.insert("practice", &*self.practice);
+        }
     }
 
     /// Sends the one-time `code`, valid for `ttl_minutes`, for `appointment`.
@@ -261,7 +313,7 @@ impl Notifier {
         appointment: &Appointment<'_>,
         manage_url: &str,
     ) -> Result<Message, MailError> {
-        self.message(to, confirmation_email(to, reference, appointment, manage_url))
+        self.message(to, confirmation_email(to, reference, appointment, manage_url, &self.organizer()))
     }
 
     /// The cancellation notice of booking `reference` (moved `sequence`
@@ -273,7 +325,7 @@ impl Notifier {
         appointment: &Appointment<'_>,
         sequence: u32,
     ) -> Result<Message, MailError> {
-        self.message(to, cancellation_email(to, reference, appointment, sequence))
+        self.message(to, cancellation_email(to, reference, appointment, sequence, &self.organizer()))
     }
 
     /// The notice that booking `reference` moved from `old` to `new` (its
@@ -286,7 +338,7 @@ impl Notifier {
         manage_url: &str,
         sequence: u32,
     ) -> Result<Message, MailError> {
-        self.message(to, moved_email(to, reference, (old, new), manage_url, sequence))
+        self.message(to, moved_email(to, reference, (old, new), manage_url, (sequence, &self.organizer())))
     }
 
     /// A reminder of booking `reference` as a message, for the outbox.
@@ -298,6 +350,17 @@ impl Notifier {
         manage_url: &str,
     ) -> Result<Message, MailError> {
         self.message(to, reminder_email(to, reference, appointment, manage_url))
+    }
+
+    /// The practice as the `.ics` names it: its address, or the sender's
+    /// when it has none.
+    fn organizer(&self) -> Organizer<'_> {
+        let email = self.practice.email.as_deref();
+        Organizer {
+            name: &self.practice.name,
+            email: email.unwrap_or_else(|| self.mailer.from_address()),
+            location: self.practice.address.as_deref(),
+        }
     }
 
     /// The mailer behind this notifier.
@@ -323,10 +386,15 @@ impl Notifier {
         sent
     }
 
-    /// `email` rendered and composed for `to`.
-    fn message(&self, to: &Recipient<'_>, email: Email) -> Result<Message, MailError> {
+    /// `email` rendered and composed for `to`, replies going to the
+    /// practice's address when it has one.
+    fn message(&self, to: &Recipient<'_>, mut email: Email) -> Result<Message, MailError> {
+        self.sign(email.kind, &mut email.context);
         let Rendered { subject, text, html } = self.templates.render(email.kind, &email.context)?;
-        compose(self.mailer.from_mailbox(), &mailbox(to.name, to.email)?, &subject, text, html, email.attachment)
+        let reply_to =
+            self.practice.email.as_deref().map(|address| mailbox(&self.practice.name, address)).transpose()?;
+        let parts = (text, html, email.attachment);
+        compose(self.mailer.from_mailbox(), &mailbox(to.name, to.email)?, reply_to.as_ref(), &subject, parts)
     }
 }
 

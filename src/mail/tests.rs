@@ -37,15 +37,9 @@ fn ics() -> Attachment {
 fn sample(attachment: Option<Attachment>) -> Message {
     let from: Mailbox = "Slotwise <bookings@example.test>".parse().expect("from");
     let to = mailbox("Jürgen Müller", "juergen@example.test").expect("to");
-    compose(
-        &from,
-        &to,
-        "Your booking – Größe",
-        "Hello Jürgen,\nyour code is 123456.\n".into(),
-        "<p>Hello Jürgen,</p><p>your code is <b>123456</b>.</p>".into(),
-        attachment,
-    )
-    .expect("compose")
+    let text = "Hello Jürgen,\nyour code is 123456.\n".to_string();
+    let html = "<p>Hello Jürgen,</p><p>your code is <b>123456</b>.</p>".to_string();
+    compose(&from, &to, None, "Your booking – Größe", (text, html, attachment)).expect("compose")
 }
 
 #[test]
@@ -72,7 +66,7 @@ fn compose_rejects_a_bad_content_type() {
     let mut attachment = ics();
     attachment.content_type = "not a type".into();
     let from: Mailbox = "a@example.test".parse().expect("from");
-    let err = compose(&from, &from, "s", "t".into(), "h".into(), Some(attachment)).expect_err("bad type");
+    let err = compose(&from, &from, None, "s", ("t".into(), "h".into(), Some(attachment))).expect_err("bad type");
     assert!(matches!(err, MailError::ContentType { .. }), "{err}");
 }
 

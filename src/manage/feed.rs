@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::booking::availability;
 use crate::booking::service::Bookings;
+use crate::booking::store::Booking;
 use crate::config::Settings;
 use crate::web::Error;
 
@@ -49,15 +50,19 @@ async fn calendar(
     let mut bookings = bookings.between(now - Duration::days(30), to).await?;
     bookings.retain(|b| practitioner.is_none_or(|id| b.practitioner_id.as_deref() == Some(id)));
     let mut feed = Calendar::new();
-    feed.name("Slotwise");
+    feed.name(&settings.practice.name);
     for booking in &bookings {
         let service = config.service(&booking.service_id).map_or(booking.service_id.as_str(), |s| s.name.as_str());
+        let (summary, mut description) = texts(service, booking);
+        if let Some(name) = config.practitioner_name(booking.practitioner_id.as_deref()) {
+            description = format!("{description} · {name}");
+        }
         let mut event = Event::new();
         event
             .uid(&format!("{}@slotwise", booking.reference))
-            .sequence(u32::try_from(booking.sequence).unwrap_or(0))
-            .summary(&format!("{service}: {}", booking.name))
-            .description(&describe(config, booking))
+            .sequence(sequence(booking))
+            .summary(&summary)
+            .description(&description)
             .starts(booking.starts_at)
             .ends(booking.ends_at)
             .status(if booking.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
@@ -75,12 +80,28 @@ async fn known(bookings: &Bookings<'_>, practitioner: Option<&str>) -> Result<bo
     }
 }
 
-/// An event's `DESCRIPTION`: reference, contact, and the practitioner's name when it has one.
-fn describe(config: &crate::config::BookingConfig, booking: &crate::booking::store::Booking) -> String {
-    let base = format!("{} · {} · {}", booking.reference, booking.email, booking.phone);
-    match config.practitioner_name(booking.practitioner_id.as_deref()) {
-        Some(name) => format!("{base} · {name}"),
-        None => base,
+/// The event's `SUMMARY` and `DESCRIPTION`: the service and who booked it,
+/// the reference and the contacts; "(details erased)" once they are.
+fn texts(service: &str, booking: &Booking) -> (String, String) {
+    if booking.name.is_empty() && booking.email.is_empty() {
+        return (format!("{service}: (details erased)"), format!("{} · (details erased)", booking.reference));
+    }
+    let contacts: Vec<&str> =
+        [booking.email.as_str(), booking.phone.as_str()].into_iter().filter(|c| !c.is_empty()).collect();
+    (
+        format!("{service}: {}", booking.name),
+        [booking.reference.as_str()].into_iter().chain(contacts).collect::<Vec<_>>().join(" · "),
+    )
+}
+
+/// The `SEQUENCE` of the visitor's latest `.ics` of `booking`: its moves,
+/// and one more once cancelled (the cancellation's own revision).
+fn sequence(booking: &Booking) -> u32 {
+    let moves = u32::try_from(booking.sequence).unwrap_or(0);
+    if booking.cancelled {
+        moves + 1
+    } else {
+        moves
     }
 }
 

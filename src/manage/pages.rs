@@ -1,6 +1,7 @@
 //! A booking's own pages, reached from the link in its emails: the booking
 //! (`GET /booking/<ref>?token=`), moving it (`…/reschedule`) and cancelling
-//! it (`…/cancel`). A wrong token answers `404` and reveals nothing; a
+//! it (`…/cancel`, asked to confirm first). A wrong token answers `404` and
+//! reveals nothing; a
 //! booking that can no longer change (cancelled, past, within the notice)
 //! answers `409` and changes nothing. GET and HEAD never change a booking.
 
@@ -143,6 +144,7 @@ async fn reschedule_post(
     let moved = bookings.reschedule((&booking, &token), start, page.zones().visitor).await?;
     let (status, message) = match moved {
         Rescheduled::Moved => return moved_notice(&page).map(|()| back(&booking, &token)),
+        Rescheduled::Unchanged => return Ok(back(&booking, &token)),
         Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
         Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
         Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),
@@ -153,6 +155,22 @@ async fn reschedule_post(
 /// Tells the booking's next page that it moved (once, from the session).
 fn moved_notice(page: &Page<'_>) -> Result<(), Error> {
     Ok(page.leave_notice("booking-moved")?)
+}
+
+/// `GET /booking/<reference>/cancel?token=`: asks to confirm; the form
+/// posts to [`cancel`]. A booking that can no longer change shows its page
+/// with `409`, as the reschedule page does.
+#[rocket::get("/booking/<_reference>/cancel")]
+fn cancel_get(mut page: Page<'_>, bookings: Bookings<'_>, link: BookingLink, _reference: &str) -> Reply {
+    page.bind();
+    let (booking, token) = (&link.booking, link.token.as_str());
+    if frozen(&page.settings().booking, booking, bookings.now()).is_some() {
+        return booking_page(&page, &bookings, (booking, token), Status::Conflict);
+    }
+    let service = page.settings().booking.service(&booking.service_id).map(|s| s.name_in(&page.lang));
+    let when = format_when(&page.lang, page.zones(), booking.starts_at);
+    let context = context! { page: page.view(), reference: &booking.reference, token, service, when };
+    Reply::Page((Status::Ok, View::render("cancel", context)))
 }
 
 /// The cancel form.
@@ -181,5 +199,5 @@ async fn cancel(
 
 /// The booking link's routes.
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![show, reschedule_get, reschedule_post, cancel]
+    rocket::routes![show, reschedule_get, reschedule_post, cancel_get, cancel]
 }

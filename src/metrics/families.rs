@@ -8,6 +8,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::atomic::{Durations, StatusCounts};
+use crate::webhooks::Tally;
 
 /// The funnel's steps, in order: the wizard's five, then `done` (booked).
 pub const STEPS: [&str; 6] = ["service", "slot", "details", "verify", "confirm", "done"];
@@ -55,6 +56,13 @@ pub struct Metrics {
     pub mail_pending: Gauge,
     /// Stored emails given up on (`slotwise_mail_failed`).
     pub mail_failed: Gauge,
+    /// Webhook deliveries waiting (`slotwise_webhooks_pending`).
+    pub webhooks_pending: Gauge,
+    /// Webhook deliveries given up on (`slotwise_webhooks_failed`).
+    pub webhooks_failed: Gauge,
+    /// Webhook delivery attempts by outcome
+    /// (`slotwise_webhook_deliveries_total{outcome}`): the sender counts them.
+    pub webhook_deliveries: Tally,
 }
 
 impl Default for Metrics {
@@ -93,6 +101,16 @@ impl Metrics {
         let (mail_pending, mail_failed) = (Gauge::default(), Gauge::default());
         registry.register("slotwise_mail_pending", "Stored emails not yet delivered", mail_pending.clone());
         registry.register("slotwise_mail_failed", "Stored emails given up on", mail_failed.clone());
+        let (webhooks_pending, webhooks_failed) = (Gauge::default(), Gauge::default());
+        registry.register("slotwise_webhooks_pending", "Webhook deliveries not yet made", webhooks_pending.clone());
+        registry.register("slotwise_webhooks_failed", "Webhook deliveries given up on", webhooks_failed.clone());
+        let deliveries = Family::<Labels, Counter>::default();
+        let webhook_deliveries = Tally {
+            delivered: deliveries.get_or_create_owned(&[("outcome", "delivered")]),
+            failed: deliveries.get_or_create_owned(&[("outcome", "failed")]),
+            given_up: deliveries.get_or_create_owned(&[("outcome", "given_up")]),
+        };
+        registry.register("slotwise_webhook_deliveries", "Webhook delivery attempts, by outcome", deliveries);
         Metrics {
             registry,
             requests,
@@ -104,6 +122,9 @@ impl Metrics {
             code_emails,
             mail_pending,
             mail_failed,
+            webhooks_pending,
+            webhooks_failed,
+            webhook_deliveries,
         }
     }
 
@@ -155,6 +176,7 @@ mod tests {
         m.requests.inc(200);
         m.durations.observe(std::time::Duration::from_millis(3));
         m.flows_reached(1, 2);
+        m.webhook_deliveries.delivered.inc();
         let text = m.encode().expect("encodes");
         for line in [
             "slotwise_http_requests_total{status=\"200\"} 1",
@@ -169,6 +191,10 @@ mod tests {
             "slotwise_code_emails_total{outcome=\"sent\"} 0",
             "slotwise_mail_pending 0",
             "slotwise_mail_failed 0",
+            "slotwise_webhooks_pending 0",
+            "slotwise_webhooks_failed 0",
+            "slotwise_webhook_deliveries_total{outcome=\"delivered\"} 1",
+            "slotwise_webhook_deliveries_total{outcome=\"given_up\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
         }

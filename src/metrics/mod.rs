@@ -2,7 +2,8 @@
 //! funnel.
 //!
 //! Owns the `funnel_steps` table and the [`Metrics`] in managed state.
-//! Imports `clock`, `config`, `db`, `logging`, `outbox` (its gauges) and
+//! Imports `clock`, `config`, `db`, `logging`, `outbox` and `webhooks` (their
+//! gauges, and the webhooks' [`Tally`](crate::webhooks::Tally) it registers), and
 //! `secrets`: the services (`booking`, `otp`) and the wizard import it to
 //! count what they do — a booking, a cancellation, a code email, a flow
 //! reaching a step — and it knows nothing of them.
@@ -28,6 +29,9 @@ pub use routes::Scraper;
 /// (the session's save, the funnel's record).
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Metrics", |rocket| async {
-        rocket.manage(Metrics::new()).attach(funnel::Recorder).attach(http::Timing).mount("/", routes::routes())
+        let metrics = Metrics::new();
+        // NOTE: the webhooks' sender counts into these (read at its liftoff).
+        let tally = metrics.webhook_deliveries.clone();
+        rocket.manage(metrics).manage(tally).attach(funnel::Recorder).attach(http::Timing).mount("/", routes::routes())
     })
 }

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::families::Metrics;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::outbox;
+use crate::{outbox, webhooks};
 
 /// Proof that the request carries `Authorization: Bearer <metrics.token>`.
 /// Anything else — no token configured, no header, another token — is a
@@ -40,12 +40,16 @@ fn bearer(header: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// `GET /metrics`; the outbox's gauges are read from its table at each scrape.
+/// `GET /metrics`; the outbox's and the webhooks' gauges are read from their
+/// tables at each scrape.
 #[rocket::get("/metrics")]
 async fn metrics(_scraper: Scraper, metrics: &State<Metrics>, db: &Db) -> Result<(ContentType, String), Status> {
     let (pending, failed) = outbox::backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
     metrics.mail_pending.set(pending);
     metrics.mail_failed.set(failed);
+    let (pending, failed) = webhooks::backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
+    metrics.webhooks_pending.set(pending);
+    metrics.webhooks_failed.set(failed);
     let text = metrics.encode().map_err(|_| Status::InternalServerError)?;
     let content_type = ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
     Ok((content_type, text))

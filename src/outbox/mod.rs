@@ -231,6 +231,12 @@ impl Wake {
     pub fn now(&self) {
         self.0.notify_one();
     }
+
+    /// What a sender's loop waits on ([`periodic::repeat`]'s `wake`): the
+    /// webhooks' sender runs on a `Wake` of its own.
+    pub fn notify(&self) -> Arc<Notify> {
+        self.0.clone()
+    }
 }
 
 /// Delivers what is due once: claims a batch, sends each, records how it

@@ -7,8 +7,8 @@
 //! reference, service and times stay for the staff's records. Code rows
 //! (which hold an address) of an erased address go too.
 //!
-//! Imports `clock`, `config`, `db`, `periodic` and the outbox's store;
-//! nothing imports it but `cli`.
+//! Imports `clock`, `config`, `db`, `periodic`, the outbox's store and the
+//! webhooks' store (`blank_contact`); nothing imports it but `cli`.
 
 mod store;
 
@@ -50,11 +50,14 @@ impl Address {
 
 /// Erases the contact details of every booking of `address` (without
 /// regard to case) and deletes its code rows and its stored emails not yet
-/// sent, at `now` (unix ms); returns the bookings erased.
+/// sent, and blanks its contact details in webhook deliveries not yet made,
+/// at `now` (unix ms); returns the bookings erased.
 pub async fn erase(db: &DbPool, address: &Address, now: i64) -> sqlx::Result<u64> {
     db.durably(async |conn| {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
+        // NOTE: before the bookings are blanked: they name the deliveries' bookings.
+        crate::webhooks::store::blank_contact(&mut tx, &address.0).await?;
         let erased = store::erase_address(&mut tx, &address.0, now).await?;
         store::forget_codes_of(&mut tx, &address.0).await?;
         crate::outbox::store::forget_recipient(&mut tx, &address.0).await?;
@@ -133,6 +136,7 @@ pub async fn retain(db: &DbPool, retention_days: u32, now: i64) -> sqlx::Result<
                 store::lock(&mut tx).await?;
                 let bookings = store::erase_ended_before(&mut tx, cutoff, now, BATCH).await?;
                 crate::outbox::store::forget_erased(&mut tx, now).await?;
+                crate::webhooks::store::blank_erased(&mut tx, now).await?;
                 let codes = store::forget_codes_sent_before(&mut tx, cutoff, BATCH).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>((bookings, codes))

@@ -38,9 +38,14 @@ pub(crate) fn error_response(req: &Request<'_>, status: Status) -> (Status, View
         Some(page) if !session_failed(status) => error_page(&page, status, None),
         _ => {
             let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
-            bare_error_page(status, &lang, theme)
+            bare_error_page(status, &lang, theme, practice_name(req))
         }
     }
+}
+
+/// The practice's name, for a page without settings of its own.
+fn practice_name<'r>(req: &'r Request<'_>) -> &'r str {
+    req.rocket().state::<Settings>().map_or("Slotwise", |s| s.practice.name.as_str())
 }
 
 /// Statuses the session store itself may have caused: their pages never
@@ -50,14 +55,14 @@ fn session_failed(status: Status) -> bool {
 }
 
 /// The context of the error page without switchers.
-fn bare_context(status: Status, lang: &str, theme: Theme) -> impl serde::Serialize + '_ {
-    let page = context! { lang, theme: theme.as_str() };
+fn bare_context<'a>(status: Status, lang: &'a str, theme: Theme, practice: &'a str) -> impl serde::Serialize + 'a {
+    let page = context! { lang, theme: theme.as_str(), practice: context! { name: practice } };
     context! { page, code: catalog_code(status), status: status.code }
 }
 
 /// The error page without switchers, for failures of the session itself.
-fn bare_error_page(status: Status, lang: &str, theme: Theme) -> (Status, View) {
-    (status, View::render("error", bare_context(status, lang, theme)))
+fn bare_error_page(status: Status, lang: &str, theme: Theme, practice: &str) -> (Status, View) {
+    (status, View::render("error", bare_context(status, lang, theme, practice)))
 }
 
 /// Seconds a visitor is asked to wait before trying a `503` again.
@@ -91,7 +96,7 @@ pub async fn default_catcher(status: Status, req: &Request<'_>) -> ErrorReply {
         }
     }
     let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
-    ErrorReply(bare_error_page(status, &lang, theme))
+    ErrorReply(bare_error_page(status, &lang, theme, practice_name(req)))
 }
 
 /// Language and theme for a page without switchers: from `session` when one
@@ -108,7 +113,7 @@ fn bare_preferences(req: &Request<'_>, session: Option<&Session<'_>>) -> (String
 /// to `session::stage`.
 pub fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
     let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
-    let context = tera::Context::from_serialize(bare_context(status, &lang, theme));
+    let context = tera::Context::from_serialize(bare_context(status, &lang, theme, practice_name(req)));
     let html = req.rocket().state::<Views>()?.render("error", &context.ok()?);
     html.map_err(|e| rocket::error!("rendering the error page: {e:?}")).ok().map(|html| (ContentType::HTML, html))
 }

@@ -43,11 +43,11 @@ use rocket::State;
 use crate::db::Db;
 use crate::session::Sessions;
 
-/// `GET /`: the landing page. Reads the session (for preferences) but never
-/// creates one.
+/// `GET /`: the landing page. Reads the session (for preferences, and a
+/// notice left for it, e.g. after "Start over") but never creates one.
 #[rocket::get("/")]
 fn landing(page: Page<'_>) -> View {
-    View::render("landing", context! { page: page.view() })
+    View::render("landing", context! { page: page.view(), notice: page.take_notice() })
 }
 
 /// `GET /healthz`: `200` when the database and the session store answer.

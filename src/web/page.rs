@@ -5,7 +5,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Settings;
+use crate::config::{PracticeConfig, Settings};
 use crate::i18n::{Lang, Zones};
 use crate::session::{PublicEntries, Session};
 
@@ -87,6 +87,8 @@ pub struct PageView<'a> {
     themes: [&'static str; 3],
     /// The zone switcher.
     zones: ZoneMenu,
+    /// Who the visitor books with (SPEC §1a).
+    practice: &'a PracticeConfig,
     /// The session's public entries (keys not starting with `_`), like
     /// Django's `request.session` in templates: `page.session.theme`,
     /// `page.session.step`, or `{% for key, value in page.session %}`.
@@ -104,6 +106,7 @@ impl<'r> Page<'r> {
             languages: &self.settings.i18n.languages,
             themes: Theme::ALL.map(Theme::as_str),
             zones: zone_menu::menu(&self.lang, self.settings.booking.tz(), self.zone, self.accept_language),
+            practice: &self.settings.practice,
             session: self.session.public(),
         }
     }

@@ -17,6 +17,7 @@ use crate::metrics::Metrics;
 use crate::otp::{CodeSender, Codes};
 use crate::outbox::{Letters, Wake};
 use crate::secrets::Secrets;
+use crate::webhooks::{Hooks, Nudge};
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Bookings<'r> {
@@ -30,10 +31,12 @@ impl<'r> FromRequest<'r> for Bookings<'r> {
         let secrets: &State<Secrets> = try_outcome!(req.guard().await);
         let wake: &State<Wake> = try_outcome!(req.guard().await);
         let metrics: &State<Metrics> = try_outcome!(req.guard().await);
+        let nudge: &State<Nudge> = try_outcome!(req.guard().await);
         let letters = Letters::new(notifier, secrets, settings, clock);
         let bookings = Bookings::new(&settings.booking, db, clock, secrets)
             .with_hold_limit(settings.abuse.holds_per_client)
             .with_letters(letters, settings.mail.public_base())
+            .with_webhooks(Hooks::new(settings, secrets, clock, nudge))
             .telling(wake, metrics);
         Outcome::Success(bookings)
     }

@@ -44,7 +44,7 @@ pub fn menu(lang: &str, practice: Tz, chosen: Option<Tz>, accept_language: Optio
     for zone in suggested.filter(|z| *z != practice) {
         if !first.iter().any(|o| o.value == zone.name()) {
             let name = zone.name().to_string();
-            first.push(ZoneOption { value: name.clone(), label: name, selected: Some(zone) == chosen });
+            first.push(ZoneOption { value: name.clone(), label: city(&name), selected: Some(zone) == chosen });
         }
     }
     ZoneMenu { first, regions: regions(lang) }
@@ -66,14 +66,23 @@ fn regions(lang: &str) -> Arc<str> {
     for (region, zones) in zones::by_region() {
         let label = tera::escape_html(&t(lang, &format!("tz-region-{region}")));
         html.push_str(&format!("<optgroup label=\"{label}\">"));
-        // NOTE: an option without `value` posts its text, the IANA name; IANA
-        // names hold only letters, digits and `_ / + -`, nothing to escape.
-        zones.iter().for_each(|zone| html.push_str(&format!("<option>{}</option>", zone.name())));
+        // NOTE: IANA names hold only letters, digits and `_ / + -`, nothing
+        // to escape.
+        for zone in zones {
+            html.push_str(&format!("<option value=\"{}\">{}</option>", zone.name(), city(zone.name())));
+        }
         html.push_str("</optgroup>");
     }
     let html: Arc<str> = html.into();
     cache.write().unwrap_or_else(|e| e.into_inner()).insert(lang.to_string(), html.clone());
     html
+}
+
+/// What a visitor reads for a zone: its place, without the region its
+/// group (or the visitor) already names, in words (`America/New_York` →
+/// `New York`, `America/Argentina/Buenos_Aires` → `Argentina / Buenos Aires`).
+fn city(name: &str) -> String {
+    name.split_once('/').map_or(name, |(_, place)| place).replace('_', " ").replace('/', " / ")
 }
 
 #[cfg(test)]
@@ -105,9 +114,20 @@ mod tests {
     #[test]
     fn every_zone_is_offered_by_region_with_translated_region_names() {
         let de = regions("de");
-        assert!(de.starts_with("<optgroup label=\"Afrika\"><option>Africa/Abidjan</option>"), "{}", &de[..80]);
-        assert!(de.contains("<optgroup label=\"Europa\">") && de.contains("<option>Europe/Berlin</option>"));
-        assert!(de.contains("<option>America/New_York</option>") && de.contains("<option>UTC</option>"));
+        assert!(
+            de.starts_with("<optgroup label=\"Afrika\"><option value=\"Africa/Abidjan\">Abidjan</option>"),
+            "{}",
+            &de[..80]
+        );
+        assert!(
+            de.contains("<optgroup label=\"Europa\">")
+                && de.contains("<option value=\"Europe/Berlin\">Berlin</option>")
+        );
+        assert!(
+            de.contains("<option value=\"America/New_York\">New York</option>")
+                && de.contains("<option value=\"UTC\">UTC</option>")
+        );
+        assert!(de.contains(">Argentina / Buenos Aires</option>"));
         assert!(!de.contains("selected"), "the choice is in the first group");
         let plain = |name: &str| name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/+-".contains(&b));
         assert!(zones::by_region().iter().flat_map(|(_, zones)| zones).all(|zone| plain(zone.name())));

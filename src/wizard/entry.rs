@@ -50,6 +50,7 @@ async fn cancel(flow: Flow<'_>, bookings: Bookings<'_>, _form: CsrfForm<'_, Empt
         bookings.release(id.as_str()).await?;
     }
     flow.clear();
+    flow.page.leave_notice("flow-abandoned")?;
     Ok(Reply::Redirect(rocket::response::Redirect::to("/")))
 }
 

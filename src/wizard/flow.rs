@@ -250,8 +250,11 @@ impl<'r> Flow<'r> {
 
     fn steps(&self, current: Step) -> Vec<StepLink> {
         let first = self.state.first_incomplete();
+        // NOTE: once the address is verified, the code step is finished,
+        // not a way back: its page has nothing left to do.
         let status = |step: Step| match step {
             s if s == current => "current",
+            Step::Verify if Step::Verify < first => "finished",
             s if s < first => "done",
             _ => "todo",
         };

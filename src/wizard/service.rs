@@ -18,6 +18,7 @@ use crate::web::Error;
 struct ServiceOption<'a> {
     id: &'a str,
     name: &'a str,
+    description: Option<&'a str>,
     checked: bool,
     duration: String,
 }
@@ -36,6 +37,7 @@ fn page(flow: &Flow<'_>, status: Status, selected: Option<&str>, errors: &Errors
         .map(|s| ServiceOption {
             id: &s.id,
             name: s.name_in(lang),
+            description: s.description_in(lang),
             checked: Some(s.id.as_str()) == selected,
             duration: t_args(
                 lang,

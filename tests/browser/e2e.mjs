@@ -208,6 +208,10 @@ async function germanDarkMobile() {
     const movedEmail = await newEmail(beforeMove);
     check(movedEmail.text.includes(link), `moved email has not the same link:\n${movedEmail.text}`);
     await v.expectTheme('light', await v.screenshot('booking-moved'), 'moved booking');
+    // The booking page's cancel control asks first (SPEC §2b).
+    await v.goto(await v.page.getAttribute('#cancel', 'href'));
+    await v.expectPage('cancel', { h1: msg('de', 'cancel-title'), status: 200 });
+    await v.audit('cancel');
     await v.submit(`form[action="/booking/${reference}/cancel"] button`);
     await v.expectPage('cancelled booking', { h1: msg('de', 'booking-title'), status: 200 });
     const notice = await v.page.innerText('.notice');

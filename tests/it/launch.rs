@@ -56,6 +56,24 @@ const CASES: &[Case] = &[
         shows: "nope://cache.test",
     },
     Case { env: &[("ROCKET_SESSION", "{redis_prefix=\"\"}")], key: "session.redis_prefix", shows: "is empty" },
+    Case {
+        env: &[("ROCKET_WEBHOOKS", "[{url=\"ftp://crm.example.test/h\",secret=\"0123456789abcdef\"}]")],
+        key: "webhooks[0].url",
+        shows: "ftp://crm.example.test/h",
+    },
+    Case {
+        env: &[("ROCKET_WEBHOOKS", "[{url=\"https://crm.example.test/h\",secret=\"short\"}]")],
+        key: "webhooks[0].secret",
+        shows: "at least 16 characters",
+    },
+    Case {
+        env: &[(
+            "ROCKET_WEBHOOKS",
+            "[{url=\"https://crm.example.test/h\",secret=\"0123456789abcdef\",events=[\"booking.paid\"]}]",
+        )],
+        key: "webhooks[0].events",
+        shows: "booking.paid",
+    },
 ];
 
 /// The good setup in `dir`: its own database and outbox, a free port, the

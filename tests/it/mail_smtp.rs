@@ -19,15 +19,9 @@ fn smtp_mailer(url: String) -> Mailer {
 
 fn message(mailer: &Mailer, subject: &str, attachment: Option<Attachment>) -> lettre::Message {
     let to = mailbox("Ada Visitor", "ada@example.test").expect("recipient");
-    compose(
-        mailer.from_mailbox(),
-        &to,
-        subject,
-        "Your code is 424242.\n.a line starting with a dot\n".into(),
-        "<p>Your code is <b>424242</b>.</p>".into(),
-        attachment,
-    )
-    .expect("compose")
+    let text = "Your code is 424242.\n.a line starting with a dot\n".to_string();
+    compose(mailer.from_mailbox(), &to, None, subject, (text, "<p>Your code is <b>424242</b>.</p>".into(), attachment))
+        .expect("compose")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,5 +31,7 @@ mod session;
 mod tabs;
 mod unavailable;
 mod upgrade;
+mod webhooks;
+mod webhooks_real;
 mod wizard;
 mod zones;

@@ -179,6 +179,7 @@ async fn within_the_notice_a_booking_cannot_change_online(db: Backend) {
     let page = v.get(&link).await;
     assert!(!page.body.contains("id=\"reschedule\"") && page.body.contains("practice"), "{}", page.body);
     assert_eq!(v.get(&format!("/booking/{reference}/reschedule?token={token}")).await.status, Status::Conflict);
+    assert_eq!(v.get(&format!("/booking/{reference}/cancel?token={token}")).await.status, Status::Conflict);
     let r = v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", &token)]).await;
     assert_eq!(r.status, Status::Conflict);
     assert!(v.get(&link).await.body.contains("data-state=\"booked\""), "nothing changed");
@@ -223,6 +224,25 @@ async fn the_staff_feed_lists_bookings_with_their_uids(db: Backend) {
     let find = |reference: &str| events.iter().find(|e| e[0] == format!("{reference}@slotwise")).expect("its event");
     assert_eq!(find(&parts(&kept).0)[2], "CONFIRMED");
     assert_eq!(find(&gone_ref)[2], "CANCELLED");
+    // The same SEQUENCE as the cancellation's own .ics.
+    let cancellation =
+        support::wait_for_mail(&app.outbox, |m| m.is_to("bo@example.test") && m.subject.contains("cancelled")).await;
+    let cancellation = cancellation.iter().find(|m| m.is_to("bo@example.test") && m.subject.contains("cancelled"));
+    let ics = cancellation.and_then(|m| m.attachment(".ics")).map(|a| a.body.clone()).expect("its .ics");
+    let (_, sent) = calendar(&ics);
+    assert_eq!(find(&gone_ref)[1], sent[0][1], "the feed's SEQUENCE is the visitor's latest");
+    // An erased booking says so instead of showing empty details.
+    let db_pool = app.db().await;
+    sqlx::query("UPDATE bookings SET name = '', email = '', phone = '', notes = '' WHERE reference = $1")
+        .bind(parts(&kept).0)
+        .execute(&db_pool)
+        .await
+        .unwrap();
+    db_pool.close().await;
+    let feed = v.get("/staff/calendar.ics?token=staff-feed-token-0001").await;
+    let unfolded = feed.body.replace("\r\n ", "");
+    assert!(unfolded.contains("SUMMARY:Consultation: (details erased)"), "{unfolded}");
+    assert!(!unfolded.contains("SUMMARY:Consultation: \r\n"), "{unfolded}");
     for wrong in
         ["/staff/calendar.ics", "/staff/calendar.ics?token=nope", "/staff/calendar.ics?token=staff-feed-token-000"]
     {
@@ -286,7 +306,51 @@ async fn two_moves_and_a_booking_race_for_the_last_seat(db: Backend) {
     }
 }
 
+/// Moving a booking to the time it already has changes nothing and sends
+/// nothing.
+async fn a_move_to_the_same_time_changes_nothing(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let looker = app.visitor();
+    let page = looker.get("/book/service").await;
+    looker.submit("/book/service", &page, &[("service", "consultation")]).await;
+    let slot = slots(&looker.get("/book/slot").await.body)[0].clone();
+    let link = book(&app, &v, 0, "fi@example.test").await;
+    let (reference, token) = parts(&link);
+    let stored = app.count("outbox").await;
+    let choose = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    let moved =
+        v.submit(&format!("/booking/{reference}/reschedule"), &choose, &[("token", &token), ("slot", &slot)]).await;
+    assert_eq!(moved.status, Status::SeeOther);
+    let page = v.get(&link).await;
+    assert!(!page.body.contains("class=\"notice\""), "no 'moved' notice: {}", page.body);
+    assert_eq!(app.count("outbox").await, stored, "no 'moved' email stored");
+    assert_eq!(app.count("bookings WHERE sequence = 0").await, 1, "the .ics SEQUENCE stays");
+}
+
+/// The booking page's cancel control asks first; its form cancels.
+async fn cancelling_asks_to_confirm_first(db: Backend) {
+    let app = app(&db, "").await;
+    let v = app.visitor();
+    let link = book(&app, &v, 0, "el@example.test").await;
+    let (reference, token) = parts(&link);
+    let page = v.get(&link).await;
+    let ask = format!("/booking/{reference}/cancel?token={token}");
+    assert!(page.body.contains(&format!("id=\"cancel\" href=\"{ask}\"")), "{}", page.body);
+    assert!(!page.body.contains(&format!("action=\"/booking/{reference}/cancel\"")), "no one-click cancel");
+    assert_eq!(v.get(&format!("/booking/{reference}/cancel?token=wrong")).await.status, Status::NotFound);
+    let confirm = v.get(&ask).await;
+    assert_eq!(confirm.status, Status::Ok);
+    assert!(confirm.body.contains(&format!("action=\"/booking/{reference}/cancel\"")), "{}", confirm.body);
+    assert!(v.get(&link).await.body.contains("data-state=\"booked\""), "asking changes nothing");
+    let r = v.submit(&format!("/booking/{reference}/cancel"), &confirm, &[("token", &token)]).await;
+    assert_eq!(r.status, Status::SeeOther);
+    assert!(v.get(&link).await.body.contains("data-state=\"cancelled\""));
+}
+
 on_both_backends!(
+    a_move_to_the_same_time_changes_nothing,
+    cancelling_asks_to_confirm_first,
     two_moves_and_a_booking_race_for_the_last_seat,
     the_staff_feed_lists_bookings_with_their_uids,
     a_booking_moves_and_frees_its_old_time,

@@ -115,12 +115,73 @@ async fn cancel_is_offered_only_once_a_flow_exists(db: Backend) {
     choose_service(&v).await;
     assert!(v.get("/book/slot").await.body.contains("action=\"/book/cancel\""));
     assert!(v.get("/book/service").await.body.contains("action=\"/book/cancel\""), "a started flow can be cancelled");
+    let slot = v.get("/book/slot").await;
+    assert!(slot.body.contains(">Start over</button>"), "{}", slot.body);
+    assert_eq!(v.submit("/book/cancel", &slot, &[]).await.location(), "/");
+    let landing = v.get("/").await;
+    assert!(landing.body.contains("Your booking was not made"), "the landing page says what happened");
+    assert!(!v.get("/").await.body.contains("Your booking was not made"), "once");
+}
+
+/// Once the address is verified, the code step is finished: no link back.
+async fn the_finished_code_step_is_not_a_link_back(db: Backend) {
+    let app = app(&db).await;
+    let v = app.visitor();
+    choose_service(&v).await;
+    choose_first_slot(&v).await;
+    let page = v.get("/book/details").await;
+    v.submit("/book/details", &page, &[("name", "Jo"), ("email", "jo@example.test")]).await;
+    let code = code_in(&support::read_outbox(&app.outbox).last().expect("a code email").text).expect("a code");
+    let page = v.get("/book/verify").await;
+    assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
+    let confirm = v.get("/book/confirm").await;
+    assert!(confirm.body.contains("href=\"/book/details\""), "earlier steps stay links");
+    assert!(!confirm.body.contains("<a href=\"/book/verify\""), "{}", confirm.body);
+}
+
+/// SPEC §1a: the practice's name on every page and email, its address where
+/// the booking is shown and in the `.ics`, replies to its own address.
+async fn the_practice_is_named_on_its_pages_and_in_its_emails(db: Backend) {
+    let practice = "[default.practice]\nname = \"Praxis Weber\"\naddress = \"Hauptstraße 1, Berlin\"\n\
+                    email = \"empfang@praxis.test\"\nphone = \"\"";
+    let app = TestApp::with_config(&db, &format!("{ALWAYS_OPEN}\n{practice}")).await;
+    let v = app.visitor().with_header("Accept-Language", "de");
+    let landing = v.get("/").await;
+    assert!(landing.body.contains(" · Praxis Weber</title>"), "{}", landing.body);
+    assert!(landing.body.contains("class=\"brand\" href=\"/\">Praxis Weber</a>"), "{}", landing.body);
+    assert!(!landing.body.contains("Slotwise"), "the practice's page, not Slotwise's");
+    let services = v.get("/book/service").await;
+    assert!(services.body.contains("Ein erstes Gespräch über Ihr Anliegen."), "{}", services.body);
+    choose_service(&v).await;
+    choose_first_slot(&v).await;
+    let page = v.get("/book/details").await;
+    v.submit("/book/details", &page, &[("name", "Jo"), ("email", "jo@example.test")]).await;
+    let code_mail = support::read_outbox(&app.outbox).pop().expect("the code email");
+    assert!(code_mail.subject.contains("Praxis Weber"), "{}", code_mail.subject);
+    let code = code_in(&code_mail.text).expect("a code");
+    let page = v.get("/book/verify").await;
+    v.submit("/book/verify", &page, &[("code", &code)]).await;
+    let page = v.get("/book/confirm").await;
+    assert!(page.body.contains("<dd class=\"address\">Hauptstraße 1, Berlin</dd>"), "{}", page.body);
+    assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    assert!(v.get("/book/done").await.body.contains("Hauptstraße 1, Berlin"));
+    let mails = support::wait_for_mail(&app.outbox, |m| m.attachment(".ics").is_some()).await;
+    let confirmation = mails.into_iter().find(|m| m.attachment(".ics").is_some()).expect("the confirmation");
+    assert!(confirmation.subject.ends_with(" · Praxis Weber"), "{}", confirmation.subject);
+    let text = confirmation.text.replace("\r\n", "\n");
+    assert!(text.contains("\n-- \nPraxis Weber\nHauptstraße 1, Berlin\n"), "{text:?}");
+    assert!(!confirmation.text.contains("Telefon"), "an unset phone is left out");
+    let ics = confirmation.attachment(".ics").map(|a| a.body.replace("\r\n ", "")).unwrap_or_default();
+    assert!(ics.contains("ORGANIZER;CN=Praxis Weber:mailto:empfang@praxis.test"), "{ics}");
+    assert!(ics.contains("LOCATION:Hauptstraße 1\\, Berlin"), "{ics}");
 }
 
 on_both_backends!(
+    the_practice_is_named_on_its_pages_and_in_its_emails,
     the_slot_page_names_the_zone_in_the_visitors_language,
     the_error_summary_names_each_faulty_field_once_in_form_order,
     the_favicon_is_linked_and_cached,
     the_done_page_says_what_was_booked_when_and_where_the_mail_went,
     cancel_is_offered_only_once_a_flow_exists,
+    the_finished_code_step_is_not_a_link_back,
 );

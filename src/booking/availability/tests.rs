@@ -19,6 +19,8 @@ pub(super) fn service(duration: u32, buffer: u32) -> Service {
         buffer_before_minutes: 0,
         buffer_after_minutes: buffer,
         max_per_day: Default::default(),
+        description: String::new(),
+        descriptions: BTreeMap::new(),
     }
 }
 

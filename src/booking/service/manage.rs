@@ -6,14 +6,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::{AnyConnection, Connection};
 
+use super::hooks::snapshot;
 use super::{manage_url, token_matches, Bookings, Seat, ServiceError, Whom};
 use crate::booking::availability;
 use crate::booking::store::{self, Booking, NewBooking};
-use crate::config::{BookingConfig, Service};
+use crate::config::{BookingConfig, Event, Service};
 use crate::db::Lane;
 use crate::mail::{MailError, Recipient};
 use crate::metrics::Metrics;
 use crate::outbox::{self, About, Prepared};
+use crate::webhooks;
 
 /// Why a booking can no longer be changed online.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,6 +62,8 @@ pub enum Cancellation {
 pub enum Rescheduled {
     /// Moved (same reference, same link).
     Moved,
+    /// The new time is the booking's own: nothing changed, nothing sent.
+    Unchanged,
     /// The new time is not free.
     Taken,
     /// The new time breaks a rule whatever is booked (grid, hours, dates,
@@ -108,13 +112,17 @@ impl Bookings<'_> {
             None => {}
         }
         let email = self.cancelled_email(&booking)?;
+        let hooked = self.deliveries(Event::Cancelled, &snapshot(&NewBooking::of(&booking), true));
         let now = self.clock.now_ms();
-        let cancelled =
-            self.db.durably(async |conn| cancel_on(conn, &booking.reference, email.as_ref(), now).await).await?;
+        let cancelled = self
+            .db
+            .durably(async |conn| cancel_on(conn, &booking.reference, (email.as_ref(), &hooked), now).await)
+            .await?;
         if !cancelled {
             return Ok(Cancellation::AlreadyCancelled);
         }
         self.tell(Metrics::cancelled);
+        self.nudge(&hooked);
         Ok(Cancellation::Cancelled(Box::new(booking)))
     }
 
@@ -143,6 +151,9 @@ impl Bookings<'_> {
         if let Some(why) = frozen(self.config, booking, now) {
             return Ok(Rescheduled::Frozen(why));
         }
+        if start == booking.starts_at {
+            return Ok(Rescheduled::Unchanged);
+        }
         let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
         let Some(whom) = self.mover(booking) else { return Ok(Rescheduled::Taken) };
         if !self.valid_start(service, whom, start) {
@@ -161,12 +172,18 @@ impl Bookings<'_> {
         // practitioner than its emails name, they are prepared again for them.
         for _ in 0..2 {
             let emails = self.moved_emails(booking, service, &times, token)?;
+            let hooked = self.deliveries(Event::Moved, &snapshot(&times, false));
             let moved = self
                 .db
-                .durably(async |conn| self.reschedule_on(conn, (booking, whom), service, &times, &emails).await)
+                .durably(async |conn| {
+                    self.reschedule_on(conn, (booking, whom), service, &times, (&emails, &hooked)).await
+                })
                 .await?;
             match moved {
-                Ok(Rescheduled::Moved) => self.tell(Metrics::rescheduled),
+                Ok(Rescheduled::Moved) => {
+                    self.tell(Metrics::rescheduled);
+                    self.nudge(&hooked);
+                }
                 Err(seat) => {
                     times.practitioner_id =
                         self.config.practitioner(seat.as_deref().unwrap_or("")).map(|p| p.id.as_str());
@@ -209,7 +226,7 @@ impl Bookings<'_> {
         (booking, whom): (&Booking, Option<Whom<'_>>),
         service: &Service,
         times: &NewBooking<'_>,
-        emails: &[Prepared],
+        (emails, hooked): (&[Prepared], &[webhooks::Prepared]),
     ) -> sqlx::Result<Result<Rescheduled, Seat>> {
         let mut tx = conn.begin().await?;
         store::lock(&mut tx).await?;
@@ -227,7 +244,9 @@ impl Bookings<'_> {
             return Ok(Ok(Rescheduled::Frozen(Frozen::Cancelled)));
         }
         outbox::store::drop_reminders(&mut tx, &booking.reference).await?;
-        outbox::keep(&mut tx, emails, &booking.reference, self.clock.now_ms()).await?;
+        let now = self.clock.now_ms();
+        outbox::keep(&mut tx, emails, &booking.reference, now).await?;
+        webhooks::keep(&mut tx, hooked, now).await?;
         tx.commit().await?;
         Ok(Ok(Rescheduled::Moved))
     }
@@ -236,7 +255,7 @@ impl Bookings<'_> {
 async fn cancel_on(
     conn: &mut AnyConnection,
     reference: &str,
-    email: Option<&Prepared>,
+    (email, hooked): (Option<&Prepared>, &[webhooks::Prepared]),
     now: i64,
 ) -> sqlx::Result<bool> {
     let mut tx = conn.begin().await?;
@@ -246,6 +265,7 @@ async fn cancel_on(
     }
     outbox::store::drop_reminders(&mut tx, reference).await?;
     outbox::keep(&mut tx, email.map(std::slice::from_ref).unwrap_or_default(), reference, now).await?;
+    webhooks::keep(&mut tx, hooked, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -34,7 +34,7 @@ impl Outbox {
             ..Default::default()
         };
         let mailer = Mailer::new(&config).expect("mailer");
-        Outbox { notifier: Notifier::new(mailer, &templates()).expect("notifier"), dir }
+        Outbox { notifier: Notifier::new(mailer, &templates(), &practice()).expect("notifier"), dir }
     }
 
     /// The one message sent since the last call, raw; the outbox is emptied.
@@ -106,6 +106,34 @@ fn digit_runs(text: &str) -> Vec<&str> {
     text.split(|c: char| !c.is_ascii_digit()).filter(|run| !run.is_empty()).collect()
 }
 
+/// The practice's signature under every email: all of it, or (the code
+/// email) its name only.
+fn signature(lang: &str, full: bool) -> String {
+    if !full {
+        return "-- \nPraxis Weber\n".into();
+    }
+    let (phone, email) = (t(lang, "practice-phone"), t(lang, "practice-email"));
+    format!(
+        "-- \nPraxis Weber\nHauptstraße 1, 10115 Berlin\n{phone}: +49 30 1234567\n{email}: info@praxis.test\nhttps://praxis.test\n"
+    )
+}
+
+#[tokio::test]
+async fn emails_about_a_booking_name_the_practice_and_answer_to_it() {
+    let outbox = Outbox::new();
+    let url = "https://book.example.test/booking/ABCD-EFGH?token=abc";
+    let message = outbox.notifier.confirmation_message(&to("en"), "ABCD-EFGH", &appointment("Consultation"), url);
+    outbox.notifier.mailer().send(message.expect("rendered")).await.expect("sent");
+    let raw = outbox.take();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("Reply-To: \"Praxis Weber\" <info@praxis.test>"), "{text}");
+    let sent = decode(&raw);
+    let ics = sent.attachment.as_ref().map(|a| a.2.as_str()).unwrap_or_default().replace("\r\n ", "");
+    assert!(ics.contains("ORGANIZER;CN=Praxis Weber:mailto:info@praxis.test"), "{ics}");
+    assert!(ics.contains("LOCATION:Hauptstraße 1\\, 10115 Berlin"), "{ics}");
+    assert!(sent.html.contains("Praxis Weber<br>Hauptstraße 1, 10115 Berlin"), "{}", sent.html);
+}
+
 fn args(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, FluentValue<'static>)> {
     pairs.iter().map(|(k, v)| (*k, FluentValue::from(v.to_string()))).collect()
 }
@@ -120,7 +148,7 @@ async fn every_kind_renders_in_english_and_german() {
 
         outbox.notifier.code(&to(lang), "482913", 10, &appointment).await.expect("code");
         let code = decode(&outbox.take());
-        assert_eq!(code.subject, t(lang, "mail-code-subject"));
+        assert_eq!(code.subject, t_args(lang, "mail-code-subject", &args(&[("practice", "Praxis Weber")])));
         let short = format_datetime_short(lang, BERLIN, appointment.starts_at);
         let paragraphs = [
             t(lang, "mail-code-intro"),
@@ -129,7 +157,7 @@ async fn every_kind_renders_in_english_and_german() {
             t_args(lang, "mail-code-booking", &args(&[("service", "Consultation"), ("when", &short)])),
             t(lang, "mail-code-ignore"),
         ];
-        assert_eq!(code.text, paragraphs.join("\n\n") + "\n", "{lang}");
+        assert_eq!(code.text, paragraphs.join("\n\n") + "\n\n" + &signature(lang, false), "{lang}");
         assert!(code.html.contains(&format!("<html lang=\"{lang}\">")), "{}", code.html);
         assert!(code.html.contains("<p>482913</p>"), "{}", code.html);
 
@@ -141,23 +169,23 @@ async fn every_kind_renders_in_english_and_german() {
             .await
             .expect("confirmation");
         let confirmation = decode(&outbox.take());
-        assert_eq!(confirmation.subject, t_args(lang, "mail-confirm-subject", &args(&reference)));
+        let practice = " · Praxis Weber";
+        assert_eq!(confirmation.subject, t_args(lang, "mail-confirm-subject", &args(&reference)) + practice);
         let paragraphs = [
             t(lang, "mail-confirm-intro"),
             t_args(lang, "mail-confirm-reference", &args(&reference)),
             t_args(lang, "mail-confirm-what", &args(&[("service", "Consultation"), ("when", &when)])),
             t_args(lang, "mail-confirm-cancel", &args(&[("url", url)])),
         ];
-        assert_eq!(confirmation.text, paragraphs.join("\n\n") + "\n", "{lang}");
+        assert_eq!(confirmation.text, paragraphs.join("\n\n") + "\n\n" + &signature(lang, true), "{lang}");
 
         send_cancellation(&outbox, &to(lang), "ABCD-EFGH", &appointment).await.expect("cancellation");
         let cancellation = decode(&outbox.take());
-        assert_eq!(cancellation.subject, t_args(lang, "mail-cancel-subject", &args(&reference)));
+        assert_eq!(cancellation.subject, t_args(lang, "mail-cancel-subject", &args(&reference)) + practice);
         let body = args(&[("reference", "ABCD-EFGH"), ("service", "Consultation"), ("when", &when)]);
-        assert_eq!(cancellation.text, t_args(lang, "mail-cancel-body", &body) + "\n");
-        assert!(cancellation
-            .html
-            .contains(&format!("<p>{}</p>", tera::escape_html(&cancellation.text[..cancellation.text.len() - 1]))));
+        let said = t_args(lang, "mail-cancel-body", &body);
+        assert_eq!(cancellation.text, said.clone() + "\n\n" + &signature(lang, true));
+        assert!(cancellation.html.contains(&format!("<p>{}</p>", tera::escape_html(&said))));
         // Revision 2: the cancellation cancels the calendar event too.
         let ics = cancellation.attachment.as_ref().map(|a| a.2.as_str()).unwrap_or_default();
         assert!(ics.contains("METHOD:CANCEL") && ics.contains("UID:ABCD-EFGH@slotwise"), "{ics}");
@@ -253,7 +281,10 @@ async fn a_bad_address_fails_the_send_and_an_unknown_language_writes_english() {
     let odd = Recipient { name: "Ada", email: "ada@example.test", lang: "not a tag!" };
     send_cancellation(&outbox, &odd, "ABCD-EFGH", &appointment).await.expect("sent");
     let sent = decode(&outbox.take());
-    assert_eq!(sent.subject, t_args("en", "mail-cancel-subject", &args(&[("reference", "ABCD-EFGH")])));
+    assert_eq!(
+        sent.subject,
+        t_args("en", "mail-cancel-subject", &args(&[("reference", "ABCD-EFGH")])) + " · Praxis Weber"
+    );
     assert!(sent.html.contains("<html lang=\"en\">"), "{}", sent.html);
 }
 
@@ -278,7 +309,15 @@ fn copy_of_mail_templates() -> tempfile::TempDir {
 
 fn load(template_dir: &Path) -> Result<Notifier, MailError> {
     let mailer = Mailer::new(&MailConfig { transport: MailTransportKind::Log, ..Default::default() }).expect("mailer");
-    Notifier::new(mailer, template_dir)
+    Notifier::new(mailer, template_dir, &practice())
+}
+
+/// A practice with every contact set.
+fn practice() -> crate::config::PracticeConfig {
+    use rocket::figment::providers::{Format, Toml};
+    let toml = "[practice]\nname = \"Praxis Weber\"\naddress = \"Hauptstraße 1, 10115 Berlin\"\n\
+                phone = \"+49 30 1234567\"\nemail = \"info@praxis.test\"\nwebsite = \"https://praxis.test\"";
+    rocket::figment::Figment::from(Toml::string(toml)).extract_inner("practice").expect("a practice")
 }
 
 fn one_line(result: Result<Notifier, MailError>) -> String {

@@ -190,6 +190,12 @@ impl TestApp {
         self.client.rocket().state::<slotwise::outbox::Wake>().expect("the outbox stage").now();
     }
 
+    /// Wakes the app's webhooks sender, as storing a delivery does (after
+    /// the test moved the clock to when a retry is due).
+    pub fn wake_webhooks(&self) {
+        self.client.rocket().state::<slotwise::webhooks::Nudge>().expect("the webhooks stage").now();
+    }
+
     /// Whether this app runs on SQLite.
     pub fn on_sqlite(&self) -> bool {
         self.db_url.starts_with("sqlite:")

@@ -8,7 +8,8 @@
 //! - `skip`: a test that cannot run here says so ([`skip::skip`]);
 //! - `redis`: a test's sessions in Redis ([`redis::RedisSessions`]) and a
 //!   `redis-server` of a test's own;
-//! - `sessions`: what the app's session store holds, whichever it is.
+//! - `sessions`: what the app's session store holds, whichever it is;
+//! - `receiver`: a real HTTP receiver of webhooks on loopback ([`receiver::Receiver`]).
 //!
 //! `jar`, `mail`, `smtp`, `process` and `skip` stand alone: the benchmark driver
 //! (`examples/bench`) includes them with `#[path]`.
@@ -22,6 +23,7 @@ pub mod browser;
 pub mod jar;
 pub mod mail;
 pub mod process;
+pub mod receiver;
 pub mod redis;
 pub mod sessions;
 pub mod skip;
