@@ -91,12 +91,6 @@ pub struct Day {
     pub empty: Option<Empty>,
 }
 
-impl Day {
-    fn none(why: Empty) -> Day {
-        Day { slots: Vec::new(), empty: Some(why) }
-    }
-}
-
 /// One bookable start time.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Slot {
@@ -146,13 +140,33 @@ pub(crate) fn day_in(
     now: DateTime<Utc>,
     calendar: &Calendar<'_>,
 ) -> Day {
+    let (starts, empty) = starts_in(config, service, date, now, calendar);
+    let tz = config.tz();
+    Day { slots: starts.into_iter().map(|start| slot_at(tz, start)).collect(), empty }
+}
+
+/// The slot of the start `start`, as forms and pages show it.
+pub(crate) fn slot_at(tz: Tz, start: DateTime<Utc>) -> Slot {
+    Slot { start, value: slot_value(tz, start), label: start.with_timezone(&tz).format("%H:%M").to_string() }
+}
+
+/// The bookable starts of [`day_in`], in chronological order, not yet
+/// formatted (a union over practitioners formats each start once), and why
+/// there are none.
+pub(crate) fn starts_in(
+    config: &BookingConfig,
+    service: &Service,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    calendar: &Calendar<'_>,
+) -> (Vec<DateTime<Utc>>, Option<Empty>) {
     let (first, last) = horizon(config, now);
     if !(first..=last).contains(&date) {
-        return Day::none(Empty::Outside);
+        return (Vec::new(), Some(Empty::Outside));
     }
     let ranges = calendar.ranges;
     if ranges.is_empty() {
-        return Day::none(Empty::Closed);
+        return (Vec::new(), Some(Empty::Closed));
     }
     let tz = config.tz();
     let notice = Duration::minutes(i64::from(config.min_notice_minutes));
@@ -182,24 +196,20 @@ pub(crate) fn day_in(
                 }
                 in_time = true;
                 if under_caps && has_room(calendar.capacity, span.start, span.end, &near) {
-                    slots.push(Slot {
-                        start,
-                        value: slot_value(tz, start),
-                        label: start.with_timezone(&tz).format("%H:%M").to_string(),
-                    });
+                    slots.push(start);
                 }
             }
         }
     }
-    slots.sort_by_key(|slot| slot.start);
-    slots.dedup_by_key(|slot| slot.start);
+    slots.sort_unstable();
+    slots.dedup();
     let empty = match (slots.is_empty(), fits, in_time) {
         (false, _, _) => None,
         (true, false, _) => Some(Empty::Unfit),
         (true, true, false) => Some(Empty::Late),
         (true, true, true) => Some(Empty::Full),
     };
-    Day { slots, empty }
+    (slots, empty)
 }
 
 /// Bookable start times of one local date for `service`, in chronological order (see [`day`]).

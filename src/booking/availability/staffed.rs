@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{day_in, under_caps, Busy, Calendar, Day, DayCounts, Slot};
+use super::{slot_at, starts_in, under_caps, Busy, Calendar, Day, DayCounts};
 use crate::config::{BookingConfig, Practitioner, Service};
 
 /// What is taken, as the caller read it, when practitioners are configured.
@@ -56,8 +56,21 @@ pub fn practitioner_day(
     now: DateTime<Utc>,
     taken: &Staffed,
 ) -> Day {
+    let (starts, empty) = practitioner_starts(config, practitioner, service, (date, now), taken);
+    let tz = config.tz();
+    Day { slots: starts.into_iter().map(|start| slot_at(tz, start)).collect(), empty }
+}
+
+/// The starts of [`practitioner_day`], not yet formatted.
+fn practitioner_starts(
+    config: &BookingConfig,
+    practitioner: &Practitioner,
+    service: &Service,
+    (date, now): (NaiveDate, DateTime<Utc>),
+    taken: &Staffed,
+) -> (Vec<DateTime<Utc>>, Option<super::Empty>) {
     if !practitioner.offers(service) {
-        return Day { slots: Vec::new(), empty: Some(super::Empty::Closed) };
+        return (Vec::new(), Some(super::Empty::Closed));
     }
     let busy = taken.busy_of(practitioner);
     let calendar = Calendar {
@@ -67,7 +80,7 @@ pub fn practitioner_day(
             && practitioner.max_per_day.admits(taken.by.of(date, &practitioner.id)),
         busy: &busy,
     };
-    day_in(config, service, date, now, &calendar)
+    starts_in(config, service, date, now, &calendar)
 }
 
 /// The start times of one local date for `service` with `whom`: a named
@@ -84,16 +97,22 @@ pub fn day(
     if let Whom::Named(practitioner) = whom {
         return practitioner_day(config, practitioner, service, date, now, taken);
     }
-    let days: Vec<Day> =
-        config.offering(service).map(|p| practitioner_day(config, p, service, date, now, taken)).collect();
-    let mut slots: Vec<Slot> = days.iter().flat_map(|d| d.slots.iter().cloned()).collect();
-    slots.sort_by_key(|slot| slot.start);
-    slots.dedup_by_key(|slot| slot.start);
-    let empty = match slots.is_empty() {
-        true => Some(days.iter().filter_map(|d| d.empty).max().unwrap_or(super::Empty::Closed)),
+    // NOTE: the union is taken on instants, and each start is formatted
+    // once: formatting every practitioner's starts cost more than the rules.
+    let (mut starts, mut reasons) = (Vec::new(), Vec::new());
+    for p in config.offering(service) {
+        let (own, empty) = practitioner_starts(config, p, service, (date, now), taken);
+        starts.extend(own);
+        reasons.extend(empty);
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let empty = match starts.is_empty() {
+        true => Some(reasons.into_iter().max().unwrap_or(super::Empty::Closed)),
         false => None,
     };
-    Day { slots, empty }
+    let tz = config.tz();
+    Day { slots: starts.into_iter().map(|start| slot_at(tz, start)).collect(), empty }
 }
 
 /// Whether `practitioner` has room for one more appointment occupying
@@ -114,7 +133,7 @@ pub fn fits(
     taken: &Staffed,
 ) -> bool {
     let date = start.with_timezone(&config.tz()).date_naive();
-    practitioner_day(config, practitioner, service, date, now, taken).slots.iter().any(|slot| slot.start == start)
+    practitioner_starts(config, practitioner, service, (date, now), taken).0.binary_search(&start).is_ok()
 }
 
 /// The practitioner `service` at `start` goes to for `whom`, or `None` when

@@ -13,7 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use proptest::prelude::*;
 
 use super::super::props::{at, calendar, first_at_or_after, model, ranges, wall, Model, Ranges};
-use super::super::{day_bounds, Busy, DayCounts, Empty};
+use super::super::{day_bounds, Busy, DayCounts, Empty, Slot};
 use super::*;
 use crate::config::tests::settings;
 
