@@ -56,6 +56,8 @@ pub struct Snapshot<'a> {
     pub ends_at: DateTime<Utc>,
     /// Whether it is cancelled.
     pub cancelled: bool,
+    /// The practitioner's id, if it has one.
+    pub practitioner: Option<&'a str>,
     /// Name, email, phone, notes.
     pub contact: [&'a str; 4],
 }
@@ -122,7 +124,7 @@ impl<'a> Hooks<'a> {
         let facts = Facts {
             reference: booking.reference.to_string(),
             service: booking.service.to_string(),
-            practitioner: None,
+            practitioner: booking.practitioner.map(str::to_string),
             start: payload::rfc3339(booking.starts_at, self.tz),
             end: payload::rfc3339(booking.ends_at, self.tz),
             status: if booking.cancelled { "cancelled" } else { "booked" }.to_string(),

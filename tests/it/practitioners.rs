@@ -104,7 +104,9 @@ async fn without_practitioners_the_step_does_not_exist(db: Backend) {
 }
 
 async fn a_named_practitioner_is_booked_and_keeps_the_time_of_the_other(db: Backend) {
-    let app = app(&db, TWO).await;
+    let receiver = support::receiver::Receiver::start();
+    let hook = crate::webhooks::hook(&receiver.url("/hook"), "a-webhook-secret-0123", Some("\"booking.created\""));
+    let app = app(&db, &format!("{TWO}\n---\n{hook}")).await;
     let (a, b) = (app.visitor(), app.visitor());
     assert_eq!(choose(&a, "ben").await.location(), "/book/slot");
     let page = a.get("/book/slot").await;
@@ -131,6 +133,12 @@ async fn a_named_practitioner_is_booked_and_keeps_the_time_of_the_other(db: Back
     let link = mail.text.split_whitespace().find(|w| w.contains("/booking/")).expect("a link");
     let page = a.get(&link[link.find("/booking/").expect("a path")..]).await;
     assert!(page.body.contains("Ben Roth"), "the booking page names the practitioner");
+    let delivered = receiver.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert!(
+        delivered[0].body.contains("\"practitioner\":\"ben\""),
+        "the webhook names the practitioner: {}",
+        delivered[0].body
+    );
 }
 
 /// Thirty verified visitors ask anyone for the same time at once; with

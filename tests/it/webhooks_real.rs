@@ -51,6 +51,7 @@ async fn store_deliveries(db_url: &str, dir: &Path, url: &str, n: usize) -> Vec<
             starts_at: clock.now(),
             ends_at: clock.now() + chrono::Duration::minutes(30),
             cancelled: false,
+            practitioner: None,
             contact: ["Kim", "kim@example.test", "", ""],
         };
         let prepared = hooks.about(Event::Created, &booking);

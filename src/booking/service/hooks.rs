@@ -15,6 +15,7 @@ pub(super) fn snapshot<'a>(booking: &'a NewBooking<'a>, cancelled: bool) -> Snap
         starts_at: booking.starts_at,
         ends_at: booking.ends_at,
         cancelled,
+        practitioner: booking.practitioner_id,
         contact: [booking.name, booking.email, booking.phone, booking.notes],
     }
 }
