@@ -17,6 +17,7 @@ mod in_flight;
 mod lease;
 mod migrations;
 mod paced;
+mod sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -396,28 +397,4 @@ async fn open_app(figment: &Figment) -> Result<DbPool, ConfigError> {
         spawn_checkpointer(db.clone());
     }
     Ok(db)
-}
-
-/// The session crate's database stores run on the app's pool: a read on a
-/// shared connection, a write on SQLite's writer, each statement leased.
-impl rocket_db_session::Connections for DbPool {
-    type Conn = Lease;
-
-    fn backend(&self) -> rocket_db_session::Backend {
-        match self.backend {
-            Backend::Sqlite => rocket_db_session::Backend::Sqlite,
-            Backend::Postgres => rocket_db_session::Backend::Postgres,
-        }
-    }
-
-    async fn acquire(&self, lane: rocket_db_session::Lane) -> sqlx::Result<Lease> {
-        match lane {
-            rocket_db_session::Lane::Read => self.lease().await,
-            rocket_db_session::Lane::Write => self.write_lease().await,
-        }
-    }
-
-    fn finished(conn: Lease) {
-        conn.finish();
-    }
 }

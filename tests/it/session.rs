@@ -2,14 +2,13 @@
 
 use crate::support;
 
-use std::time::Duration;
-
 use rocket::http::Status;
 use rocket::{get, routes};
 use slotwise::session::Session;
 use support::{field_value, form, Backend, TestApp};
 
-/// Probe routes that use the session API directly.
+/// Probe routes that use the session API directly (the crate's own tests,
+/// `crates/rocket-db-session/tests/guarantees.rs`, probe the rest of it).
 mod probe {
     use super::*;
 
@@ -18,75 +17,15 @@ mod probe {
         session.get::<String>(key)
     }
 
-    #[get("/set/<key>/<value>?<delay_ms>")]
-    pub async fn set(session: Session<'_>, key: &str, value: &str, delay_ms: Option<u64>) -> &'static str {
-        // Load first, then wait, so concurrent requests overlap between load and save.
-        let _ = session.get::<String>(key);
-        if let Some(ms) = delay_ms {
-            // NOTE: orders concurrent requests (overlap between load and save), not the clock.
-            rocket::tokio::time::sleep(Duration::from_millis(ms)).await;
-        }
+    #[get("/set/<key>/<value>")]
+    pub fn set(session: Session<'_>, key: &str, value: &str) -> &'static str {
         session.insert(key, &value).unwrap();
         "ok"
-    }
-
-    #[get("/remove/<key>")]
-    pub fn remove(session: Session<'_>, key: &str) -> &'static str {
-        session.remove(key);
-        "ok"
-    }
-
-    #[get("/flush")]
-    pub fn flush(session: Session<'_>) -> &'static str {
-        session.flush();
-        "ok"
-    }
-
-    #[get("/cycle")]
-    pub fn cycle(session: Session<'_>) -> &'static str {
-        session.cycle_id();
-        "ok"
-    }
-
-    #[get("/expiry/<secs>")]
-    pub fn expiry(session: Session<'_>, secs: u64) -> String {
-        session.set_expiry(secs).unwrap();
-        session.get_expiry().to_string()
-    }
-
-    #[get("/keys")]
-    pub fn keys(session: Session<'_>) -> String {
-        let items = session.items();
-        let values: Vec<String> = items.values().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
-        format!("{}={}", session.keys().join(","), values.join(","))
-    }
-
-    /// What templates see as `page.session`.
-    #[get("/public")]
-    pub fn public(session: Session<'_>) -> String {
-        serde_json::to_string(&session.public()).unwrap()
-    }
-
-    /// Two guards in one request share one load.
-    #[get("/twice")]
-    pub fn twice(a: Session<'_>, b: Session<'_>) -> String {
-        a.insert("twice", &"a").unwrap();
-        b.get::<String>("twice").unwrap_or_default()
     }
 }
 
 fn probes() -> Vec<rocket::Route> {
-    routes![
-        probe::read,
-        probe::set,
-        probe::remove,
-        probe::flush,
-        probe::cycle,
-        probe::twice,
-        probe::expiry,
-        probe::keys,
-        probe::public
-    ]
+    routes![probe::read, probe::set]
 }
 
 async fn app(db: &Backend, config: &str) -> TestApp {
