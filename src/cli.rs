@@ -215,7 +215,9 @@ pub async fn funnel(figment: &Figment, days: u32) -> Result<String, String> {
     let db = open(figment).await?;
     db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     let now = Clock::system().now();
-    crate::metrics::funnel::report(&db, settings.booking.tz(), days, now).await.map_err(|e| e.to_string())
+    crate::metrics::funnel::report(&db, settings.booking.tz(), days, now, settings.booking.staffed())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// `slotwise erase --email ADDRESS`: erases the contact details of every

@@ -155,6 +155,7 @@ booking-state-cancelled = Abgesagt
 booking-state-past = Vergangen
 booking-reschedule = Termin verschieben
 booking-frozen = Diese Buchung kann nicht mehr online geändert werden. Bitte wenden Sie sich an die Praxis.
+booking-stranded = Diese Person nimmt keine Online-Buchungen mehr an, daher lässt sich die Zeit hier nicht ändern. Absagen können Sie weiterhin; für einen anderen Termin wenden Sie sich bitte an die Praxis.
 booking-moved = Ihr Termin wurde verschoben. Wir haben Ihnen die neue Zeit per E-Mail geschickt.
 reschedule-title = Neuen Termin wählen
 reschedule-now = derzeit gebucht für { $when }

@@ -155,6 +155,7 @@ booking-state-cancelled = Cancelled
 booking-state-past = Past
 booking-reschedule = Change the time
 booking-frozen = This booking can no longer be changed online. Please contact the practice.
+booking-stranded = This practitioner no longer takes bookings online, so the time cannot be changed here. You can still cancel; to find another time, please contact the practice.
 booking-moved = Your appointment has moved. We have emailed you the new time.
 reschedule-title = Choose a new time
 reschedule-now = now booked for { $when }

@@ -28,6 +28,9 @@ const ROCKET: &[&str] = &[
     "cli_colors",
     "template_dir",
     "databases",
+    // NOTE: `ROCKET_CONFIG` names the configuration file itself; as every
+    // `ROCKET_*` variable, it lands in the figment (as `config`).
+    "config",
 ];
 
 /// Slotwise's own sections (SPEC §4).
@@ -65,6 +68,12 @@ mod tests {
     use rocket::figment::providers::{Format, Toml};
 
     use super::*;
+
+    #[test]
+    fn the_file_named_by_rocket_config_is_no_unknown_key() {
+        let figment = Figment::from(Toml::string("config = \"/etc/slotwise/Rocket.toml\"\nport = 1\n"));
+        assert!(warnings(&figment).is_empty());
+    }
 
     #[test]
     fn misspelt_sections_and_keys_are_named_with_the_closest_known_one() {

@@ -1,9 +1,10 @@
 //! A booking's own pages, reached from the link in its emails: the booking
 //! (`GET /booking/<ref>?token=`), moving it (`…/reschedule`) and cancelling
 //! it (`…/cancel`, asked to confirm first). A wrong token answers `404` and
-//! reveals nothing; a
-//! booking that can no longer change (cancelled, past, within the notice)
-//! answers `409` and changes nothing. GET and HEAD never change a booking.
+//! reveals nothing; a booking that can no longer change (cancelled, past,
+//! within the notice) answers `409` and changes nothing, and so does moving
+//! a booking whose practitioner left (it stays cancellable). GET and HEAD
+//! never change a booking.
 
 use std::collections::BTreeMap;
 
@@ -48,12 +49,14 @@ fn booking_page(page: &Page<'_>, bookings: &Bookings<'_>, link: (&Booking, &str)
     };
     let service = settings.booking.service(&booking.service_id).map(|s| s.name_in(&page.lang)).unwrap_or_default();
     let practitioner = settings.booking.practitioner_name(booking.practitioner_id.as_deref());
+    let movable = bookings.mover(booking).is_some();
     let view = View::render(
         "booking",
         context! {
             page: page.view(), reference: &booking.reference, service, practitioner,
             when: format_when(&page.lang, page.zones(), booking.starts_at), name: &booking.name,
-            cancelled: booking.cancelled, state, changeable: frozen.is_none(), notice: page.take_notice(), token,
+            cancelled: booking.cancelled, state, changeable: frozen.is_none(), movable,
+            notice: page.take_notice(), token,
         },
     );
     Reply::Page((status, view))
@@ -90,8 +93,6 @@ async fn reschedule_page(
     let config = &page.settings().booking;
     let service = config.service(&booking.service_id).ok_or(Status::Conflict)?;
     let who = (booking.flow_id.as_str(), page.lang.as_str(), page.zones());
-    // NOTE: a booking whose practitioner left can move nowhere: its grid is
-    // anyone's, and the POST answers 409.
     let whom = bookings.mover(booking).flatten();
     let grid = grid(bookings, config, (service, whom), who, date, Some(booking.starts_at)).await?;
     let context = ReschedulePage {
@@ -116,7 +117,9 @@ async fn reschedule_get(
 ) -> Result<Reply, Error> {
     page.bind();
     let token = link.token.as_str();
-    if frozen(&page.settings().booking, &link.booking, bookings.now()).is_some() {
+    // NOTE: a booking whose practitioner left moves to nobody (SPEC §2e).
+    let stranded = bookings.mover(&link.booking).is_none();
+    if stranded || frozen(&page.settings().booking, &link.booking, bookings.now()).is_some() {
         return Ok(booking_page(&page, &bookings, (&link.booking, token), Status::Conflict));
     }
     let date = date.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
@@ -145,7 +148,9 @@ async fn reschedule_post(
     let (status, message) = match moved {
         Rescheduled::Moved => return moved_notice(&page).map(|()| back(&booking, &token)),
         Rescheduled::Unchanged => return Ok(back(&booking, &token)),
-        Rescheduled::Frozen(_) => return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict)),
+        Rescheduled::Frozen(_) | Rescheduled::Stranded => {
+            return Ok(booking_page(&page, &bookings, (&booking, &token), Status::Conflict))
+        }
         Rescheduled::Taken => (Status::Conflict, "err-reschedule-taken"),
         Rescheduled::Invalid => (Status::UnprocessableEntity, "err-slot-invalid"),
     };

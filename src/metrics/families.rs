@@ -10,8 +10,10 @@ use prometheus_client::registry::Registry;
 use super::atomic::{Durations, StatusCounts};
 use crate::webhooks::Tally;
 
-/// The funnel's steps, in order: the wizard's five, then `done` (booked).
-pub const STEPS: [&str; 6] = ["service", "slot", "details", "verify", "confirm", "done"];
+/// The funnel's steps, in order: the wizard's (`practitioner` only where
+/// practitioners are configured, SPEC §2e), then `done` (booked). Stored by
+/// index (migrations 6 and 13).
+pub const STEPS: [&str; 7] = ["service", "practitioner", "slot", "details", "verify", "confirm", "done"];
 
 /// What asking for a code email came to, for `slotwise_code_emails_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +177,7 @@ mod tests {
         m.code_email(CodeOutcome::Refused);
         m.requests.inc(200);
         m.durations.observe(std::time::Duration::from_millis(3));
-        m.flows_reached(1, 2);
+        m.flows_reached(2, 2);
         m.webhook_deliveries.delivered.inc();
         let text = m.encode().expect("encodes");
         for line in [

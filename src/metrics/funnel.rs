@@ -117,8 +117,9 @@ async fn record(
 
 /// The funnel over the local days `today − (days − 1) … today` in `tz`: per
 /// step, flows that reached it, flows that went no further, and the share
-/// that went on — as a table for staff.
-pub async fn report(db: &DbPool, tz: Tz, days: u32, now: DateTime<Utc>) -> sqlx::Result<String> {
+/// that went on — as a table for staff. The `practitioner` row only when
+/// the practice is `staffed` (a flow that skipped it counts as through it).
+pub async fn report(db: &DbPool, tz: Tz, days: u32, now: DateTime<Utc>, staffed: bool) -> sqlx::Result<String> {
     let today = now.with_timezone(&tz).date_naive();
     let since = today - Duration::days(i64::from(days.max(1)) - 1);
     let since_day = since.to_string();
@@ -129,14 +130,17 @@ pub async fn report(db: &DbPool, tz: Tz, days: u32, now: DateTime<Utc>) -> sqlx:
             *n += flows;
         }
     }
-    Ok(table(&stopped, since, today, tz))
+    Ok(table(&stopped, (since, today, tz), staffed))
 }
 
 /// The table of [`report`] from the flows that got no further than each step.
-fn table(stopped: &[u64; STEPS.len()], since: NaiveDate, today: NaiveDate, tz: Tz) -> String {
+fn table(stopped: &[u64; STEPS.len()], (since, today, tz): (NaiveDate, NaiveDate, Tz), staffed: bool) -> String {
     let mut out = format!("Booking funnel, {since} to {today} ({tz}); a flow starts when a service is chosen\n");
-    out.push_str(&format!("{:<8} {:>8} {:>8} {:>8}\n", "STEP", "REACHED", "STOPPED", "WENT ON"));
+    out.push_str(&format!("{:<12} {:>8} {:>8} {:>8}\n", "STEP", "REACHED", "STOPPED", "WENT ON"));
     for (i, step) in STEPS.iter().enumerate() {
+        if *step == "practitioner" && !staffed {
+            continue;
+        }
         let reached: u64 = stopped[i..].iter().sum();
         let (stopped_here, went_on) = if i + 1 == STEPS.len() {
             ("-".to_string(), "-".to_string())
@@ -146,7 +150,7 @@ fn table(stopped: &[u64; STEPS.len()], since: NaiveDate, today: NaiveDate, tz: T
             let share = (reached - stopped[i]) as f64 * 100.0 / reached as f64;
             (stopped[i].to_string(), format!("{share:.1}%"))
         };
-        out.push_str(&format!("{step:<8} {reached:>8} {stopped_here:>8} {went_on:>8}\n"));
+        out.push_str(&format!("{step:<12} {reached:>8} {stopped_here:>8} {went_on:>8}\n"));
     }
     let flows: u64 = stopped.iter().sum();
     out.push_str(&format!("{flows} flow{}", if flows == 1 { "" } else { "s" }));
@@ -160,13 +164,24 @@ mod tests {
     #[test]
     fn the_table_counts_reached_from_where_flows_stopped() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");
-        let text = table(&[0, 2, 1, 0, 1, 4], day, day, chrono_tz::Europe::Berlin);
+        let text = table(&[0, 0, 2, 1, 0, 1, 4], (day, day, chrono_tz::Europe::Berlin), false);
         let rows: Vec<Vec<&str>> = text.lines().skip(2).take(6).map(|l| l.split_whitespace().collect()).collect();
         assert_eq!(rows[0], ["service", "8", "0", "100.0%"]);
         assert_eq!(rows[1], ["slot", "8", "2", "75.0%"]);
         assert_eq!(rows[2], ["details", "6", "1", "83.3%"]);
         assert_eq!(rows[4], ["confirm", "5", "1", "80.0%"]);
         assert_eq!(rows[5], ["done", "4", "-", "-"]);
+        assert!(!text.contains("practitioner"), "no such step without practitioners: {text}");
         assert!(text.ends_with("8 flows"), "{text}");
+    }
+
+    #[test]
+    fn with_practitioners_the_table_has_their_step() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");
+        let text = table(&[1, 3, 2, 0, 0, 0, 4], (day, day, chrono_tz::Europe::Berlin), true);
+        let rows: Vec<Vec<&str>> = text.lines().skip(2).take(3).map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows[0], ["service", "10", "1", "90.0%"]);
+        assert_eq!(rows[1], ["practitioner", "9", "3", "66.7%"]);
+        assert_eq!(rows[2], ["slot", "6", "2", "66.7%"]);
     }
 }

@@ -17,7 +17,7 @@ mod store;
 
 use rocket::fairing::AdHoc;
 
-pub use families::{CodeOutcome, Metrics};
+pub use families::{CodeOutcome, Metrics, STEPS};
 pub use funnel::Telemetry;
 pub use routes::Scraper;
 

@@ -4,7 +4,9 @@
 //! through playwright-core), which books once at 360 px in German and dark,
 //! once on a desktop in English and light, once with the keyboard alone, runs
 //! axe-core on every page and error state in both themes, and checks texts,
-//! the reference and the screenshots' pixels.
+//! the reference and the screenshots' pixels. A second server, configured
+//! with README's practice of three, runs `tests/browser/practitioners.mjs`:
+//! "anyone" at 360 px in German and dark, Ben Roth by name on a desktop.
 //!
 //! Needs `/usr/bin/chromium` (Debian `chromium`), Node and
 //! `npm ci --prefix tests/browser`; `.ci/run` installs them. Without them the
@@ -59,8 +61,8 @@ fn missing_tools() -> Option<(String, &'static str)> {
 }
 
 /// Starts the real server with its own database and outbox, logging to
-/// `log`; waits for `/healthz`.
-fn start_server(dir: &Path, log: &Path) -> Process {
+/// `log`, with `env` besides; waits for `/healthz`.
+fn start_server(dir: &Path, log: &Path, env: &[(&str, String)]) -> Process {
     let launch = Launch::new(Path::new(support::SLOTWISE_BIN), &manifest_dir()).expect("a free loopback port");
     let base = launch.base();
     let db = dir.join("b.db");
@@ -73,16 +75,19 @@ fn start_server(dir: &Path, log: &Path) -> Process {
         .env("ROCKET_ABUSE", "{min_fill_secs=0}")
         .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"sqlite://{}?mode=rwc\"}}}}", db.display()))
         .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\",public_url=\"{base}\"}}", outbox.display()))
+        .envs(env.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .log_to(log.to_path_buf())
         .start()
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[test]
-fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
+/// Runs `tests/browser/<script>` against a fresh server (started with `env`)
+/// and returns its output, or the reason to skip; fails the test when the
+/// script fails, hangs, or ends without its closing line.
+fn run_script(test: &str, script: &str, env: &[(&str, String)]) -> Option<String> {
     if let Some((missing, enable)) = missing_tools() {
-        support::skip::skip("browser::a_visitor_books_in_german_and_dark_in_a_real_browser", &missing, enable);
-        return;
+        support::skip::skip(test, &missing, enable);
+        return None;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
@@ -92,13 +97,13 @@ fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
     std::fs::create_dir_all(&screenshots).expect("screenshot folder");
 
     let server_log = dir.path().join("server.log");
-    let slotwise = start_server(dir.path(), &server_log);
+    let slotwise = start_server(dir.path(), &server_log, env);
 
     let browser_log = dir.path().join("browser.log");
     let log_file = std::fs::File::create(&browser_log).expect("browser log file");
     let node = Command::new("node")
         .current_dir(manifest_dir())
-        .arg("tests/browser/e2e.mjs")
+        .arg(Path::new("tests/browser").join(script))
         .arg(slotwise.base())
         .arg(dir.path().join("outbox"))
         .arg(&screenshots)
@@ -124,11 +129,44 @@ fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
     let output = std::fs::read_to_string(&browser_log).unwrap_or_default();
     println!("{output}");
     let server = tail(&server_log, 60);
-    let status = status.unwrap_or_else(|| {
-        panic!("the browser test hung for {BROWSER_TIMEOUT:?}:\n{output}\n--- server log:\n{server}")
-    });
-    assert!(status.success(), "the browser test failed ({status}):\n{output}\n--- server log (tail):\n{server}");
-    assert!(output.contains("all checks passed"), "the browser test ended without its closing line:\n{output}");
+    let status =
+        status.unwrap_or_else(|| panic!("{script} hung for {BROWSER_TIMEOUT:?}:\n{output}\n--- server log:\n{server}"));
+    assert!(status.success(), "{script} failed ({status}):\n{output}\n--- server log (tail):\n{server}");
+    assert!(output.contains("all checks passed"), "{script} ended without its closing line:\n{output}");
+    Some(output)
+}
+
+#[test]
+fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
+    let test = "browser::a_visitor_books_in_german_and_dark_in_a_real_browser";
+    if run_script(test, "e2e.mjs", &[]).is_none() {
+        return;
+    }
+    let screenshots = target_dir().join("browser-screenshots");
     let pngs = std::fs::read_dir(&screenshots).expect("screenshots").count();
     assert!(pngs >= 20, "only {pngs} screenshots in {}", screenshots.display());
+}
+
+/// README's "Practitioners" example appended to the shipped `Rocket.toml`,
+/// as a practice would paste it (the file `ROCKET_CONFIG` names).
+fn practice_of_three(dir: &Path) -> PathBuf {
+    let shipped = std::fs::read_to_string(manifest_dir().join("Rocket.toml")).expect("Rocket.toml");
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).expect("README.md");
+    let block = readme.split("```toml practitioners\n").nth(1).expect("README has the practitioners example");
+    let example = block.split("```").next().expect("the block ends");
+    let path = dir.join("Rocket.toml");
+    std::fs::write(&path, format!("{shipped}\n{example}")).expect("write Rocket.toml");
+    path
+}
+
+#[test]
+fn visitors_choose_anyone_and_a_named_practitioner_in_a_real_browser() {
+    let config = tempfile::tempdir().expect("temp dir");
+    let path = practice_of_three(config.path());
+    let test = "browser::visitors_choose_anyone_and_a_named_practitioner_in_a_real_browser";
+    // NOTE: a file's relative `template_dir` resolves from the file's own
+    // folder, so the copy names the project's templates outright.
+    let templates = manifest_dir().join("templates").display().to_string();
+    let env = [("ROCKET_CONFIG", path.display().to_string()), ("ROCKET_TEMPLATE_DIR", templates)];
+    run_script(test, "practitioners.mjs", &env);
 }

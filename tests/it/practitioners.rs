@@ -171,6 +171,59 @@ async fn thirty_visitors_racing_for_a_time_two_practitioners_offer_book_it_twice
     assert_eq!(booked, [Some("anna".to_string()), Some("ben".to_string())].into(), "one each");
 }
 
+/// Holds for anyone lapse; at confirm the visitor gets whoever is free then,
+/// chosen under the lock, and `409` once nobody is.
+async fn a_lapsed_hold_for_anyone_books_whoever_is_free_at_confirm(db: Backend) {
+    let app = app(&db, &format!("[default.booking]\nhold_minutes = 10\n---\n{TWO}")).await;
+    let (a, b, c) = (app.visitor(), app.visitor(), app.visitor());
+    let mut slot = String::new();
+    for (v, email) in [(&a, "a@example.test"), (&c, "c@example.test")] {
+        choose(v, "any").await;
+        let page = v.get("/book/slot").await;
+        slot = nth_slot(&page.body, 4);
+        assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
+        verify(&app, v, email).await;
+    }
+    let held: Vec<String> = {
+        let db = app.db().await;
+        let held =
+            sqlx::query_scalar("SELECT practitioner_id FROM holds ORDER BY practitioner_id").fetch_all(&db).await;
+        db.close().await;
+        held.expect("holds")
+    };
+    assert_eq!(held, ["anna", "ben"], "one hold each, Anna first");
+    app.clock.advance(chrono::Duration::minutes(11));
+    choose(&b, "anna").await;
+    let page = b.get("/book/slot").await;
+    assert!(page.body.contains(&format!("value=\"{slot}\"")), "the lapsed holds block nothing");
+    assert_eq!(b.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
+    verify(&app, &b, "b@example.test").await;
+    let page = b.get("/book/confirm").await;
+    assert_eq!(b.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    let page = a.get("/book/confirm").await;
+    assert_eq!(a.submit("/book/confirm", &page, &[]).await.location(), "/book/done", "Ben is free");
+    assert!(a.get("/book/done").await.body.contains("Ben Roth"));
+    let page = c.get("/book/confirm").await;
+    assert_eq!(c.submit("/book/confirm", &page, &[]).await.status, Status::Conflict, "nobody is free");
+    assert_eq!(practitioners_booked(&app).await.len(), 2);
+    let booked: BTreeSet<Option<String>> = practitioners_booked(&app).await.into_iter().collect();
+    assert_eq!(booked, [Some("anna".to_string()), Some("ben".to_string())].into());
+}
+
+/// The funnel counts the practitioner step between service and slot.
+async fn the_funnel_counts_who_stopped_at_the_practitioner_step(db: Backend) {
+    let app = app(&db, TWO).await;
+    let (a, b) = (app.visitor(), app.visitor());
+    let page = a.get("/book/service").await;
+    assert_eq!(a.submit("/book/service", &page, &[("service", "consultation")]).await.location(), "/book/practitioner");
+    assert_eq!(choose(&b, "ben").await.location(), "/book/slot");
+    let table = slotwise::cli::funnel(&app.figment, 7).await.expect("the funnel");
+    let rows: Vec<Vec<&str>> = table.lines().skip(2).take(3).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["service", "2", "0", "100.0%"], "{table}");
+    assert_eq!(rows[1], ["practitioner", "2", "1", "50.0%"], "{table}");
+    assert_eq!(rows[2], ["slot", "1", "1", "0.0%"], "{table}");
+}
+
 /// Thirty visitors ask anyone to hold the same time at once: two holds.
 async fn thirty_visitors_racing_to_hold_a_time_two_practitioners_offer_hold_it_twice(db: Backend) {
     let app = app(&db, &format!("[default.abuse]\nholds_per_client = 0\n---\n{TWO}")).await;
@@ -330,4 +383,6 @@ on_both_backends!(
     thirty_visitors_racing_for_a_time_two_practitioners_offer_book_it_twice,
     thirty_visitors_racing_to_hold_a_time_two_practitioners_offer_hold_it_twice,
     a_booking_made_before_practitioners_blocks_its_time_for_every_practitioner,
+    a_lapsed_hold_for_anyone_books_whoever_is_free_at_confirm,
+    the_funnel_counts_who_stopped_at_the_practitioner_step,
 );

@@ -1,7 +1,8 @@
 //! A database made by the release before the session crate — its sessions'
 //! table made by the app's own migration 1, recorded in `_sqlx_migrations` —
 //! opens under this release with every session intact: the crate adopts the
-//! table and records its own step beside the app's history.
+//! table and records its own step beside the app's history. And a funnel
+//! recorded before the practitioner step keeps its meaning (migration 13).
 
 use crate::support;
 
@@ -14,6 +15,10 @@ use support::{drop_database, fresh_database, Backend, TestApp};
 /// them, so their checksums are the ones its databases recorded).
 static RELEASE_SQLITE: Migrator = sqlx::migrate!("tests/it/fixtures/release-0.1/sqlite");
 static RELEASE_POSTGRES: Migrator = sqlx::migrate!("tests/it/fixtures/release-0.1/postgres");
+
+/// The app's own migrations, as this release ships them.
+static APP_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static APP_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
 async fn a_database_of_the_previous_release_keeps_its_sessions(db: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -61,4 +66,58 @@ async fn a_database_of_the_previous_release_keeps_its_sessions(db: Backend) {
     }
 }
 
-on_both_backends!(a_database_of_the_previous_release_keeps_its_sessions);
+/// Funnel rows stored by step index before the practitioner step existed
+/// (0 service, 1 slot, … 5 done) move up by one past `service`, whatever
+/// rows a flow has.
+async fn a_funnel_recorded_before_practitioners_keeps_its_steps(db: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, dropped) = fresh_database(&db, dir.path()).await;
+    let pool = support::app::sql(&url).await.unwrap();
+    let app = match db {
+        Backend::Postgres(_) => &APP_POSTGRES,
+        _ => &APP_SQLITE,
+    };
+    let before: Vec<_> = app.migrations.iter().filter(|m| m.version <= 12).cloned().collect();
+    let release = Migrator { migrations: before.into(), ignore_missing: true, ..Migrator::DEFAULT };
+    release.run(&pool).await.unwrap();
+    let stored = [("looked", 0), ("looked", 1), ("booked", 0), ("booked", 1), ("booked", 2), ("booked", 3)];
+    let stored = stored.into_iter().chain([("booked", 4), ("booked", 5)]);
+    for (flow, step) in stored {
+        let insert = "INSERT INTO funnel_steps (flow_hash, step, day) VALUES ($1, $2, '2031-03-03')";
+        sqlx::query(insert).bind(flow).bind(step).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let app = TestApp::on_database(&url, "").await;
+    let pool = support::app::sql(&url).await.unwrap();
+    let steps: Vec<(String, i64)> = sqlx::query_as("SELECT flow_hash, step FROM funnel_steps ORDER BY flow_hash, step")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let steps: Vec<(&str, i64)> = steps.iter().map(|(f, s)| (f.as_str(), *s)).collect();
+    let names = slotwise::metrics::STEPS;
+    let named: Vec<(&str, &str)> = steps.iter().map(|(f, s)| (*f, names[usize::try_from(*s).unwrap()])).collect();
+    assert_eq!(
+        named,
+        [
+            ("booked", "service"),
+            ("booked", "slot"),
+            ("booked", "details"),
+            ("booked", "verify"),
+            ("booked", "confirm"),
+            ("booked", "done"),
+            ("looked", "service"),
+            ("looked", "slot"),
+        ]
+    );
+    pool.close().await;
+    drop(app);
+    if let Some((admin, name)) = dropped {
+        drop_database(&admin, &name);
+    }
+}
+
+on_both_backends!(
+    a_database_of_the_previous_release_keeps_its_sessions,
+    a_funnel_recorded_before_practitioners_keeps_its_steps,
+);

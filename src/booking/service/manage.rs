@@ -71,6 +71,9 @@ pub enum Rescheduled {
     Invalid,
     /// The booking can no longer be changed online.
     Frozen(Frozen),
+    /// Its practitioner left the configuration: it moves to nobody (SPEC
+    /// §2e), but stays cancellable.
+    Stranded,
 }
 
 /// A booking as its emails describe it, with its practitioner's name.
@@ -155,7 +158,7 @@ impl Bookings<'_> {
             return Ok(Rescheduled::Unchanged);
         }
         let Some(service) = self.config.service(&booking.service_id) else { return Ok(Rescheduled::Invalid) };
-        let Some(whom) = self.mover(booking) else { return Ok(Rescheduled::Taken) };
+        let Some(whom) = self.mover(booking) else { return Ok(Rescheduled::Stranded) };
         if !self.valid_start(service, whom, start) {
             return Ok(Rescheduled::Invalid);
         }

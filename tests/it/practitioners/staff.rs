@@ -22,7 +22,8 @@ fn reference_of(link: &str) -> String {
 }
 
 /// Staff see each booking's practitioner, and one practitioner's bookings
-/// alone, in `slotwise bookings` and in the calendar feed.
+/// alone, in `slotwise bookings` and in the calendar feed; an export names
+/// the practitioner.
 async fn staff_list_and_feed_bookings_by_practitioner(db: Backend) {
     let app = app(&db, &format!("[default.staff]\nfeed_token = \"0123456789abcdef\"\n---\n{TWO}")).await;
     let page = {
@@ -41,6 +42,12 @@ async fn staff_list_and_feed_bookings_by_practitioner(db: Backend) {
     let all = slotwise(&app, &["bookings", "--date", date]);
     let line = all.stdout.lines().find(|l| l.contains(&anna)).expect("anna's booking listed");
     assert!(line.contains("anna"), "{line}");
+    let exported = slotwise(&app, &["export", "--email", "anna@example.test"]);
+    assert!(exported.success, "{}", exported.stderr);
+    let json: serde_json::Value = serde_json::from_str(&exported.stdout).expect("export is JSON");
+    let practitioners: Vec<&serde_json::Value> =
+        json.as_array().expect("a list of bookings").iter().map(|b| &b["practitioner"]).collect();
+    assert_eq!(practitioners, [&serde_json::json!("Anna Weber")], "{}", exported.stdout);
     let unknown = slotwise(&app, &["bookings", "--practitioner", "zed"]);
     assert!(!unknown.success && unknown.stdout.is_empty());
     assert_eq!(unknown.stderr.trim_end().lines().count(), 1, "{}", unknown.stderr);
@@ -88,8 +95,31 @@ async fn a_booking_made_before_practitioners_is_given_to_one_and_frees_the_other
     }
 }
 
+/// The lines a real `slotwise` launched on `app`'s database with Ben alone
+/// logs about practitioners who left.
+fn departure_warnings(app: &TestApp) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("server.log");
+    let (bin, manifest) = (std::path::Path::new(support::SLOTWISE_BIN), std::path::Path::new(support::MANIFEST_DIR));
+    let mut server = support::process::Launch::new(bin, manifest)
+        .expect("a free port")
+        .env("ROCKET_DATABASES", format!("{{slotwise={{url=\"{}\"}}}}", app.db_url))
+        .env("ROCKET_SECRET_KEY", support::SECRET)
+        .env("ROCKET_CLI_COLORS", "false")
+        .env("ROCKET_MAIL", format!("{{transport=\"file\",outbox_dir=\"{}\"}}", dir.path().display()))
+        .env("ROCKET_BOOKING", "{practitioners=[{id=\"ben\",name=\"Ben Roth\"}]}")
+        .log_to(log.clone())
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"));
+    server.stop();
+    let text = std::fs::read_to_string(&log).expect("the server's log");
+    let lines = text.lines().filter(|l| l.contains("is no longer configured"));
+    lines.map(|l| l[l.find("booking.practitioners").unwrap_or(0)..].to_string()).collect()
+}
+
 /// A practitioner removed from the configuration is offered to nobody; their
-/// bookings stay viewable and cancellable from the link.
+/// bookings stay viewable and cancellable from the link, but move nowhere,
+/// and the launch names them once with their count of future bookings.
 async fn a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody(db: Backend) {
     let both = app(&db, TWO).await;
     let page = {
@@ -109,11 +139,28 @@ async fn a_removed_practitioner_keeps_their_bookings_and_is_offered_to_nobody(db
         v.submit("/book/practitioner", &page, &[("practitioner", "anna")]).await.status,
         Status::UnprocessableEntity
     );
+    assert_eq!(
+        departure_warnings(&after),
+        ["booking.practitioners: `anna` is no longer configured but has 1 future booking(s)"]
+    );
     let page = v.get(&link).await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.body.contains("anna"), "the booking page names her by her id");
+    assert!(page.body.contains("id=\"stranded\"") && !page.body.contains("id=\"reschedule\""), "{}", page.body);
     let reference = reference_of(&link);
     let token = link.split("token=").nth(1).expect("token");
+    let moving = v.get(&format!("/booking/{reference}/reschedule?token={token}")).await;
+    assert_eq!(moving.status, Status::Conflict, "nobody's times are offered to move her booking to");
+    assert!(!moving.body.contains("name=\"slot\""));
+    let slot = {
+        let other = after.visitor();
+        choose(&other, "ben").await;
+        nth_slot(&other.get("/book/slot").await.body, 0)
+    };
+    let moved =
+        v.submit(&format!("/booking/{reference}/reschedule"), &page, &[("token", token), ("slot", &slot)]).await;
+    assert_eq!(moved.status, Status::Conflict, "{}", moved.body);
+    assert!(moved.body.contains("id=\"stranded\""));
     let cancelled = v.submit(&format!("/booking/{reference}/cancel"), &page, &[("token", token)]).await;
     assert_eq!(cancelled.status, Status::SeeOther, "{}", cancelled.body);
     assert!(v.get(&link).await.body.contains("data-state=\"cancelled\""));
