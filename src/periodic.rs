@@ -1,5 +1,5 @@
 //! Work the running app repeats until shutdown: the session, abuse-counter
-//! and retention purges, and the outbox's sender. One loop for all of them,
+//! and retention purges, and the outbox's and webhooks' senders. One loop for all of them,
 //! so each feature says only what it does on each turn.
 //!
 //! Imports no Slotwise module.
@@ -20,6 +20,32 @@ pub enum Next {
     Again,
     /// End the loop (its resource is gone).
     Stop,
+}
+
+impl Next {
+    /// What a sender's turn asks after delivering `done` of at most `batch`
+    /// (the outbox's, the webhooks'): again after a full batch; on an
+    /// error, stop once its database is `closed` (shutdown), else log it
+    /// and wait.
+    pub fn after_delivery<E: std::fmt::Display>(
+        done: Result<usize, E>,
+        batch: i64,
+        closed: bool,
+        sender: &str,
+    ) -> Next {
+        match done {
+            Ok(n) if i64::try_from(n).is_ok_and(|n| n >= batch) => Next::Again,
+            Ok(_) => Next::Wait,
+            Err(e) if closed => {
+                rocket::info!("{sender} sender stops: {e}");
+                Next::Stop
+            }
+            Err(e) => {
+                rocket::warn!("{sender} delivery failed: {e}");
+                Next::Wait
+            }
+        }
+    }
 }
 
 /// Runs `turn` at once and then every `period` until `rocket` shuts down;

@@ -17,6 +17,7 @@ mod in_flight;
 mod lease;
 mod migrations;
 mod paced;
+mod queue;
 mod sessions;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use sqlx::{Any, Executor};
 pub use acquire::{unavailable, CONNECT_WAIT};
 pub use backend::Backend;
 pub use paced::paced;
+pub use queue::Queue;
 
 use crate::config::{self, redact_url, ConfigError};
 use acquire::Acquirer;

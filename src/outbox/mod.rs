@@ -191,17 +191,17 @@ pub async fn keep(
 /// How many emails wait for delivery and how many were given up on (the
 /// metrics' gauges).
 pub async fn backlog(db: &DbPool) -> sqlx::Result<(i64, i64)> {
-    db.leased(Lane::Read, async |conn| store::backlog(conn).await).await
+    db.leased(Lane::Read, async |conn| store::QUEUE.backlog(conn).await).await
 }
 
 /// The stored emails in `status` (`pending` or `failed`), for staff.
 pub async fn listed(db: &DbPool, status: &str) -> sqlx::Result<Vec<store::Stored>> {
-    db.leased(Lane::Read, async |conn| store::list(conn, status).await).await
+    db.leased(Lane::Read, async |conn| store::QUEUE.list(conn, status).await).await
 }
 
 /// Puts the failed emails back in the queue, due at `now`; how many.
 pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
-    db.durably(async |conn| store::retry_failed(conn, now).await).await
+    db.durably(async |conn| store::QUEUE.retry_failed(conn, now).await).await
 }
 
 /// A formatted message sealed for storing in the outbox.
@@ -250,7 +250,9 @@ pub async fn deliver_due(
 ) -> sqlx::Result<usize> {
     let now = clock.now_ms();
     let lease_until = now + i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
-    let claimed = db.durably(async |conn| store::claim(conn, db.backend, now, lease_until, BATCH).await).await?;
+    let claim =
+        async |conn: &mut sqlx::AnyConnection| store::QUEUE.claim(conn, db.backend, (now, lease_until), BATCH).await;
+    let claimed: Vec<store::Stored> = db.durably(claim).await?;
     for email in &claimed {
         let outcome = match secrets.unseal(SEAL, &email.sealed) {
             Some(raw) => mailer.send_stored(&email.recipient, &raw).await.map_err(|e| e.to_string()),
@@ -258,7 +260,7 @@ pub async fn deliver_due(
         };
         let now = clock.now_ms();
         match outcome {
-            Ok(()) => db.durably(async |conn| store::sent(conn, email.id, now).await).await?,
+            Ok(()) => db.durably(async |conn| store::QUEUE.sent(conn, email.id, now).await).await?,
             Err(error) => {
                 let next = next_attempt(config, email.due_at, email.attempts, now);
                 rocket::warn!(
@@ -267,7 +269,7 @@ pub async fn deliver_due(
                     email.reference,
                     email.attempts + 1
                 );
-                db.durably(async |conn| store::attempt_failed(conn, email.id, &error, next).await).await?;
+                db.durably(async |conn| store::QUEUE.attempt_failed(conn, email.id, &error, next).await).await?;
             }
         }
     }
@@ -297,18 +299,8 @@ pub fn stage() -> AdHoc {
                     let (sender, clock) = (sender.clone(), clock.clone());
                     async move {
                         let (db, mailer, secrets, config) = &*sender;
-                        match deliver_due(db, mailer, secrets, config, &clock).await {
-                            Ok(n) if n as i64 == BATCH => Next::Again,
-                            Ok(_) => Next::Wait,
-                            Err(e) if db.is_closed() => {
-                                rocket::info!("outbox sender stops: {e}");
-                                Next::Stop
-                            }
-                            Err(e) => {
-                                rocket::warn!("outbox delivery failed: {e}");
-                                Next::Wait
-                            }
-                        }
+                        let done = deliver_due(db, mailer, secrets, config, &clock).await;
+                        Next::after_delivery(done, BATCH, db.is_closed(), "outbox")
                     }
                 });
             })

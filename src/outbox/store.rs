@@ -1,9 +1,10 @@
 //! SQL for the outbox: storing emails inside the caller's transaction,
-//! claiming due ones for delivery, and recording how a delivery went.
+//! dropping and forgetting them; claiming due ones and recording how a
+//! delivery went is the queue's protocol ([`QUEUE`], `db::Queue`).
 
-use sqlx::{Any, AnyConnection, Executor, Transaction};
+use sqlx::{Any, Transaction};
 
-use crate::db::Backend;
+use crate::db::Queue;
 
 /// An email to store, already sealed.
 pub struct NewEmail<'a> {
@@ -45,6 +46,9 @@ pub struct Stored {
 }
 
 const COLUMNS: &str = "id, kind, reference, recipient, sealed, status, due_at, attempts, last_error";
+
+/// The emails as a delivery queue (claimed, sent, failed: [`Queue`]).
+pub const QUEUE: Queue = Queue { table: "outbox", columns: COLUMNS, blank_when_sent: "sealed = ''" };
 
 /// Stores `email` inside `tx` (the transaction of the change it reports).
 pub async fn insert(tx: &mut Transaction<'_, Any>, email: &NewEmail<'_>, now: i64) -> sqlx::Result<()> {
@@ -99,86 +103,4 @@ pub async fn forget_erased(tx: &mut Transaction<'_, Any>, erased_at: i64) -> sql
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())
-}
-
-/// Claims up to `batch` due emails until `lease_until`: no other instance
-/// takes them before then.
-///
-/// NOTE: on PostgreSQL `FOR UPDATE SKIP LOCKED` lets instances claim side by
-/// side without waiting for each other; on SQLite the statement runs on the
-/// single writer, one claim at a time.
-pub async fn claim(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    now: i64,
-    lease_until: i64,
-    batch: i64,
-) -> sqlx::Result<Vec<Stored>> {
-    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "UPDATE outbox SET claimed_until = $1 WHERE id IN (SELECT id FROM outbox \
-         WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 \
-         ORDER BY next_attempt_at LIMIT $3 {lock}) RETURNING {COLUMNS}"
-    );
-    sqlx::query_as(&sql).bind(lease_until).bind(now).bind(batch).fetch_all(conn).await
-}
-
-/// Records a delivery: the body goes, the row stays as a record.
-pub async fn sent<'e, E: Executor<'e, Database = Any>>(exec: E, id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, sealed = '', claimed_until = 0 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(exec)
-        .await?;
-    Ok(())
-}
-
-/// Records a failed attempt: another at `next_attempt_at`, or (with `None`)
-/// none: the email is failed.
-pub async fn attempt_failed<'e, E: Executor<'e, Database = Any>>(
-    exec: E,
-    id: i64,
-    error: &str,
-    next_attempt_at: Option<i64>,
-) -> sqlx::Result<()> {
-    let status = if next_attempt_at.is_some() { "pending" } else { "failed" };
-    sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = $2, next_attempt_at = $3, \
-         claimed_until = 0 WHERE id = $4",
-    )
-    .bind(error)
-    .bind(status)
-    .bind(next_attempt_at.unwrap_or(0))
-    .bind(id)
-    .execute(exec)
-    .await?;
-    Ok(())
-}
-
-/// Emails with `status`, oldest first.
-pub async fn list<'e, E: Executor<'e, Database = Any>>(exec: E, status: &str) -> sqlx::Result<Vec<Stored>> {
-    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE status = $1 ORDER BY due_at, id");
-    sqlx::query_as(&sql).bind(status).fetch_all(exec).await
-}
-
-/// Puts failed emails back in the queue, due at once; returns how many.
-pub async fn retry_failed<'e, E: Executor<'e, Database = Any>>(exec: E, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', next_attempt_at = $1, due_at = $1, claimed_until = 0 \
-         WHERE status = 'failed'",
-    )
-    .bind(now)
-    .execute(exec)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// How many emails are pending and how many failed, in one statement.
-pub async fn backlog<'e, E: Executor<'e, Database = Any>>(exec: E) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox WHERE status <> 'sent'",
-    )
-    .fetch_one(exec)
-    .await
 }

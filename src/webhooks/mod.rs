@@ -178,17 +178,17 @@ pub async fn keep(tx: &mut sqlx::Transaction<'_, sqlx::Any>, deliveries: &[Prepa
 
 /// How many deliveries wait and how many were given up on (the gauges).
 pub async fn backlog(db: &DbPool) -> sqlx::Result<(i64, i64)> {
-    db.leased(Lane::Read, async |conn| store::backlog(conn).await).await
+    db.leased(Lane::Read, async |conn| store::QUEUE.backlog(conn).await).await
 }
 
 /// The deliveries in `status` (`pending` or `failed`), for staff.
 pub async fn listed(db: &DbPool, status: &str) -> sqlx::Result<Vec<store::Stored>> {
-    db.leased(Lane::Read, async |conn| store::list(conn, status).await).await
+    db.leased(Lane::Read, async |conn| store::QUEUE.list(conn, status).await).await
 }
 
 /// Puts the failed deliveries back in the queue, due at `now`; how many.
 pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
-    db.durably(async |conn| store::retry_failed(conn, now).await).await
+    db.durably(async |conn| store::QUEUE.retry_failed(conn, now).await).await
 }
 
 /// The signed headers of one attempt: event id, timestamp, signature.
@@ -244,13 +244,15 @@ pub async fn deliver_due(sender: &Sender, clock: &Clock) -> sqlx::Result<usize> 
     let db = &sender.db;
     let now = clock.now_ms();
     let lease_until = now + i64::try_from(outbox::LEASE.as_millis()).unwrap_or(60_000);
-    let claimed = db.durably(async |conn| store::claim(conn, db.backend, now, lease_until, BATCH).await).await?;
+    let claim =
+        async |conn: &mut sqlx::AnyConnection| store::QUEUE.claim(conn, db.backend, (now, lease_until), BATCH).await;
+    let claimed: Vec<store::Stored> = db.durably(claim).await?;
     for d in &claimed {
         let outcome = sender.attempt(d, clock).await;
         let now = clock.now_ms();
         match outcome {
             Ok(()) => {
-                db.durably(async |conn| store::sent(conn, d.id, now).await).await?;
+                db.durably(async |conn| store::QUEUE.sent(conn, d.id, now).await).await?;
                 sender.tally.delivered.inc();
             }
             Err((error, retry)) => {
@@ -263,7 +265,7 @@ pub async fn deliver_due(sender: &Sender, clock: &Clock) -> sqlx::Result<usize> 
                     host.unwrap_or_default(),
                     d.attempts + 1
                 );
-                db.durably(async |conn| store::attempt_failed(conn, d.id, &error, next).await).await?;
+                db.durably(async |conn| store::QUEUE.attempt_failed(conn, d.id, &error, next).await).await?;
                 if next.is_some() { &sender.tally.failed } else { &sender.tally.given_up }.inc();
             }
         }
@@ -309,18 +311,8 @@ pub fn stage() -> AdHoc {
                 periodic::repeat(rocket, POLL, Some(nudge.0.notify()), move || {
                     let (sender, clock) = (sender.clone(), clock.clone());
                     async move {
-                        match deliver_due(&sender, &clock).await {
-                            Ok(n) if n as i64 == BATCH => Next::Again,
-                            Ok(_) => Next::Wait,
-                            Err(e) if sender.db.is_closed() => {
-                                rocket::info!("webhooks sender stops: {e}");
-                                Next::Stop
-                            }
-                            Err(e) => {
-                                rocket::warn!("webhook delivery failed: {e}");
-                                Next::Wait
-                            }
-                        }
+                        let done = deliver_due(&sender, &clock).await;
+                        Next::after_delivery(done, BATCH, sender.db.is_closed(), "webhooks")
                     }
                 });
             })

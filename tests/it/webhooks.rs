@@ -43,7 +43,7 @@ pub async fn book(app: &TestApp, v: &Visitor<'_>, email: &str) -> (String, Strin
     let page = v.get("/book/service").await;
     v.submit("/book/service", &page, &[("service", "consultation")]).await;
     let page = v.get("/book/slot").await;
-    let slot = support::offered_slot(&page.body).expect("a slot");
+    let slot = support::offered_slot(&page.body).unwrap_or_else(|| panic!("no slot offered:\n{}", page.body));
     v.submit("/book/slot", &page, &[("slot", &slot)]).await;
     let page = v.get("/book/details").await;
     let mut pairs = CONTACT.to_vec();
