@@ -110,10 +110,14 @@ slot-title = Wählen Sie einen Termin
 slot-legend = Freie Termine
 slot-zone = Zeiten in { $zone } ({ $abbreviation })
 slot-zone-visitor = In Klammern: Ihre Zeit ({ $zone }).
-slot-none-day = An diesem Tag ist nichts frei.
-slot-closed = An diesem Tag geschlossen.
-slot-full = An diesem Tag ausgebucht.
-slot-late = Für diesen Tag ist keine Buchung mehr möglich.
+slot-none-day = nichts frei
+slot-closed = geschlossen
+slot-full = ausgebucht
+slot-late = nicht mehr buchbar
+slot-day-free = { $count ->
+    [one] 1 freier Termin
+   *[other] { $count } freie Termine
+}
 slot-pager = Weitere Tage
 slot-earlier = ← Frühere Tage
 slot-later = Spätere Tage →

@@ -110,10 +110,14 @@ slot-title = Choose a time
 slot-legend = Available times
 slot-zone = All times are { $zone } ({ $abbreviation }).
 slot-zone-visitor = In brackets: your time ({ $zone }).
-slot-none-day = No free times on this day.
-slot-closed = Closed on this day.
-slot-full = Fully booked on this day.
-slot-late = No time left to book on this day.
+slot-none-day = nothing free
+slot-closed = closed
+slot-full = fully booked
+slot-late = too late to book
+slot-day-free = { $count ->
+    [one] 1 free time
+   *[other] { $count } free times
+}
 slot-pager = More days
 slot-earlier = ← Earlier days
 slot-later = Later days →

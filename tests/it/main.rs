@@ -20,6 +20,7 @@ mod mail_smtp;
 mod manage;
 mod operations;
 mod outbox;
+mod overview;
 mod pages;
 mod practice;
 mod practitioners;
