@@ -28,6 +28,7 @@ mod purge;
 mod readme;
 mod redis;
 mod rotation;
+mod running;
 mod session;
 mod tabs;
 mod unavailable;
