@@ -219,6 +219,13 @@ pub fn format_slot_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::U
     }
 }
 
+/// A time of day with its zone, "10:42 CET"; with the visitor's zone, theirs
+/// too: "10:42 CET (04:42 EST your time)".
+pub fn format_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
+    let practice = time_with_zone(lang, at.with_timezone(&zones.practice));
+    with_visitor(lang, zones, at, practice, "date-format-short")
+}
+
 /// `practice` (the practice's text of `at`), followed by the visitor's time
 /// when their zone differs.
 ///

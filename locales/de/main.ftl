@@ -110,10 +110,14 @@ slot-title = Wählen Sie einen Termin
 slot-legend = Freie Termine
 slot-zone = Zeiten in { $zone } ({ $abbreviation })
 slot-zone-visitor = In Klammern: Ihre Zeit ({ $zone }).
-slot-none-day = An diesem Tag ist nichts frei.
-slot-closed = An diesem Tag geschlossen.
-slot-full = An diesem Tag ausgebucht.
-slot-late = Für diesen Tag ist keine Buchung mehr möglich.
+slot-none-day = nichts frei
+slot-closed = geschlossen
+slot-full = ausgebucht
+slot-late = nicht mehr buchbar
+slot-day-free = { $count ->
+    [one] 1 freier Termin
+   *[other] { $count } freie Termine
+}
 slot-pager = Weitere Tage
 slot-earlier = ← Frühere Tage
 slot-later = Spätere Tage →
@@ -137,6 +141,8 @@ confirm-practitioner = Bei
 confirm-when = Datum und Uhrzeit
 confirm-change = ändern
 confirm-change-details = Angaben ändern
+summary-title = Ihre Buchung
+summary-held = Für Sie reserviert bis { $time }.
 confirm-submit = Termin verbindlich buchen
 done-title = Ihr Termin ist gebucht
 done-reference = Ihre Buchungsnummer:
@@ -205,6 +211,8 @@ mail-confirm-reference = Buchungsnummer: { $reference }
 mail-confirm-what = { $service }, { $when }
 mail-practitioner = Bei: { $practitioner }
 mail-confirm-cancel = Buchung ansehen, verschieben oder absagen: { $url }
+mail-manage-button = Buchung ansehen, verschieben oder absagen
+mail-manage-link = Falls die Schaltfläche nicht funktioniert, öffnen Sie diesen Link:
 mail-ics-filename = termin.ics
 mail-cancel-subject = Buchung abgesagt: { $reference }
 mail-cancel-body = Ihre Buchung { $reference } ({ $service }, { $when }) wurde abgesagt.

@@ -110,10 +110,14 @@ slot-title = Choose a time
 slot-legend = Available times
 slot-zone = All times are { $zone } ({ $abbreviation }).
 slot-zone-visitor = In brackets: your time ({ $zone }).
-slot-none-day = No free times on this day.
-slot-closed = Closed on this day.
-slot-full = Fully booked on this day.
-slot-late = No time left to book on this day.
+slot-none-day = nothing free
+slot-closed = closed
+slot-full = fully booked
+slot-late = too late to book
+slot-day-free = { $count ->
+    [one] 1 free time
+   *[other] { $count } free times
+}
 slot-pager = More days
 slot-earlier = ← Earlier days
 slot-later = Later days →
@@ -137,6 +141,8 @@ confirm-practitioner = With
 confirm-when = Date and time
 confirm-change = change
 confirm-change-details = Change your details
+summary-title = Your booking
+summary-held = Held for you until { $time }.
 confirm-submit = Book this appointment
 done-title = You are booked
 done-reference = Your booking reference:
@@ -205,6 +211,8 @@ mail-confirm-reference = Booking reference: { $reference }
 mail-confirm-what = { $service }, { $when }
 mail-practitioner = With: { $practitioner }
 mail-confirm-cancel = To see, move or cancel your booking, open: { $url }
+mail-manage-button = See, move or cancel your booking
+mail-manage-link = If the button does not work, open this link:
 mail-ics-filename = appointment.ics
 mail-cancel-subject = Booking cancelled: { $reference }
 mail-cancel-body = Your booking { $reference } ({ $service }, { $when }) has been cancelled.

@@ -36,6 +36,11 @@ pub struct Day {
     pub slots: Vec<SlotOption>,
     /// Why `slots` is empty: `closed`, `full`, `late`, … (see `availability::Empty`).
     pub why: Option<availability::Empty>,
+    /// How many times it offers (the day overview's count).
+    pub free: usize,
+    /// Whether its times are shown open: the one day of the page that holds
+    /// the visitor's choice, else the first that offers a time.
+    pub open: bool,
 }
 
 /// A page of the grid, as templates read it.
@@ -64,6 +69,14 @@ fn noon(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
     use chrono::TimeZone;
     let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
     tz.from_local_datetime(&noon).earliest().map_or_else(|| noon.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// Which of `days` is shown open: the one holding the checked time, else
+/// the first that offers any; none when no day offers a time.
+fn open_day(days: &[Day]) -> Option<usize> {
+    days.iter()
+        .position(|d| d.slots.iter().any(|s| s.checked))
+        .or_else(|| days.iter().position(|d| !d.slots.is_empty()))
 }
 
 /// The grid of `service` for `flow` (whose own hold or booking does not
@@ -96,11 +109,12 @@ pub async fn grid<'a>(
         let days = start_day.iter_days().take_while(|day| *day <= end_day);
         days.map(|day| (day, availability::day(config, service, day, now, &taken))).collect()
     };
-    let days: Vec<Day> = offers
+    let mut days: Vec<Day> = offers
         .into_iter()
         .map(|(day, offer)| Day {
             date: day.to_string(),
             label: format_date(lang, day),
+            free: offer.slots.len(),
             slots: offer
                 .slots
                 .into_iter()
@@ -111,8 +125,12 @@ pub async fn grid<'a>(
                 })
                 .collect(),
             why: offer.empty,
+            open: false,
         })
         .collect();
+    if let Some(open) = open_day(&days) {
+        days[open].open = true;
+    }
     Ok(Grid {
         service: service.name_in(lang),
         any: days.iter().any(|d| !d.slots.is_empty()),
@@ -123,4 +141,22 @@ pub async fn grid<'a>(
         zone_abbreviation: zone_abbreviations(lang, tz, &[noon(tz, start_day), noon(tz, end_day)]),
         visitor_zone: zones.visitor.map(|visitor| zone_name(lang, visitor)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(times: &[bool]) -> Day {
+        let slots: Vec<SlotOption> =
+            times.iter().map(|&checked| SlotOption { value: String::new(), label: String::new(), checked }).collect();
+        Day { date: String::new(), label: String::new(), free: slots.len(), slots, why: None, open: false }
+    }
+
+    #[test]
+    fn the_open_day_holds_the_choice_else_it_is_the_first_with_times() {
+        assert_eq!(open_day(&[day(&[]), day(&[false]), day(&[false, true])]), Some(2), "the chosen time's day");
+        assert_eq!(open_day(&[day(&[]), day(&[false, false]), day(&[false])]), Some(1), "the first free day");
+        assert_eq!(open_day(&[day(&[]), day(&[])]), None, "nothing free, nothing open");
+    }
 }

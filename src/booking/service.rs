@@ -361,6 +361,7 @@ use link::{link_hash, token_matches};
 pub use link::{manage_url, new_reference};
 
 pub use crate::booking::availability::staffed::Whom;
+pub use hold::LiveHold;
 pub use manage::{frozen, Cancellation, Frozen, Rescheduled};
 pub use staffed::{Assigned, Seat};
 

@@ -210,6 +210,23 @@ pub async fn client_holds(tx: &mut Transaction<'_, Any>, client: &str, flow: &st
         .await
 }
 
+/// `flow`'s live hold at `now` (ms): its start, when it lapses (ms) and
+/// the practitioner it names.
+pub async fn live_hold<'e, E: sqlx::Executor<'e, Database = Any>>(
+    exec: E,
+    flow: &str,
+    now: i64,
+) -> sqlx::Result<Option<(DateTime<Utc>, DateTime<Utc>, Option<String>)>> {
+    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT starts_at, expires_at, practitioner_id FROM holds WHERE flow_id = $1 AND expires_at > $2",
+    )
+    .bind(flow)
+    .bind(now)
+    .fetch_optional(exec)
+    .await?;
+    Ok(row.map(|(start, until, practitioner)| (utc(start), utc(until), practitioner)))
+}
+
 /// Releases the hold of `flow`, if any.
 pub async fn release<'e, E: sqlx::Executor<'e, Database = Any>>(exec: E, flow: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM holds WHERE flow_id = $1").bind(flow).execute(exec).await?;

@@ -1,32 +1,29 @@
 //! Step 5, `/book/confirm`: the summary, the booking itself, and
 //! `/book/done` with its reference.
 
-use fluent_templates::fluent_bundle::FluentValue;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::State;
 use rocket_dyn_templates::context;
 use serde::Serialize;
 
-use super::admit::{Admitted, AtConfirm, Verified};
+use super::admit::{Admitted, AtConfirm};
 use super::fields::ConfirmForm;
 use super::flow::{Errors, Flow, Reply};
 use super::slot;
 use super::state::{Done, Step, DONE_KEY};
-use super::summary;
-use crate::booking::service::{Bookings, Confirmation, Whom};
-use crate::i18n::{format_when, t_args};
+use super::summary::{self, Choice};
+use crate::booking::service::{Bookings, Confirmation};
+use crate::i18n::format_when;
 use crate::secrets::Secrets;
 use crate::session::CsrfForm;
 use crate::web::{Error, View};
 
+/// What the confirm page shows: the running summary and the contact details.
 #[derive(Serialize)]
 struct Summary<'a> {
-    service: &'a str,
-    /// With practitioners, whom the visitor chose.
-    practitioner: Option<String>,
-    when: String,
-    duration: String,
+    #[serde(flatten)]
+    choice: Choice<'a>,
     name: &'a str,
     email: &'a str,
     phone: &'a str,
@@ -40,27 +37,6 @@ struct ConfirmPage<'a> {
     seen: String,
 }
 
-/// `held`: with anyone, the practitioner the flow's hold names (if live).
-fn summary<'a>(flow: &'a Flow<'_>, verified: &'a Verified<'_>, held: Option<&str>) -> Summary<'a> {
-    let (lang, service, details) = (&flow.page.lang, verified.chosen.service, &verified.details);
-    let minutes = FluentValue::from(service.duration_minutes.to_string());
-    let held = held.and_then(|id| flow.settings.booking.practitioner(id)).map(|p| p.name.clone());
-    let practitioner = verified.chosen.whom.map(|whom| match whom {
-        Whom::Named(p) => p.name.clone(),
-        Whom::Anyone => held.unwrap_or_else(|| flow.t("practitioner-any")),
-    });
-    Summary {
-        service: service.name_in(lang),
-        practitioner,
-        when: format_when(lang, flow.page.zones(), verified.chosen.start),
-        duration: t_args(lang, "service-duration", &[("minutes", minutes)]),
-        name: &details.name,
-        email: &details.email,
-        phone: &details.phone,
-        notes: &details.notes,
-    }
-}
-
 /// The confirm page with `status` and an optional notice; with anyone, it
 /// names the practitioner the flow's hold names.
 async fn page(
@@ -69,9 +45,14 @@ async fn page(
     status: Status,
     notice: Option<&str>,
 ) -> Result<Reply, Error> {
-    let anyone = matches!(flow.proof.chosen.whom, Some(Whom::Anyone));
-    let held = if anyone { bookings.held_by(flow.proof.flow_id.as_str()).await? } else { None };
-    let summary = summary(flow, &flow.proof, held.as_deref());
+    let details = &flow.proof.details;
+    let summary = Summary {
+        choice: summary::running(flow, bookings, &flow.proof.chosen).await?,
+        name: &details.name,
+        email: &details.email,
+        phone: &details.phone,
+        notes: &details.notes,
+    };
     let page = ConfirmPage { summary, seen: summary::of(secrets, &flow.state) };
     Ok(flow.render(Step::Confirm, status, &Errors::new(), notice, page))
 }

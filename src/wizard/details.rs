@@ -10,6 +10,8 @@ use super::fields::{error_ids, DetailsForm};
 use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
 use super::state::{Step, WizardState};
+use super::summary::{self, Choice};
+use crate::booking::service::Bookings;
 use crate::metrics::CodeOutcome;
 use crate::otp::CodeSender;
 use crate::session::CsrfForm;
@@ -34,10 +36,21 @@ impl<'a> Values<'a> {
 #[derive(Serialize)]
 struct DetailsPage<'a> {
     values: Values<'a>,
+    /// What is being booked (the running summary).
+    summary: Choice<'a>,
 }
 
-fn page(flow: &Flow<'_>, status: Status, values: Values<'_>, errors: &Errors) -> Reply {
-    flow.render(Step::Details, status, errors, None, DetailsPage { values })
+/// The form with `values`, field `errors` and an optional notice, under the
+/// running summary.
+async fn page(
+    flow: &Admitted<'_, AtDetails>,
+    bookings: &Bookings<'_>,
+    (status, values): (Status, Values<'_>),
+    errors: &Errors,
+    notice: Option<&str>,
+) -> Result<Reply, Error> {
+    let summary = summary::running(flow, bookings, &flow.proof).await?;
+    Ok(flow.render(Step::Details, status, errors, notice, DetailsPage { values, summary }))
 }
 
 /// The flow's id as stored ("" before it has one): what the time the form
@@ -48,7 +61,7 @@ fn flow_key<'a>(flow: &'a Flow<'_>) -> &'a str {
 
 /// Shows the form, remembering when this flow first showed it.
 #[rocket::get("/book/details")]
-fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
+async fn details_get(flow: Admitted<'_, AtDetails>, bookings: Bookings<'_>) -> Result<Reply, Error> {
     if flow.settings.abuse.min_fill_secs > 0 {
         bots::shown(&flow.page.session, flow_key(&flow), flow.clock.now_ms())?;
     }
@@ -58,7 +71,7 @@ fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
         phone: &d.phone,
         notes: &d.notes,
     });
-    Ok(page(&flow, Status::Ok, values, &Errors::new()))
+    page(&flow, &bookings, (Status::Ok, values), &Errors::new(), None).await
 }
 
 /// Stores the details and emails a code to the address, unless it is proven
@@ -67,43 +80,45 @@ fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
 async fn details_post(
     mut flow: Admitted<'_, AtDetails>,
     sender: CodeSender<'_>,
+    bookings: Bookings<'_>,
     form: CsrfForm<'_, DetailsForm>,
 ) -> Result<Reply, Error> {
-    if let Some(refused) = screen(&flow, &sender, &form)? {
-        return Ok(refused);
+    if !screen(&flow, &sender, &form)? {
+        let notice = flow.t("err-check-and-send-again");
+        let typed = (Status::UnprocessableEntity, Values::typed(&form));
+        return page(&flow, &bookings, typed, &Errors::new(), Some(&notice)).await;
     }
     let Some(details) = form.value.as_ref().map(|f| f.details()) else {
         let errors = error_ids(form.context.errors()).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
-        return Ok(page(&flow, Status::UnprocessableEntity, Values::typed(&form), &errors));
+        return page(&flow, &bookings, (Status::UnprocessableEntity, Values::typed(&form)), &errors, None).await;
     };
     let mut next = flow.state.clone();
     next.set_details(details.clone());
     if let Some((status, message)) = send_code(&mut flow, &sender, &next, &details).await? {
-        return Ok(page(&flow, status, Values::typed(&form), &error("email", message)));
+        return page(&flow, &bookings, (status, Values::typed(&form)), &error("email", message), None).await;
     }
     flow.state = next;
     flow.save()?;
     Ok(flow.first())
 }
 
-/// What form bots get (see `bots.rs`): a filled honeypot, or a POST sooner
-/// than `abuse.min_fill_secs` after the form was first shown, answers `422`
-/// with the input kept and "please check your entries and send again";
-/// nothing is saved or sent, and it counts as a refused code email.
-fn screen(flow: &Flow<'_>, sender: &CodeSender<'_>, form: &CsrfForm<'_, DetailsForm>) -> Result<Option<Reply>, Error> {
+/// Whether the POST came from a person (see `bots.rs`). What form bots get
+/// instead — a filled honeypot, or a POST sooner than `abuse.min_fill_secs`
+/// after the form was first shown — is `422` with the input kept and
+/// "please check your entries and send again"; nothing is saved or sent,
+/// and it counts as a refused code email.
+fn screen(flow: &Flow<'_>, sender: &CodeSender<'_>, form: &CsrfForm<'_, DetailsForm>) -> Result<bool, Error> {
     let (session, id, now) = (&flow.page.session, flow_key(flow), flow.clock.now_ms());
     let min_fill_secs = flow.settings.abuse.min_fill_secs;
     match bots::judge(form.raw(bots::HONEYPOT), bots::shown_at(session, id), now, min_fill_secs) {
-        Verdict::Person => return Ok(None),
+        Verdict::Person => return Ok(true),
         // NOTE: a form posted without being shown counts as shown now, so the
         // next POST after the delay is judged normally.
         Verdict::TooSoon => bots::shown(session, id, now)?,
         Verdict::Honeypot => {}
     }
     sender.metrics.code_email(CodeOutcome::Refused);
-    let notice = flow.t("err-check-and-send-again");
-    let view = DetailsPage { values: Values::typed(form) };
-    Ok(Some(flow.render(Step::Details, Status::UnprocessableEntity, &Errors::new(), Some(&notice), view)))
+    Ok(false)
 }
 
 /// Emails a code to the address of `details` (to be the flow's `next`

@@ -1,4 +1,6 @@
-//! "You confirm what you saw" (SPEC §2): the confirm page's hidden field
+//! What the visitor is booking, as the details, verify and confirm steps
+//! show it ([`Choice`], in `templates/choice.html.tera`), and "you confirm
+//! what you saw" (SPEC §2): the confirm page's hidden field
 //! `summary` names the choices it showed, so a confirm POST from a tab whose
 //! page is older than the flow (another tab changed the service, slot or
 //! details meanwhile) books nothing.
@@ -11,8 +13,62 @@
 //! the same choices in two flows give unrelated values, so a value says not
 //! even whether two visitors chose alike.
 
+use fluent_templates::fluent_bundle::FluentValue;
+use serde::Serialize;
+
+use super::admit::Chosen;
+use super::flow::Flow;
 use super::state::WizardState;
+use crate::booking::service::{Bookings, LiveHold, Whom};
+use crate::i18n::{format_time, format_when, t_args};
 use crate::secrets::Secrets;
+
+/// The running summary of the flow's choices: what the details, verify and
+/// confirm steps show above their forms.
+#[derive(Serialize)]
+pub struct Choice<'a> {
+    /// The service's name in the visitor's language.
+    pub service: &'a str,
+    /// Its length ("30 minutes").
+    pub duration: String,
+    /// With practitioners, whom: the one chosen, or for anyone the one the
+    /// live hold names (else "anyone").
+    pub practitioner: Option<String>,
+    /// The start, with its date and zone (and the visitor's, SPEC §3).
+    pub when: String,
+    /// While the flow's hold on this start lives, until when (a time with
+    /// its zone, and the visitor's); `None` once it lapsed or without holds.
+    pub held_until: Option<String>,
+}
+
+/// The summary of `chosen` for `flow`, naming its live `hold` when the hold
+/// is on that start.
+pub fn choice<'a>(flow: &Flow<'a>, chosen: &Chosen<'a>, hold: Option<&LiveHold>) -> Choice<'a> {
+    let (lang, zones) = (flow.page.lang.as_str(), flow.page.zones());
+    let hold = hold.filter(|h| h.start == chosen.start);
+    let minutes = FluentValue::from(chosen.service.duration_minutes.to_string());
+    let held = hold.and_then(|h| h.practitioner.as_deref()).and_then(|id| flow.settings.booking.practitioner(id));
+    let practitioner = chosen.whom.map(|whom| match whom {
+        Whom::Named(p) => p.name.clone(),
+        Whom::Anyone => held.map_or_else(|| flow.t("practitioner-any"), |p| p.name.clone()),
+    });
+    Choice {
+        service: chosen.service.name_in(lang),
+        duration: t_args(lang, "service-duration", &[("minutes", minutes)]),
+        practitioner,
+        when: format_when(lang, zones, chosen.start),
+        held_until: hold.map(|h| format_time(lang, zones, h.until)),
+    }
+}
+
+/// The running summary of `chosen`, its hold read from `bookings`.
+pub async fn running<'a>(flow: &Flow<'a>, bookings: &Bookings<'_>, chosen: &Chosen<'a>) -> sqlx::Result<Choice<'a>> {
+    let hold = match &flow.state.flow_id {
+        Some(id) => bookings.live_hold(id.as_str()).await?,
+        None => None,
+    };
+    Ok(choice(flow, chosen, hold.as_ref()))
+}
 
 /// The HMAC purpose of summaries.
 const PURPOSE: &str = "confirm-summary";

@@ -11,6 +11,8 @@ use super::fields::{CodeForm, Empty};
 use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
 use super::state::{Email, Step};
+use super::summary::{self, Choice};
+use crate::booking::service::Bookings;
 use crate::i18n::t_args;
 use crate::mail::Recipient;
 use crate::otp::{Check, CodeSender, Codes};
@@ -21,19 +23,28 @@ use crate::web::Error;
 struct VerifyPage<'a> {
     email: &'a str,
     length: u32,
+    /// What is being booked (the running summary).
+    summary: Choice<'a>,
 }
 
-fn page(flow: &Admitted<'_, AtVerify>, status: Status, errors: &Errors) -> Reply {
-    let content = VerifyPage { email: &flow.proof.1.email, length: flow.settings.otp.length };
-    flow.render(Step::Verify, status, errors, None, content)
+/// The code form with `status` and field `errors`, under the running summary.
+async fn page(
+    flow: &Admitted<'_, AtVerify>,
+    bookings: &Bookings<'_>,
+    status: Status,
+    errors: &Errors,
+) -> Result<Reply, Error> {
+    let summary = summary::running(flow, bookings, &flow.proof.0).await?;
+    let content = VerifyPage { email: &flow.proof.1.email, length: flow.settings.otp.length, summary };
+    Ok(flow.render(Step::Verify, status, errors, None, content))
 }
 
 #[rocket::get("/book/verify")]
-fn verify_get(flow: Admitted<'_, AtVerify>) -> Reply {
+async fn verify_get(flow: Admitted<'_, AtVerify>, bookings: Bookings<'_>) -> Result<Reply, Error> {
     if flow.state.is_verified() {
-        return flow.first();
+        return Ok(flow.first());
     }
-    page(&flow, Status::Ok, &Errors::new())
+    page(&flow, &bookings, Status::Ok, &Errors::new()).await
 }
 
 /// Checks the code: a right one proves the address and renews the session
@@ -42,6 +53,7 @@ fn verify_get(flow: Admitted<'_, AtVerify>) -> Reply {
 async fn verify_post(
     mut flow: Admitted<'_, AtVerify>,
     codes: Codes<'_>,
+    bookings: Bookings<'_>,
     form: CsrfForm<'_, CodeForm>,
 ) -> Result<Reply, Error> {
     if flow.state.is_verified() {
@@ -52,7 +64,7 @@ async fn verify_post(
     let check = codes.check(flow.id(), &email, &code).await?;
     match check_message(&flow, check) {
         None => verified(&mut flow, email),
-        Some((status, message)) => Ok(page(&flow, status, &error("code", message))),
+        Some((status, message)) => page(&flow, &bookings, status, &error("code", message)).await,
     }
 }
 
@@ -84,6 +96,7 @@ fn check_message(flow: &Flow<'_>, check: Check) -> Option<(Status, String)> {
 async fn resend(
     mut flow: Admitted<'_, AtVerify>,
     sender: CodeSender<'_>,
+    bookings: Bookings<'_>,
     _form: CsrfForm<'_, Empty>,
 ) -> Result<Reply, Error> {
     if flow.state.is_verified() {
@@ -93,10 +106,10 @@ async fn resend(
     let ((chosen, details), lang) = (&flow.proof, &flow.page.lang);
     let to = Recipient { name: &details.name, email: &details.email, lang };
     let sent = sender.send(&id, &to, &flow.appointment(chosen.service, chosen.start)).await?;
-    Ok(match refusal(&flow, sent) {
-        None => Reply::Redirect(Redirect::to(Step::Verify.path())),
-        Some((status, message)) => page(&flow, status, &error("code", message)),
-    })
+    match refusal(&flow, sent) {
+        None => Ok(Reply::Redirect(Redirect::to(Step::Verify.path()))),
+        Some((status, message)) => page(&flow, &bookings, status, &error("code", message)).await,
+    }
 }
 
 /// The step's routes.

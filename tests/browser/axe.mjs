@@ -20,12 +20,37 @@ export const violations = [];
 /** Pages audited so far, for the closing line. */
 let audited = 0;
 
-/** axe-core's results for the page as it is now. */
-async function run(page) {
+/** axe-core's results for the page as it is now (`rules`: axe's per-rule options). */
+async function run(page, rules = {}) {
   // NOTE: evaluated through the DevTools protocol, which the page's
   // Content-Security-Policy (no inline script) does not govern.
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return page.evaluate((r) => window.axe.run(document, { resultTypes: ['violations'], rules: r }), rules);
+}
+
+/** Keeps `results`' violations, found at `where`. */
+function keep(results, where) {
+  audited += 1;
+  for (const v of results.violations) {
+    violations.push({
+      where,
+      rule: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n').slice(1).join(' ').trim()}`),
+    });
+  }
+}
+
+/**
+ * Audits an email's HTML part as rendered on its own. It has one look (no
+ * themes), and the rules about a whole page's structure (one main
+ * landmark, a level-one heading, everything inside landmarks) are left out:
+ * a mail client shows the email inside its own page, which has those.
+ */
+export async function auditEmail(page, where) {
+  const off = { enabled: false };
+  keep(await run(page, { 'landmark-one-main': off, 'page-has-heading-one': off, region: off }), where);
 }
 
 /** Audits `page` in its own theme and in the other one; `where` names it in reports. */
@@ -36,17 +61,7 @@ export async function audit(page, where) {
   try {
     for (const theme of themes) {
       await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
-      const results = await run(page);
-      audited += 1;
-      for (const v of results.violations) {
-        violations.push({
-          where: `${where} (${theme})`,
-          rule: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n').slice(1).join(' ').trim()}`),
-        });
-      }
+      keep(await run(page), `${where} (${theme})`);
     }
   } finally {
     await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, served);

@@ -11,7 +11,9 @@
 //      time then gives both), goes wrong once at every step that validates, books
 //      service → slot → details → code → confirm → done, checks the German
 //      texts, the emails and the reference, switches to light, and cancels
-//      through the link in the confirmation email.
+//      through the link in the confirmation email. The slot page must fit
+//      two screens (SLOT_PAGE_MAX); each email's HTML part is rendered at
+//      360 px on its own (mail.mjs).
 //   2. desktop: English and light, with a wrong entry at every step that
 //      validates, a dark detour on the slot step, the booking's own page and
 //      an error page.
@@ -25,6 +27,7 @@ import fs from 'node:fs';
 
 import { auditedCount, report as axeReport } from './axe.mjs';
 import { keyboardOnly } from './keyboard.mjs';
+import { renderEmail } from './mail.mjs';
 import {
   BASE,
   CHROMIUM,
@@ -41,6 +44,9 @@ import {
   newEmail,
   Visitor,
 } from './support.mjs';
+
+/** How tall the slot page may be at 360 px: two screens (issue 27). */
+const SLOT_PAGE_MAX = 1300;
 
 // ------------------------------------------------------------ visitor 1
 
@@ -87,16 +93,22 @@ async function germanDarkMobile() {
     v.expectPath('after service', '/book/slot');
     await v.expectPage('slot', { h1: msg('de', 'slot-title'), status: 200 });
     await v.expectStep(2, 'slot');
-    const days = await v.page.$$eval('fieldset.day > legend', (hs) => hs.map((h) => h.textContent.trim()));
-    check(days.length >= 1, 'slot: no days shown');
+    const days = await v.page.$$eval('.day .day-label', (hs) => hs.map((h) => h.textContent.trim()));
+    check(days.length === 7, `slot: ${days.length} days in the overview, not 7`);
     for (const day of days) {
       check(/^(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \S+ \d{4}$/.test(day), `slot: day heading ${JSON.stringify(day)} is not German`);
     }
     const times = await v.page.$$('label.time input[name="slot"]');
     check(times.length > 0, 'slot: no times offered');
+    const open = await v.page.$$eval('details.day[open]', (ds) => ds.length);
+    check(open === 1, `slot: ${open} days open, not one`);
     const zone = await v.page.innerText('h1 + p.hint');
     check(/Zeiten in deutscher Zeit \((MEZ|MESZ)(\/(MEZ|MESZ))?\)/.test(zone), `slot: the zone reads ${JSON.stringify(zone)}`);
     await v.expectTheme('dark', await v.screenshot('slot'), 'slot');
+    // Issue 27: the slot page fits two screens of a phone (it was 2,258 px).
+    const height = await v.page.evaluate(() => document.documentElement.scrollHeight);
+    log(`slot page at 360 px: ${height} px tall, ${times.length} times, ${days.length} days`);
+    check(height <= SLOT_PAGE_MAX, `slot: the page is ${height} px tall at 360 px, more than ${SLOT_PAGE_MAX}`);
     await v.audit('slot');
     // The visitor's own zone, through the page's own switcher: each time
     // now gives New York's beside the practice's; the booking goes on so.
@@ -108,8 +120,9 @@ async function germanDarkMobile() {
     const twoZones = /^\d\d:\d\d (MEZ|MESZ) \(((Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \S+, )?\d\d:\d\d (EST|EDT) Ihre Zeit\)$/;
     check(twoZones.test(seen), `slot: from New York a time reads ${JSON.stringify(seen)}`);
     await v.expectTheme('dark', await v.screenshot('slot-new-york'), 'slot from New York');
+    log(`slot page from New York at 360 px: ${await v.page.evaluate(() => document.documentElement.scrollHeight)} px tall`);
     await v.audit('slot from New York');
-    await v.submit('form[action="/book/slot"] button.primary');
+    await v.submit('details[open] form[action="/book/slot"] button.primary');
     await v.expectPage('slot without a choice', { h1: msg('de', 'slot-title'), status: 422 });
     await v.expectSummary('slot without a choice', [['#slot', 'slot-legend', 'err-slot-invalid']]);
     await v.audit('slot error');
@@ -119,7 +132,7 @@ async function germanDarkMobile() {
     await v.screenshot('slot-keyboard-focus');
 
     await v.page.click('label.time >> nth=0');
-    await v.submit('form[action="/book/slot"] button.primary');
+    await v.submit('details[open] form[action="/book/slot"] button.primary');
     v.expectPath('after slot', '/book/details');
     await v.expectPage('details', { h1: msg('de', 'details-title'), status: 200 });
     await v.expectStep(3, 'details');
@@ -141,6 +154,7 @@ async function germanDarkMobile() {
     await v.expectStep(4, 'verify');
     const codeEmail = await newEmail(before);
     const code = codeIn(codeEmail);
+    await renderEmail(context, codeEmail, 'code-de', { texts: [msg('de', 'mail-code-intro'), code] });
     log(`code from the outbox: ${code}`);
     check(codeEmail.text.includes(msg('de', 'mail-code-intro')), `code email is not German:\n${codeEmail.text}`);
     check(/(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \S+, \d\d:\d\d (MEZ|MESZ)/.test(codeEmail.text), `code email date is not German:\n${codeEmail.text}`);
@@ -174,6 +188,8 @@ async function germanDarkMobile() {
     check(confirmation.text.includes(msg('de', 'mail-confirm-reference', { reference })), `confirmation email:\n${confirmation.text}`);
     check(/\d{4}, \d\d:\d\d (MEZ|MESZ)/.test(confirmation.text), `confirmation email date is not German:\n${confirmation.text}`);
     check(confirmation.raw.includes(`filename="${msg('de', 'mail-ics-filename')}"`), 'confirmation email: calendar file name is not German');
+    const manage = confirmation.text.match(/http:\/\/\S+\/booking\/\S+/)?.[0];
+    await renderEmail(context, confirmation, 'confirmation-de', { link: manage, texts: [msg('de', 'mail-manage-button'), reference] });
     const booked = await v.page.innerText('main .card');
     check(booked.includes('juergen@example.test') && /(MEZ|MESZ)/.test(booked), `done: what and where are missing: ${booked}`);
     await v.expectTheme('dark', await v.screenshot('done'), 'done');
@@ -199,25 +215,32 @@ async function germanDarkMobile() {
     await v.expectPage('reschedule', { h1: msg('de', 'reschedule-title'), status: 200 });
     await v.expectTheme('light', await v.screenshot('reschedule'), 'reschedule');
     await v.audit('reschedule');
-    await v.page.check('input[name="slot"]:not(:checked) >> nth=2');
-    await v.submit(`form[action="/booking/${reference}/reschedule"] button.primary`);
+    // Another day: opening it closes the booking's own (one open at a time).
+    await v.page.click('details.day:not([open]) > summary >> nth=0');
+    const openDays = await v.page.$$eval('details.day[open]', (ds) => ds.length);
+    check(openDays === 1, `reschedule: ${openDays} days open after opening another`);
+    await v.page.check('details.day[open] input[name="slot"] >> nth=0');
+    await v.submit(`details[open] form[action="/booking/${reference}/reschedule"] button.primary`);
     await v.expectPage('moved booking', { h1: msg('de', 'booking-title'), status: 200 });
     check((await v.page.textContent('#booking-ref'))?.trim() === reference, 'moved booking: the reference changed');
     const moved = await v.page.innerText('.notice');
     check(moved.trim() === msg('de', 'booking-moved'), `moved booking: notice reads ${JSON.stringify(moved)}`);
     const movedEmail = await newEmail(beforeMove);
     check(movedEmail.text.includes(link), `moved email has not the same link:\n${movedEmail.text}`);
+    await renderEmail(context, movedEmail, 'moved-de', { link, texts: [msg('de', 'mail-manage-button')] });
     await v.expectTheme('light', await v.screenshot('booking-moved'), 'moved booking');
     // The booking page's cancel control asks first (SPEC §2b).
     await v.goto(await v.page.getAttribute('#cancel', 'href'));
     await v.expectPage('cancel', { h1: msg('de', 'cancel-title'), status: 200 });
     await v.audit('cancel');
+    const beforeCancel = new Set(emails());
     await v.submit(`form[action="/booking/${reference}/cancel"] button`);
     await v.expectPage('cancelled booking', { h1: msg('de', 'booking-title'), status: 200 });
     const notice = await v.page.innerText('.notice');
     check(notice.trim() === msg('de', 'booking-cancelled'), `cancelled booking: notice reads ${JSON.stringify(notice)}`);
     await v.expectTheme('light', await v.screenshot('booking-cancelled'), 'cancelled booking');
     await v.audit('cancelled booking');
+    await renderEmail(context, await newEmail(beforeCancel), 'cancellation-de', { texts: [reference] });
 
     await v.goto('/no/such/page');
     await v.expectPage('404 page', { h1: msg('de', 'error-title-404'), status: 404 });
@@ -261,7 +284,7 @@ async function englishLightDesktop(firstReference) {
 
     v.expectPath('after service', '/book/slot');
     await v.expectPage('slot', { h1: msg('en', 'slot-title'), status: 200 });
-    const days = await v.page.$$eval('fieldset.day > legend', (hs) => hs.map((h) => h.textContent.trim()));
+    const days = await v.page.$$eval('.day .day-label', (hs) => hs.map((h) => h.textContent.trim()));
     for (const day of days) {
       check(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}$/.test(day), `slot: day heading ${JSON.stringify(day)}`);
     }
@@ -269,7 +292,7 @@ async function englishLightDesktop(firstReference) {
     check(/All times are German time \((CET|CEST)(\/(CET|CEST))?\)/.test(zone), `slot: the zone reads ${JSON.stringify(zone)}`);
     await v.expectTheme('light', await v.screenshot('slot'), 'slot');
     await v.audit('slot');
-    await v.submit('form[action="/book/slot"] button.primary');
+    await v.submit('details[open] form[action="/book/slot"] button.primary');
     await v.expectPage('slot without a choice', { h1: msg('en', 'slot-title'), status: 422 });
     await v.audit('slot error');
     await v.switchTo('theme', 'dark');
@@ -278,7 +301,7 @@ async function englishLightDesktop(firstReference) {
     await v.switchTo('theme', 'light');
 
     await v.page.click('label.time >> nth=0');
-    await v.submit('form[action="/book/slot"] button.primary');
+    await v.submit('details[open] form[action="/book/slot"] button.primary');
     v.expectPath('after slot', '/book/details');
     await v.audit('details');
     await v.page.fill('#email', 'not-an-address');
@@ -329,6 +352,7 @@ async function englishLightDesktop(firstReference) {
     const confirmation = await newEmail(beforeConfirm);
     const link = confirmation.text.match(/http:\/\/\S+\/booking\/\S+/)?.[0];
     check(link?.startsWith(`${BASE}/booking/${reference}?token=`), `confirmation email has no booking link:\n${confirmation.text}`);
+    await renderEmail(context, confirmation, 'confirmation-en', { link, texts: [msg('en', 'mail-manage-button'), reference] });
     await v.goto(link.slice(BASE.length));
     await v.expectPage('booking link', { h1: msg('en', 'booking-title'), status: 200 });
     await v.audit('booking link');

@@ -1,5 +1,6 @@
 // A booking without the mouse: Tab, Shift+Tab, Space, Enter and typing
-// only, from the landing page to the reference on the done page. Every
+// only, from the landing page to the reference on the done page (opening
+// another day of the slot step on the way). Every
 // element it stops on must show where the focus is, and the skip link must
 // skip the header.
 
@@ -60,11 +61,17 @@ export async function keyboardOnly() {
     await pressAndLoad(v, 'Enter');
     v.expectPath('keyboard: after service', '/book/slot');
 
-    await tabTo(v, 'input[name="slot"]');
+    // Another day than the open one: Enter on its line opens it, and Tab
+    // goes on into its times.
+    await tabTo(v, 'details.day:not([open]) > summary');
+    await v.page.keyboard.press('Enter');
+    const opened = await v.page.evaluate(() => document.activeElement?.parentElement?.open === true);
+    check(opened, 'keyboard: Enter on a day did not open it');
+    await tabTo(v, 'details.day[open] input[name="slot"]');
     await v.page.keyboard.press('Space');
     const slot = await v.page.evaluate(() => (document.activeElement?.checked ? document.activeElement.value : null));
     check(slot, 'keyboard: Space did not choose the focused time');
-    await tabTo(v, 'form[action="/book/slot"] button.primary');
+    await tabTo(v, 'details[open] form[action="/book/slot"] button.primary');
     await pressAndLoad(v, 'Enter');
     v.expectPath('keyboard: after slot', '/book/details');
 

@@ -97,8 +97,8 @@ function decodeQuotedPrintable(body) {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** The decoded `text/plain` parts of a MIME message. */
-function plainParts(raw) {
+/** The decoded parts of type `wanted` (`text/plain`, `text/html`) of a MIME message. */
+function parts(raw, wanted) {
   const split = raw.search(/\r?\n\r?\n/);
   const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
   const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
@@ -110,9 +110,9 @@ function plainParts(raw) {
   if (type.startsWith('multipart/')) {
     const boundary = /boundary="?([^";]+)"?/i.exec(header('Content-Type'))[1];
     const inner = body.split(`--${boundary}--`)[0].split(`--${boundary}`).slice(1);
-    return inner.flatMap((part) => plainParts(part.replace(/^\r?\n/, '')));
+    return inner.flatMap((part) => parts(part.replace(/^\r?\n/, ''), wanted));
   }
-  if (!type.startsWith('text/plain')) return [];
+  if (!type.startsWith(wanted)) return [];
   const encoding = header('Content-Transfer-Encoding').toLowerCase();
   if (encoding === 'base64') return [Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')];
   if (encoding === 'quoted-printable') return [decodeQuotedPrintable(body)];
@@ -127,7 +127,7 @@ export function emails() {
     .map((f) => path.join(OUTBOX, f));
 }
 
-/** Waits for an .eml that was not in `before`: its file, raw text and decoded plain text. */
+/** Waits for an .eml that was not in `before`: its file, raw text, decoded plain text and HTML. */
 export async function newEmail(before) {
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline) {
@@ -138,7 +138,7 @@ export async function newEmail(before) {
       // The app's sender may still be writing the file: let it finish.
       await new Promise((r) => setTimeout(r, 200));
       const raw = fs.readFileSync(fresh[0], 'latin1');
-      return { file: fresh[0], raw, text: plainParts(raw).join('\n') };
+      return { file: fresh[0], raw, text: parts(raw, 'text/plain').join('\n'), html: parts(raw, 'text/html').join('\n') };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -99,21 +99,26 @@ async fn hold<'a>(app: &'a TestApp, service: &str, date: NaiveDate, time: &str) 
     v
 }
 
+/// A closed day's line in the day overview, in English.
+const CLOSED_EN: &str = "<span class=\"day-count\">closed</span>";
+/// A day at its cap, likewise.
+const FULL_EN: &str = "<span class=\"day-count\">fully booked</span>";
+
 async fn a_closed_date_offers_nothing_and_rejects_a_post_with_422(db: Backend) {
     let app = app(&db, "[default.booking.dates]\n\"{D}\" = []").await;
     let v = app.visitor();
     choose_service(&v, "consultation").await;
     let page = slot_page(&v, day(0)).await;
     assert!(offered(&page, day(0)).is_empty(), "{:?}", offered(&page, day(0)));
-    assert!(page.body.contains("Closed on this day."), "the page says why");
+    assert!(page.body.contains(CLOSED_EN), "the page says why");
     assert!(offered(&page, day(1)).contains(&"10:00".to_string()), "the next day keeps its hours");
     let refused = post_slot(&v, &page, day(0), "10:00").await;
     assert_eq!(refused.status, Status::UnprocessableEntity);
-    assert!(refused.body.contains("Closed on this day."), "the 422 page shows that day");
+    assert!(refused.body.contains(CLOSED_EN), "the 422 page shows that day");
     assert_eq!(app.count("holds").await, 0);
     let de = app.visitor().with_header("Accept-Language", "de");
     choose_service(&de, "consultation").await;
-    assert!(slot_page(&de, day(0)).await.body.contains("An diesem Tag geschlossen."));
+    assert!(slot_page(&de, day(0)).await.body.contains("<span class=\"day-count\">geschlossen</span>"));
 }
 
 async fn special_hours_replace_the_weekday_hours(db: Backend) {
@@ -176,7 +181,7 @@ async fn a_date_at_the_overall_cap_offers_nothing_until_a_hold_goes(db: Backend)
     choose_service(&v, "prepared").await;
     let page = slot_page(&v, day(0)).await;
     assert!(offered(&page, day(0)).is_empty());
-    assert!(page.body.contains("Fully booked on this day."));
+    assert!(page.body.contains(FULL_EN));
     assert!(!offered(&page, day(1)).is_empty(), "the next day is not capped");
     assert_eq!(post_slot(&v, &page, day(0), "14:00").await.status, Status::UnprocessableEntity);
     // The first visitor gives up: their hold no longer counts.
@@ -194,7 +199,7 @@ async fn a_service_at_its_cap_leaves_the_other_services_bookable(db: Backend) {
     choose_service(&v, "follow-up").await;
     let page = slot_page(&v, day(0)).await;
     assert!(offered(&page, day(0)).is_empty());
-    assert!(page.body.contains("Fully booked on this day."));
+    assert!(page.body.contains(FULL_EN));
     assert_eq!(post_slot(&v, &page, day(0), "12:00").await.status, Status::UnprocessableEntity);
     choose_service(&v, "consultation").await;
     let page = slot_page(&v, day(0)).await;
@@ -239,7 +244,7 @@ async fn race(app: &TestApp, service: &str) {
     assert_eq!(statuses.iter().filter(|s| **s == Status::SeeOther).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == Status::Conflict).count(), 19, "{statuses:?}");
     let loser = results.iter().find(|r| r.status == Status::Conflict).expect("a loser");
-    assert!(field_value(&loser.body, "csrf_token").is_some() && loser.body.contains("Fully booked on this day."));
+    assert!(field_value(&loser.body, "csrf_token").is_some() && loser.body.contains(FULL_EN));
     assert_eq!(app.count("bookings").await, before + 1);
 }
 

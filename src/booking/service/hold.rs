@@ -12,6 +12,17 @@ use crate::booking::store;
 use crate::config::Service;
 use crate::db::Lane;
 
+/// A flow's hold that has not lapsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveHold {
+    /// The start it holds.
+    pub start: DateTime<Utc>,
+    /// When it lapses.
+    pub until: DateTime<Utc>,
+    /// With practitioners, whose time it occupies.
+    pub practitioner: Option<String>,
+}
+
 impl Bookings<'_> {
     /// Holds `start` for `flow` of `client` (when holds are on): not when it
     /// is not free, its date is at a daily cap, or the client holds enough.
@@ -66,6 +77,13 @@ impl Bookings<'_> {
         store::put_hold(&mut tx, (flow, client, seat.as_deref()), &service.id, start, span, expires).await?;
         tx.commit().await?;
         Ok(Held::Placed)
+    }
+
+    /// `flow`'s hold while it lives (none once it lapsed, or with holds off).
+    pub async fn live_hold(&self, flow: &str) -> sqlx::Result<Option<LiveHold>> {
+        let now = self.clock.now_ms();
+        let row = self.db.leased(Lane::Read, async |conn| store::live_hold(&mut *conn, flow, now).await).await?;
+        Ok(row.map(|(start, until, practitioner)| LiveHold { start, until, practitioner }))
     }
 
     /// Releases `flow`'s hold, if any.
