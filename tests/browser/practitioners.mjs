@@ -55,9 +55,9 @@ async function slotToConfirm(v, email) {
   v.expectPath('after practitioner', '/book/slot');
   await v.expectPage('slot', { h1: msg(v.lang, 'slot-title'), status: 200 });
   await expectStepOfSix(v, 3, 'slot');
-  await v.page.check('input[name="slot"]:visible >> nth=0');
+  await v.page.check('details[open] input[name="slot"] >> nth=0');
   const chosen = await v.page.$eval('input[name="slot"]:checked', (i) => i.value);
-  await v.submit('form[action="/book/slot"] button.primary');
+  await v.submit('details[open] form[action="/book/slot"] button.primary');
   v.expectPath('after slot', '/book/details');
   await v.page.fill('#name', 'Mira Stein');
   await v.page.fill('#email', email);
