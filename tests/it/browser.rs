@@ -5,7 +5,7 @@
 //! once on a desktop in English and light, once with the keyboard alone, runs
 //! axe-core on every page and error state in both themes, and checks texts,
 //! the reference and the screenshots' pixels. A second server, configured
-//! with README's practice of three, runs `tests/browser/practitioners.mjs`:
+//! with the practice of three of docs/configuration.md, runs `tests/browser/practitioners.mjs`:
 //! "anyone" at 360 px in German and dark, Ben Roth by name on a desktop.
 //!
 //! Needs `/usr/bin/chromium` (Debian `chromium`), Node and
@@ -27,7 +27,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const SECRET_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=";
 
 // NOTE: the shipped opening hours, not all-day ones: the screenshots are
-// what `cargo run` shows (README), and weekday hours within a 14-day horizon
+// what `cargo run` shows (README's screenshots), and weekday hours within a 14-day horizon
 // always leave free times, whatever the clock says.
 
 /// The whole browser run may take this long before it counts as hung.
@@ -147,12 +147,13 @@ fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
     assert!(pngs >= 20, "only {pngs} screenshots in {}", screenshots.display());
 }
 
-/// README's "Practitioners" example appended to the shipped `Rocket.toml`,
+/// The "Practitioners" example of docs/configuration.md appended to the shipped `Rocket.toml`,
 /// as a practice would paste it (the file `ROCKET_CONFIG` names).
 fn practice_of_three(dir: &Path) -> PathBuf {
     let shipped = std::fs::read_to_string(manifest_dir().join("Rocket.toml")).expect("Rocket.toml");
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).expect("README.md");
-    let block = readme.split("```toml practitioners\n").nth(1).expect("README has the practitioners example");
+    let readme = std::fs::read_to_string(manifest_dir().join("docs/configuration.md")).expect("docs/configuration.md");
+    let block =
+        readme.split("```toml practitioners\n").nth(1).expect("docs/configuration.md has the practitioners example");
     let example = block.split("```").next().expect("the block ends");
     let path = dir.join("Rocket.toml");
     std::fs::write(&path, format!("{shipped}\n{example}")).expect("write Rocket.toml");

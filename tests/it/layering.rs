@@ -1,4 +1,4 @@
-//! The picture of who may import whom cannot drift: README's table "Who may
+//! The picture of who may import whom cannot drift: docs/architecture.md's table "Who may
 //! import whom" is read, and every `crate::<module>` path in `src/` (a `use`
 //! line or a path in the code) must be one its module's row allows. A new
 //! top-level module needs a row; the rows must form no circle.
@@ -10,10 +10,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Allowed imports by module, from the README table's rows
+/// Allowed imports by module, from the docs/architecture.md table's rows
 /// `| `a`, `b` | `c`, `d` |` (or `nothing`).
 fn rules(readme: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let section = readme.split("### Who may import whom").nth(1).expect("README has the section");
+    let section = readme.split("## Who may import whom").nth(1).expect("docs/architecture.md has the section");
     let names = |cell: &str| -> Vec<String> { cell.split('`').skip(1).step_by(2).map(str::to_string).collect() };
     let mut rules = BTreeMap::new();
     for line in section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).skip(2) {
@@ -60,7 +60,7 @@ fn violations(files: &[(PathBuf, String)], rules: &BTreeMap<String, BTreeSet<Str
     for (path, text) in files {
         let Some(module) = module_of(path) else { continue };
         let Some(allowed) = rules.get(&module) else {
-            wrong.push(format!("{}: module `{module}` has no row in README's table", path.display()));
+            wrong.push(format!("{}: module `{module}` has no row in docs/architecture.md's table", path.display()));
             continue;
         };
         for import in imports(text) {
@@ -85,7 +85,7 @@ fn sources(dir: &Path, base: &Path, out: &mut Vec<(PathBuf, String)>) {
 }
 
 fn readme_rules() -> BTreeMap<String, BTreeSet<String>> {
-    rules(&std::fs::read_to_string(root().join("README.md")).expect("README.md reads"))
+    rules(&std::fs::read_to_string(root().join("docs/architecture.md")).expect("docs/architecture.md reads"))
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn every_import_in_src_is_one_the_readme_table_allows() {
     let src = root().join("src");
     sources(&src, &src, &mut files);
     let wrong = violations(&files, &rules);
-    assert!(wrong.is_empty(), "imports README's \"Who may import whom\" forbids:\n{}", wrong.join("\n"));
+    assert!(wrong.is_empty(), "imports docs/architecture.md's \"Who may import whom\" forbids:\n{}", wrong.join("\n"));
 }
 
 #[test]

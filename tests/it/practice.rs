@@ -1,4 +1,4 @@
-//! README's "Practitioners" example, pasted into a configuration as
+//! The "Practitioners" example of docs/configuration.md, pasted into a configuration as
 //! written: it launches, and offers what the text says.
 
 use crate::support;
@@ -6,11 +6,11 @@ use crate::support;
 use rocket::http::Status;
 use support::{Backend, TestApp, Visitor};
 
-/// The `toml practitioners` block of README.md.
+/// The `toml practitioners` block of docs/configuration.md.
 fn readme_example() -> String {
-    let readme =
-        std::fs::read_to_string(std::path::Path::new(support::MANIFEST_DIR).join("README.md")).expect("README");
-    let start = readme.find("```toml practitioners\n").expect("README has the practitioners example");
+    let readme = std::fs::read_to_string(std::path::Path::new(support::MANIFEST_DIR).join("docs/configuration.md"))
+        .expect("docs/configuration.md");
+    let start = readme.find("```toml practitioners\n").expect("docs/configuration.md has the practitioners example");
     let body = &readme[start + "```toml practitioners\n".len()..];
     body[..body.find("```").expect("the block ends")].to_string()
 }

@@ -1,7 +1,7 @@
 //! Signed webhooks (SPEC §7) against a real receiver on loopback: the three
 //! events with their exact body and headers, retries with the same id, a
 //! receiver that hangs, `events` filters, erase, `slotwise outbox` and the
-//! metrics. Real processes and README's receiver: `webhooks_real.rs`.
+//! metrics. Real processes and the receiver of docs/webhooks.md: `webhooks_real.rs`.
 
 use crate::support;
 

@@ -1,6 +1,6 @@
 //! Webhooks through real `slotwise` processes (two instances on one
 //! PostgreSQL database; `SIGKILL` with deliveries pending, then a restart)
-//! and README's Python receiver verifying a real delivery.
+//! and the Python receiver of docs/webhooks.md verifying a real delivery.
 
 use crate::support;
 
@@ -134,11 +134,12 @@ async fn sigkill_with_deliveries_pending_then_restart_delivers_each(db: Backend)
     }
 }
 
-/// README's "Webhooks" receiver, run as written: it verifies a real
+/// The receiver of docs/webhooks.md, run as written: it verifies a real
 /// delivery's signature (and answers 204), and refuses a forged one (401).
 async fn the_readme_receiver_verifies_a_real_delivery(db: Backend) {
-    let readme = std::fs::read_to_string(Path::new(support::MANIFEST_DIR).join("README.md")).expect("README");
-    let section = readme.split("\n## Webhooks\n").nth(1).expect("a Webhooks section");
+    let readme =
+        std::fs::read_to_string(Path::new(support::MANIFEST_DIR).join("docs/webhooks.md")).expect("docs/webhooks.md");
+    let section = readme.as_str();
     let script = section.split("```python\n").nth(1).and_then(|s| s.split("\n```").next()).expect("a python block");
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("receiver.py");
