@@ -99,6 +99,7 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
         }
     }
     out.push_str(rest);
+    let mut out = bake(&out, lang);
     for parent in names {
         let extends = format!("{{% extends \"{parent}\" %}}");
         if out.contains(&extends) {
@@ -107,6 +108,37 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
     }
     out
 }
+
+/// What a page reads that is the same for every request in `lang`, written
+/// into `lang`'s variant instead of looked up per request: `page.lang`
+/// itself (a literal, where Tera walked the context for it at every use),
+/// and the zone switcher's groups of every zone (`page.zones.regions`, some
+/// 20 KB that were copied into every page's context and out again).
+fn bake(source: &str, lang: &str) -> String {
+    let regions = format!("{{% raw %}}{}{{% endraw %}}", super::zone_menu::regions(lang));
+    let source = source.replace(REGIONS, &regions);
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(PAGE_LANG) {
+        let tail = &rest[at + PAGE_LANG.len()..];
+        out.push_str(&rest[..at]);
+        // NOTE: only the whole name (`page.language` is another one).
+        if tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            out.push_str(PAGE_LANG);
+        } else {
+            // The tag is letters, digits and `-`: a plain Tera string.
+            out.push_str(&format!("\"{lang}\""));
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// See [`bake`].
+const PAGE_LANG: &str = "page.lang";
+/// See [`bake`]: how `base` shows every zone by region.
+const REGIONS: &str = "{{ page.zones.regions | safe }}";
 
 /// A page to render: a template and its context. Like
 /// `rocket_dyn_templates::Template::render`, which it replaces.
@@ -152,7 +184,22 @@ mod tests {
     #[test]
     fn computed_ids_and_arguments_are_left_to_the_page() {
         let source = r#"{{ fluent(key="step-" ~ s, lang=page.lang) }} {{ fluent(key="step-of", lang=page.lang, number=1) }} {{ fluent(key="x", lang=l) }}"#;
-        assert_eq!(translated(source, "de", &names()), source);
+        // Only the language, the same for the whole variant, is written in.
+        assert_eq!(translated(source, "de", &names()), source.replace("page.lang", "\"de\""));
+    }
+
+    #[test]
+    fn the_language_and_the_zones_by_region_are_written_into_each_variant() {
+        let source = r#"<html lang="{{ page.lang }}">{% if l == page.lang %}x{% endif %}{{ page.languages }}<select>{{ page.zones.regions | safe }}</select>"#;
+        let de = translated(source, "de", &names());
+        let regions = super::super::zone_menu::regions("de");
+        assert_eq!(
+            de,
+            format!(
+                r#"<html lang="{{{{ "de" }}}}">{{% if l == "de" %}}x{{% endif %}}{{{{ page.languages }}}}<select>{{% raw %}}{regions}{{% endraw %}}</select>"#
+            )
+        );
+        assert!(regions.contains("<option value=\"Europe/Berlin\">Berlin</option>"));
     }
 
     #[test]
