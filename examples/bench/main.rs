@@ -7,6 +7,8 @@
 //! `postgres://postgres@127.0.0.1:5432/test`, dropped afterwards) it starts
 //! `target/release/slotwise` on a loopback port and measures, with wrk at 32
 //! connections:
+//! `bare` (a bare Rocket page of the landing page's bytes, `examples/bare.rs`:
+//! the yardstick every rate is also printed as a share of),
 //! `landing` (`GET /`, no session), `session-read` (`GET /book/details` with
 //! established sessions), `session-write` (`POST /prefs`, theme dark/light by
 //! turns), `write-shared` (the same, every connection on one session), `flow` (whole bookings by 16 concurrent visitors, codes caught by
@@ -28,6 +30,7 @@
 //! `target/release/slotwise` instead (to compare two builds);
 //! `BENCH_KEEP=1` keeps the temporary folder with the server logs.
 
+mod bare;
 mod db;
 mod http;
 mod report;
@@ -200,6 +203,7 @@ fn bench(
     };
     let (server, url, pg) = start("bench", 0)?;
     let base = server.base.clone();
+    let bare = bare::start(bin, &base, dir.path())?;
     let secs = options.secs;
     let mut figures = Figures { backend, ..Figures::default() };
 
@@ -220,26 +224,30 @@ fn bench(
     let landing_with_session = Load::Read { path: "/", sessions: &writers };
     let write = Load::Write { sessions: &writers };
     let shared = Load::Write { sessions: &writers[..1] };
-    let turns: Vec<(&str, &str, &Load<'_>)> = [
-        ("landing", "landing", &Load::Plain("/")),
-        ("read", "session-read", &read),
-        ("landing", "landing-session", &landing_with_session),
-        ("write", "session-write", &write),
-        ("write-shared", "write-shared", &shared),
+    // NOTE: the bare page takes its turn with the others: it is the
+    // yardstick every share is taken of, so it must see the same drift.
+    let turns: Vec<(&str, &str, &Server, &Load<'_>)> = [
+        ("bare", "bare", &bare, &Load::Plain("/")),
+        ("landing", "landing", &server, &Load::Plain("/")),
+        ("read", "session-read", &server, &read),
+        ("landing", "landing-session", &server, &landing_with_session),
+        ("write", "session-write", &server, &write),
+        ("write-shared", "write-shared", &server, &shared),
     ]
     .into_iter()
-    .filter(|(scenario, _, _)| wants(scenario))
+    .filter(|(scenario, _, _, _)| *scenario == "bare" || wants(scenario))
     .collect();
     let mut runs: Vec<Vec<wrk::Stats>> = vec![Vec::new(); turns.len()];
     for round in 0..ROUNDS {
-        for ((_, name, load), runs) in turns.iter().zip(&mut runs) {
-            runs.push(wrk::run(dir.path(), name, &server, load, (secs / ROUNDS).max(1), round == 0)?);
+        for ((_, name, server, load), runs) in turns.iter().zip(&mut runs) {
+            runs.push(wrk::run(dir.path(), name, server, load, (secs / ROUNDS).max(1), round == 0)?);
         }
     }
-    for ((_, name, _), runs) in turns.iter().zip(&runs) {
+    for ((_, name, _, _), runs) in turns.iter().zip(&runs) {
         let stats = wrk::Stats::merge(runs);
-        eprintln!("{name:<15}{}", report::line(&stats));
+        eprintln!("{name:<15}{}", report::line(&stats, &figures.bare));
         match *name {
+            "bare" => figures.bare = stats,
             "landing" => figures.landing = stats,
             "session-read" => {
                 check_pages(&stats, page_size)?;
@@ -250,6 +258,8 @@ fn bench(
             _ => figures.write = stats,
         }
     }
+    drop(turns);
+    drop(bare);
     rss("landing, session-read, session-write and write-shared");
 
     if wants("flow") {
@@ -287,8 +297,8 @@ fn bench(
         }
         figures.read_empty = wrk::Stats::merge(&empty);
         figures.read_million = wrk::Stats::merge(&full);
-        eprintln!("read, empty    {}", report::line(&figures.read_empty));
-        eprintln!("read, {} stored  {}", figures.stored, report::line(&figures.read_million));
+        eprintln!("read, empty    {}", report::line(&figures.read_empty, &figures.bare));
+        eprintln!("read, {} stored  {}", figures.stored, report::line(&figures.read_million, &figures.bare));
         check_pages(&figures.read_empty, page_size)?;
         check_pages(&figures.read_million, page_size)?;
         figures.rss_million_kib = million.peak_rss_kib().unwrap_or(0);
@@ -306,8 +316,8 @@ fn bench(
 
     if wants("purge") {
         figures.purge = scenarios::purge(dir.path(), &base, &url, &readers, options.sessions)?;
-        eprintln!("purge          {:.1} s, {}", figures.purge.secs, report::line(&figures.purge.load));
-        eprintln!("no purge       {}", report::line(&figures.purge.control));
+        eprintln!("purge          {:.1} s, {}", figures.purge.secs, report::line(&figures.purge.load, &figures.bare));
+        eprintln!("no purge       {}", report::line(&figures.purge.control, &figures.bare));
         rss("the purge");
     }
 

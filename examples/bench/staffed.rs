@@ -80,7 +80,10 @@ pub fn run(
     for (n, stats) in &figures {
         let rate = stats.requests as f64 / stats.secs.max(f64::EPSILON);
         let cost = if rate > 0.0 { single / rate } else { f64::INFINITY };
-        eprintln!("slot, {n:>2} practitioners {}  cost {cost:.2}× the single calendar", report::line(stats));
+        eprintln!(
+            "slot, {n:>2} practitioners {}  cost {cost:.2}× the single calendar",
+            report::line(stats, &Stats::default())
+        );
         if stats.errors > 0 {
             return Err(format!("the slot page with {n} practitioners answered {} errors", stats.errors));
         }

@@ -31,6 +31,9 @@ pub fn stage(views: Views) -> AdHoc {
         if let Err(e) = check_dir(rocket.figment()).and_then(|()| check_catalogs(&rocket)) {
             return Err(config::stop(rocket, &e));
         }
+        if let Some(settings) = rocket.state::<Settings>() {
+            views.offer(&settings.i18n.languages);
+        }
         let loaded = views.clone();
         Ok(rocket.manage(views).attach(Template::try_custom(move |engines| {
             engines.tera.register_function("fluent", i18n::tera_function());

@@ -28,31 +28,43 @@ use crate::i18n;
 /// The templates as last loaded: managed state, refreshed by the template
 /// fairing's callback ([`Views::load`]) on every (re)load.
 #[derive(Clone, Default)]
-pub struct Views(Arc<RwLock<Arc<Tera>>>);
+pub struct Views {
+    loaded: Arc<RwLock<Arc<Tera>>>,
+    /// `i18n.languages`, for the language menu written into each variant.
+    languages: Arc<RwLock<Vec<String>>>,
+}
 
 impl Views {
+    /// The languages the app offers (`i18n.languages`): the menu of every
+    /// page, written into the variants at the next [`Views::load`].
+    pub fn offer(&self, languages: &[String]) {
+        *self.languages.write().unwrap_or_else(|e| e.into_inner()) = languages.to_vec();
+    }
+
     /// Takes over `tera` as loaded by rocket_dyn_templates (functions
     /// registered) and adds the per-language variants of its templates.
     pub fn load(&self, tera: &Tera) -> tera::Result<()> {
         let mut tera = tera.clone();
         let languages: Vec<String> = i18n::LOCALES.locales().map(|l| l.to_string()).collect();
         let names: Vec<String> = tera.get_template_names().map(str::to_string).collect();
+        let offered = self.languages.read().unwrap_or_else(|e| e.into_inner()).clone();
         let mut variants = Vec::new();
         for name in &names {
             let Some(path) = tera.get_template(name)?.path.clone() else { continue };
             let source = std::fs::read_to_string(&path).map_err(|e| tera::Error::msg(format!("{path}: {e}")))?;
             for lang in &languages {
+                let source = language_menu(&source, lang, &offered);
                 variants.push((variant(name, lang), translated(&source, lang, &names)));
             }
         }
         tera.add_raw_templates(variants)?;
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tera);
+        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tera);
         Ok(())
     }
 
     /// Renders `name` (its variant for `page.lang` when there is one).
     pub(crate) fn render(&self, name: &str, context: &tera::Context) -> tera::Result<String> {
-        let tera = self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let tera = self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone();
         let lang = context.get("page").and_then(|p| p.get("lang")).and_then(|l| l.as_str());
         match lang.map(|lang| variant(name, lang)) {
             Some(localized) if tera.get_template(&localized).is_ok() => tera.render(&localized, context),
@@ -99,6 +111,7 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
         }
     }
     out.push_str(rest);
+    let mut out = bake(&out, lang);
     for parent in names {
         let extends = format!("{{% extends \"{parent}\" %}}");
         if out.contains(&extends) {
@@ -107,6 +120,69 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
     }
     out
 }
+
+/// What a page reads that is the same for every request in `lang`, written
+/// into `lang`'s variant instead of looked up per request: `page.lang`
+/// itself (a literal, where Tera walked the context for it at every use),
+/// and the zone switcher's groups of every zone (`page.zones.regions`, some
+/// 20 KB that were copied into every page's context and out again).
+fn bake(source: &str, lang: &str) -> String {
+    let regions = format!("{{% raw %}}{}{{% endraw %}}", super::zone_menu::regions(lang));
+    let source = source.replace(REGIONS, &regions);
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(PAGE_LANG) {
+        let tail = &rest[at + PAGE_LANG.len()..];
+        out.push_str(&rest[..at]);
+        // NOTE: only the whole name (`page.language` is another one).
+        if tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            out.push_str(PAGE_LANG);
+        } else {
+            // The tag is letters, digits and `-`: a plain Tera string.
+            out.push_str(&format!("\"{lang}\""));
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `source` with its language menu's loop (the buttons of `offered`, the
+/// one of `lang` pressed) rendered once for `lang`: the same on every page
+/// of `lang`, it made every page call `fluent` once per language.
+/// Unchanged when there is no such loop or `offered` is not known.
+fn language_menu(source: &str, lang: &str, offered: &[String]) -> String {
+    let Some(start) = source.find(LANGUAGE_LOOP) else { return source.to_string() };
+    let Some(length) = source[start..].find(END_FOR).map(|at| at + END_FOR.len()) else {
+        return source.to_string();
+    };
+    if offered.is_empty() {
+        return source.to_string();
+    }
+    let mut tera = Tera::default();
+    tera.register_function("fluent", i18n::tera_function());
+    let context = serde_json::json!({ "page": { "lang": lang, "languages": offered } });
+    // NOTE: `.html`: escaped as the page itself is.
+    let rendered = tera
+        .add_raw_template("language-menu.html", &source[start..start + length])
+        .and_then(|()| tera::Context::from_serialize(context))
+        .and_then(|context| tera.render("language-menu.html", &context));
+    match rendered {
+        // NOTE: language names are text, never template syntax.
+        Ok(html) => format!("{}{{% raw %}}{html}{{% endraw %}}{}", &source[..start], &source[start + length..]),
+        Err(_) => source.to_string(),
+    }
+}
+
+/// Where `base` loops over the languages, and where that loop ends.
+const LANGUAGE_LOOP: &str = "{% for l in page.languages %}";
+/// See [`LANGUAGE_LOOP`].
+const END_FOR: &str = "{% endfor %}";
+
+/// See [`bake`].
+const PAGE_LANG: &str = "page.lang";
+/// See [`bake`]: how `base` shows every zone by region.
+const REGIONS: &str = "{{ page.zones.regions | safe }}";
 
 /// A page to render: a template and its context. Like
 /// `rocket_dyn_templates::Template::render`, which it replaces.
@@ -152,7 +228,37 @@ mod tests {
     #[test]
     fn computed_ids_and_arguments_are_left_to_the_page() {
         let source = r#"{{ fluent(key="step-" ~ s, lang=page.lang) }} {{ fluent(key="step-of", lang=page.lang, number=1) }} {{ fluent(key="x", lang=l) }}"#;
-        assert_eq!(translated(source, "de", &names()), source);
+        // Only the language, the same for the whole variant, is written in.
+        assert_eq!(translated(source, "de", &names()), source.replace("page.lang", "\"de\""));
+    }
+
+    #[test]
+    fn the_language_and_the_zones_by_region_are_written_into_each_variant() {
+        let source = r#"<html lang="{{ page.lang }}">{% if l == page.lang %}x{% endif %}{{ page.languages }}<select>{{ page.zones.regions | safe }}</select>"#;
+        let de = translated(source, "de", &names());
+        let regions = super::super::zone_menu::regions("de");
+        assert_eq!(
+            de,
+            format!(
+                r#"<html lang="{{{{ "de" }}}}">{{% if l == "de" %}}x{{% endif %}}{{{{ page.languages }}}}<select>{{% raw %}}{regions}{{% endraw %}}</select>"#
+            )
+        );
+        assert!(regions.contains("<option value=\"Europe/Berlin\">Berlin</option>"));
+    }
+
+    #[test]
+    fn the_language_menu_is_rendered_once_per_language() {
+        let source = r#"<form>{% for l in page.languages %}<button value="{{ l }}"{% if l == page.lang %} aria-pressed="true"{% endif %}>{{ fluent(key="language-name", lang=l) }}</button>{% endfor %}</form>"#;
+        let offered = ["en".to_string(), "de".to_string()];
+        let de = language_menu(source, "de", &offered);
+        let (en_name, de_name) = (i18n::t("en", "language-name"), i18n::t("de", "language-name"));
+        assert_eq!(
+            de,
+            format!(
+                r#"<form>{{% raw %}}<button value="en">{en_name}</button><button value="de" aria-pressed="true">{de_name}</button>{{% endraw %}}</form>"#
+            )
+        );
+        assert_eq!(language_menu(source, "de", &[]), source, "languages not known: left to the page");
     }
 
     #[test]

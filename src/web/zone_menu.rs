@@ -1,6 +1,8 @@
 //! The zone switcher's `<select>` (`page.zones` in templates): a first group
 //! with the practice's time, the visitor's choice and the zones of the
-//! regions their `Accept-Language` names, then every zone by region.
+//! regions their `Accept-Language` names, then every zone by region — the
+//! same for every visitor of a language, so written into that language's
+//! templates once (`view.rs`), never into a page's context.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -18,8 +20,6 @@ pub struct ZoneMenu {
     /// The first group: the practice's time (`practice`), the visitor's
     /// choice, their `Accept-Language` regions' zones.
     pub first: Vec<ZoneOption>,
-    /// Every zone by region, as `<optgroup>`s (HTML, escaped).
-    pub regions: Arc<str>,
 }
 
 /// One `<option>`.
@@ -37,7 +37,7 @@ pub struct ZoneOption {
 /// chose `chosen` (if any) and whose browser asks for `accept_language`.
 pub fn menu(lang: &str, practice: Tz, chosen: Option<Tz>, accept_language: Option<&str>) -> ZoneMenu {
     let chosen = chosen.filter(|z| *z != practice);
-    let label = t_args(lang, "prefs-tz-practice", &[("zone", FluentValue::from(practice.name()))]);
+    let label = practice_label(lang, practice);
     let mut first = vec![ZoneOption { value: "practice".into(), label, selected: chosen.is_none() }];
     let tags = accept_language.map(i18n::preferences).unwrap_or_default();
     let suggested = chosen.into_iter().chain(zones::of_tags(&tags));
@@ -47,7 +47,25 @@ pub fn menu(lang: &str, practice: Tz, chosen: Option<Tz>, accept_language: Optio
             first.push(ZoneOption { value: name.clone(), label: city(&name), selected: Some(zone) == chosen });
         }
     }
-    ZoneMenu { first, regions: regions(lang) }
+    ZoneMenu { first }
+}
+
+/// "Practice time (Europe/Berlin)" in `lang`, formatted once per language
+/// and zone.
+///
+/// NOTE: a Fluent message with an argument is formatted afresh on every
+/// call (tag parsing, fallback chain, pattern); this one is the same on
+/// every page of a language, so each page only copies it.
+fn practice_label(lang: &str, practice: Tz) -> String {
+    static CACHE: OnceLock<RwLock<HashMap<(String, Tz), String>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (lang.to_string(), practice);
+    if let Some(label) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return label.clone();
+    }
+    let label = t_args(lang, "prefs-tz-practice", &[("zone", FluentValue::from(practice.name()))]);
+    cache.write().unwrap_or_else(|e| e.into_inner()).insert(key, label.clone());
+    label
 }
 
 /// Every zone as `<optgroup>`s in `lang`, made once per language.
@@ -56,7 +74,7 @@ pub fn menu(lang: &str, practice: Tz, chosen: Option<Tz>, accept_language: Optio
 /// rather than looped over by Tera on every request (a loop of that size
 /// would cost more than the rest of a page). The visitor's choice is in the
 /// first group, so this part never changes.
-fn regions(lang: &str) -> Arc<str> {
+pub(super) fn regions(lang: &str) -> Arc<str> {
     static CACHE: OnceLock<RwLock<HashMap<String, Arc<str>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(html) = cache.read().unwrap_or_else(|e| e.into_inner()).get(lang) {
