@@ -24,34 +24,6 @@ pub struct DatabaseStore<C: Connections> {
     backend: Backend,
     table: String,
     sql: Statements,
-    /// PostgreSQL: one queue per share of the sessions, see [`Queues`].
-    queues: Option<Queues>,
-}
-
-/// Writers of one session wait here, in order, for the one before them.
-///
-/// NOTE: on PostgreSQL, concurrent updates of one row wait on that row's
-/// lock inside the server, each holding a connection (and so a permit of
-/// the app's lanes) while it waits: 32 connections writing one session
-/// filled every lane with waiters, and every other request queued behind
-/// them. Here they wait in the app, one connection per session at a time.
-/// SQLite needs none: its writes take the one writer connection in turn.
-struct Queues(Box<[tokio::sync::Mutex<()>]>);
-
-impl Queues {
-    /// Shares of the sessions: sessions in one share queue together.
-    const SHARES: usize = 64;
-
-    fn new() -> Queues {
-        Queues((0..Self::SHARES).map(|_| tokio::sync::Mutex::new(())).collect())
-    }
-
-    /// The queue of the session stored under `key` (a hash, so its first
-    /// bytes spread evenly).
-    fn of(&self, key: &str) -> &tokio::sync::Mutex<()> {
-        let spread = key.bytes().take(4).fold(0usize, |n, b| n.wrapping_mul(31).wrapping_add(b as usize));
-        &self.0[spread % self.0.len()]
-    }
 }
 
 /// The store's fixed statements, written once for its table.
@@ -127,8 +99,7 @@ impl<C: Connections> DatabaseStore<C> {
     /// [`crate::migrate`].
     pub fn new(db: C, table: &str) -> DatabaseStore<C> {
         let backend = db.backend();
-        let queues = (backend == Backend::Postgres).then(Queues::new);
-        DatabaseStore { sql: Statements::new(table, backend), db, backend, table: table.to_string(), queues }
+        DatabaseStore { sql: Statements::new(table, backend), db, backend, table: table.to_string() }
     }
 
     /// The connections this store uses.
@@ -174,10 +145,6 @@ impl<C: Connections> DatabaseStore<C> {
     where
         O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let _turn = match &self.queues {
-            Some(queues) => Some(queues.of(update.key).lock().await),
-            None => None,
-        };
         let (sql, args) = update_sql(self.backend, &self.table, &update);
         let sql = format!("{sql} RETURNING {returning}");
         let mut query = sqlx::query_as(&sql);
