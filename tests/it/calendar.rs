@@ -10,7 +10,7 @@ use crate::support;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rocket::http::Status;
-use support::{code_in, field_value, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
+use support::{field_value, Backend, Page, TestApp, Visitor, ALWAYS_OPEN};
 
 const ZONE: Tz = chrono_tz::Europe::Berlin;
 
@@ -74,7 +74,7 @@ async fn verify(app: &TestApp, v: &Visitor<'_>, email: &str) {
     let page = v.get("/book/details").await;
     let sent = v.submit("/book/details", &page, &[("name", "Ann"), ("email", email)]).await;
     assert_eq!(sent.location(), "/book/verify", "{}", sent.body);
-    let code = code_in(&support::read_outbox(&app.outbox).last().expect("code email").text).expect("a code");
+    let code = support::code_sent_to(&app.outbox, email);
     let page = v.get("/book/verify").await;
     assert_eq!(v.submit("/book/verify", &page, &[("code", &code)]).await.location(), "/book/confirm");
 }

@@ -183,6 +183,15 @@ pub async fn wait_for_mail(dir: &Path, wanted: impl Fn(&Mail) -> bool) -> Vec<Ma
     }
 }
 
+/// The code of the newest email to `address` that carries one: other
+/// visitors' emails (confirmations the sender writes meanwhile) may be
+/// newer in a shared outbox.
+pub fn code_sent_to(dir: &Path, address: &str) -> String {
+    let mails = read_outbox(dir);
+    let mut codes = mails.iter().rev().filter(|m| m.is_to(address)).filter_map(|m| code_in(&m.text));
+    codes.next().unwrap_or_else(|| panic!("no code email to {address} among {} emails", mails.len()))
+}
+
 /// The code in an email body: its only standalone run of six digits (the
 /// last one, should there be several).
 pub fn code_in(text: &str) -> Option<String> {

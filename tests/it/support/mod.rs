@@ -32,7 +32,7 @@ pub mod visitor;
 
 pub use app::{drop_database, figment, fresh_database, start, TestApp, ALWAYS_OPEN, SECRET, START};
 pub use jar::Jar;
-pub use mail::{code_in, read_outbox, wait_for_mail, Mail};
+pub use mail::{code_in, code_sent_to, read_outbox, wait_for_mail, Mail};
 pub use visitor::{dec, enc, field_value, form, offered_slot, process_slot, Page, Visitor};
 
 /// The `slotwise` binary Cargo built for these tests.
