@@ -5,7 +5,7 @@ a percent from run to run, so they show what a change to the code bought.
 
     cargo build --release --bin slotwise
     python3 bench/profile.py                     # every scenario
-    python3 bench/profile.py session-read        # or landing, landing-session, session-write
+    python3 bench/profile.py session-read        # or landing, landing-session, session-write, slot
 
 For each scenario the server runs twice under callgrind (SQLite, file mail),
 once serving 100 requests and once 500; the difference divided by 400 is the
@@ -28,7 +28,7 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")), "release", "slotwise")
-SCENARIOS = ["landing", "landing-session", "session-read", "session-write"]
+SCENARIOS = ["landing", "landing-session", "session-read", "session-write", "slot"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -89,10 +89,12 @@ def count(scenario, requests, keep):
         if scenario != "landing":
             visitor.request("/prefs", {"csrf_token": csrf(html), "theme": "light", "next": "/"})
         path = "/"
-        if scenario == "session-read":
+        if scenario in ("session-read", "slot"):
             _, html = visitor.request("/book/service")
             service = re.search(r'name="service" value="([^"]+)"', html).group(1)
             visitor.request("/book/service", {"csrf_token": csrf(html), "service": service})
+            path = "/book/slot"
+        if scenario == "session-read":
             _, html = visitor.request("/book/slot")
             slot = re.search(r'name="slot" value="([^"]+)"', html).group(1)
             visitor.request("/book/slot", {"csrf_token": csrf(html), "slot": slot})

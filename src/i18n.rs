@@ -212,9 +212,12 @@ pub fn format_when_short(lang: &str, zones: Zones, at: chrono::DateTime<chrono::
 /// A start time among others of one practice day (a slot's label): `HH:MM`
 /// alone, or with the visitor's zone "10:00 CET (05:00 EDT your time)".
 pub fn format_slot_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
     let local = at.with_timezone(&zones.practice);
     match zones.visitor {
-        None => local.format("%H:%M").to_string(),
+        // NOTE: not chrono's `format("%H:%M")`, which parses its pattern on
+        // every call; the slot page writes one label per time it offers.
+        None => format!("{:02}:{:02}", local.hour(), local.minute()),
         Some(_) => with_visitor(lang, zones, at, time_with_zone(lang, local), "date-format-short"),
     }
 }

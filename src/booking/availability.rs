@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::config::{BookingConfig, OpeningRange, Service};
@@ -147,7 +147,8 @@ pub(crate) fn day_in(
 
 /// The slot of the start `start`, as forms and pages show it.
 pub(crate) fn slot_at(tz: Tz, start: DateTime<Utc>) -> Slot {
-    Slot { start, value: slot_value(tz, start), label: start.with_timezone(&tz).format("%H:%M").to_string() }
+    let local = start.with_timezone(&tz);
+    Slot { start, value: slot_value(tz, start), label: format!("{:02}:{:02}", local.hour(), local.minute()) }
 }
 
 /// The bookable starts of [`day_in`], in chronological order, not yet
@@ -255,9 +256,16 @@ pub fn is_bookable(
 /// The form value of an instant: local `YYYY-MM-DDTHH:MM`; when that local time occurs twice
 /// (clock set back), the later occurrence gets its offset appended, e.g.
 /// `2026-10-25T02:30+01:00`; the earlier has no suffix.
+///
+/// NOTE: written field by field, not with chrono's `format`, which parses
+/// its pattern again on every call: the slot page writes the value and the
+/// label of every time it offers (`bench/profile.py slot`: 9.75 million
+/// instructions per request before, see the closing figures in
+/// docs/benchmark.md).
 pub fn slot_value(tz: Tz, start: DateTime<Utc>) -> String {
     let local = start.with_timezone(&tz);
-    let text = local.format("%Y-%m-%dT%H:%M").to_string();
+    let (date, time) = (local.date_naive(), local.time());
+    let text = format!("{date}T{:02}:{:02}", time.hour(), time.minute());
     match tz.from_local_datetime(&local.naive_local()) {
         LocalResult::Ambiguous(_, later) if later == local => format!("{text}{}", local.format("%:z")),
         _ => text,

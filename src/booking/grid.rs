@@ -5,6 +5,10 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
+mod html;
+
+pub use html::Form;
+
 use super::availability::{self, staffed};
 use super::service::Bookings;
 use super::service::Whom;
@@ -48,7 +52,8 @@ pub struct Day {
 pub struct Grid<'a> {
     /// The service's name in the visitor's language.
     pub service: &'a str,
-    /// The days shown.
+    /// The days shown (pages show them through [`Grid::days_html`]).
+    #[serde(skip)]
     pub days: Vec<Day>,
     /// Whether any day offers a time.
     pub any: bool,

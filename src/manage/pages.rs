@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::link::{self, BookingLink};
 use crate::booking::availability;
-use crate::booking::grid::{grid, Grid};
+use crate::booking::grid::{grid, Form, Grid};
 use crate::booking::service::{frozen, Bookings, Cancellation, Frozen, Rescheduled};
 use crate::booking::store::Booking;
 use crate::i18n::{format_when, t};
@@ -75,6 +75,7 @@ struct ReschedulePage<'a> {
     page: PageView<'a>,
     #[serde(flatten)]
     grid: Grid<'a>,
+    days_html: String,
     reference: &'a str,
     token: &'a str,
     when: String,
@@ -95,8 +96,11 @@ async fn reschedule_page(
     let who = (booking.flow_id.as_str(), page.lang.as_str(), page.zones());
     let whom = bookings.mover(booking).flatten();
     let grid = grid(bookings, config, (service, whom), who, date, Some(booking.starts_at)).await?;
+    let action = format!("/booking/{}/reschedule", booking.reference);
+    let form = Form { action: &action, csrf_token: &page.csrf_token, token: Some(token), invalid: error.is_some() };
     let context = ReschedulePage {
         page: page.view(),
+        days_html: grid.days_html(&page.lang, &form),
         grid,
         reference: &booking.reference,
         token,

@@ -149,6 +149,11 @@ impl Errors {
         }
     }
 
+    /// Whether `field` has a message.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| f == field)
+    }
+
     /// The entries in form order (fields the wizard does not know last).
     fn in_form_order(&self) -> Vec<(&str, &str)> {
         let rank = |field: &str| FIELDS.iter().position(|(f, _)| *f == field).unwrap_or(FIELDS.len());

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use rocket::http::Status;
+use serde::Serialize;
 
 use super::admit::{Admitted, AtSlot};
 use super::fields::SlotForm;
@@ -9,7 +10,7 @@ use super::flow::{error, Errors, Flow, Reply};
 use super::state::Step;
 use crate::abuse::Client;
 use crate::booking::availability;
-use crate::booking::grid::grid;
+use crate::booking::grid::{grid, Form, Grid};
 use crate::booking::service::{Bookings, Held, Whom};
 use crate::config::Service;
 use crate::session::CsrfForm;
@@ -29,7 +30,18 @@ pub(super) async fn page(
     let flow_id = flow.state.flow_id.as_ref().map_or("", |id| id.as_str());
     let who = (flow_id, flow.page.lang.as_str(), flow.page.zones());
     let grid = grid(bookings, &flow.settings.booking, service, who, date, flow.state.slot).await?;
-    Ok(flow.render(Step::Slot, status, errors, notice, grid))
+    let form =
+        Form { action: "/book/slot", csrf_token: &flow.page.csrf_token, token: None, invalid: errors.has("slot") };
+    let days_html = grid.days_html(&flow.page.lang, &form);
+    Ok(flow.render(Step::Slot, status, errors, notice, SlotPage { grid, days_html }))
+}
+
+/// The slot step's context: the grid, and its days as HTML.
+#[derive(Serialize)]
+struct SlotPage<'a> {
+    #[serde(flatten)]
+    grid: Grid<'a>,
+    days_html: String,
 }
 
 #[rocket::get("/book/slot?<date>")]
