@@ -11,12 +11,16 @@
 //   2. desktop, English and light: asks for Ben Roth by name, sees only his
 //      days (Wednesdays and Fridays), and is booked with him.
 // axe-core checks the practitioner step, its error state and the pages
-// after it, in both themes; any violation fails the run.
+// after it, in both themes; any violation fails the run. A reminder email
+// (due a day before, so none falls due while this runs) comes from the
+// harness as an .eml (SLOTWISE_REMINDER_EML, its link SLOTWISE_REMINDER_LINK)
+// and is rendered at 360 px as the other emails are (mail.mjs).
 
 import fs from 'node:fs';
 
 import { auditedCount, report as axeReport } from './axe.mjs';
-import { BASE, CHROMIUM, Failure, OUTBOX, SHOTS, check, codeIn, emails, launch, log, msg, newEmail, Visitor } from './support.mjs';
+import { renderEmail } from './mail.mjs';
+import { BASE, CHROMIUM, Failure, OUTBOX, SHOTS, check, codeIn, emails, launch, log, msg, newEmail, parts, Visitor } from './support.mjs';
 
 /** The README example's people, by id. */
 const PEOPLE = { weber: 'Dr. Anna Weber', roth: 'Ben Roth' };
@@ -87,6 +91,16 @@ async function confirmWith(v, name) {
   check(confirmation.text.includes(msg(v.lang, 'mail-practitioner', { practitioner: name })), `confirmation email:\n${confirmation.text}`);
 }
 
+/** The reminder the harness wrote, rendered at 360 px (German). */
+async function renderReminder(context) {
+  const file = process.env.SLOTWISE_REMINDER_EML;
+  const link = process.env.SLOTWISE_REMINDER_LINK;
+  check(file && link && fs.existsSync(file), `no reminder email to render (SLOTWISE_REMINDER_EML=${file})`);
+  const raw = fs.readFileSync(file, 'latin1');
+  const email = { file, raw, text: parts(raw, 'text/plain').join('\n'), html: parts(raw, 'text/html').join('\n') };
+  await renderEmail(context, email, 'reminder-de', { link, texts: [msg('de', 'mail-manage-button')] });
+}
+
 /** Visitor 1: 360 px, German, dark, "anyone". */
 async function anyoneInGermanOnAPhone() {
   const { context, profile } = await launch('practitioners-mobile', { width: 360, height: 780 }, {
@@ -115,6 +129,7 @@ async function anyoneInGermanOnAPhone() {
     check(whom !== undefined, `confirm: nobody is named for "anyone":\n${summary}`);
     log(`"anyone" was given to ${whom}`);
     await confirmWith(v, whom);
+    await renderReminder(context);
   } finally {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });

@@ -98,7 +98,7 @@ function decodeQuotedPrintable(body) {
 }
 
 /** The decoded parts of type `wanted` (`text/plain`, `text/html`) of a MIME message. */
-function parts(raw, wanted) {
+export function parts(raw, wanted) {
   const split = raw.search(/\r?\n\r?\n/);
   const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
   const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');

@@ -81,10 +81,11 @@ fn start_server(dir: &Path, log: &Path, env: &[(&str, String)]) -> Process {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Runs `tests/browser/<script>` against a fresh server (started with `env`)
-/// and returns its output, or the reason to skip; fails the test when the
-/// script fails, hangs, or ends without its closing line.
-fn run_script(test: &str, script: &str, env: &[(&str, String)]) -> Option<String> {
+/// Runs `tests/browser/<script>` (with `script_env`) against a fresh server
+/// (started with `env`) and returns its output, or `None` after a skip;
+/// fails the test when the script fails, hangs, or ends without its closing
+/// line.
+fn run_script(test: &str, script: &str, env: &[(&str, String)], script_env: &[(&str, String)]) -> Option<String> {
     if let Some((missing, enable)) = missing_tools() {
         support::skip::skip(test, &missing, enable);
         return None;
@@ -107,6 +108,7 @@ fn run_script(test: &str, script: &str, env: &[(&str, String)]) -> Option<String
         .arg(slotwise.base())
         .arg(dir.path().join("outbox"))
         .arg(&screenshots)
+        .envs(script_env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log_file.try_clone().expect("browser log file"))
         .stderr(log_file)
@@ -139,7 +141,7 @@ fn run_script(test: &str, script: &str, env: &[(&str, String)]) -> Option<String
 #[test]
 fn a_visitor_books_in_german_and_dark_in_a_real_browser() {
     let test = "browser::a_visitor_books_in_german_and_dark_in_a_real_browser";
-    if run_script(test, "e2e.mjs", &[]).is_none() {
+    if run_script(test, "e2e.mjs", &[], &[]).is_none() {
         return;
     }
     let screenshots = target_dir().join("browser-screenshots");
@@ -168,6 +170,38 @@ fn visitors_choose_anyone_and_a_named_practitioner_in_a_real_browser() {
     // NOTE: a file's relative `template_dir` resolves from the file's own
     // folder, so the copy names the project's templates outright.
     let templates = manifest_dir().join("templates").display().to_string();
+    let reminder = config.path().join("reminder.eml");
+    std::fs::write(&reminder, reminder_email(REMINDER_LINK)).expect("write reminder.eml");
     let env = [("ROCKET_CONFIG", path.display().to_string()), ("ROCKET_TEMPLATE_DIR", templates)];
-    run_script(test, "practitioners.mjs", &env);
+    let script_env = [
+        ("SLOTWISE_REMINDER_EML", reminder.display().to_string()),
+        ("SLOTWISE_REMINDER_LINK", REMINDER_LINK.to_string()),
+    ];
+    run_script(test, "practitioners.mjs", &env, &script_env);
+}
+
+/// The booking link of the harness's reminder.
+const REMINDER_LINK: &str = "http://127.0.0.1/booking/RM7D-4KQP?token=reminder-token";
+
+/// A reminder email in German, as the shipped configuration writes it
+/// (formatted, as the outbox stores it): none falls due while the browser
+/// runs, a day before the appointment.
+fn reminder_email(link: &str) -> Vec<u8> {
+    use slotwise::mail::{Appointment, Mailer, Notifier, Recipient};
+    let figment = rocket::Config::figment().merge(("mail.transport", "log"));
+    let settings = slotwise::config::Settings::from_figment(&figment).expect("the shipped configuration");
+    let mailer = Mailer::new(&settings.mail).expect("a mailer");
+    let notifier = Notifier::new(mailer, &manifest_dir().join("templates"), &settings.practice).expect("templates");
+    let service = settings.booking.services.first().expect("a service");
+    let starts_at = support::start();
+    let appointment = Appointment {
+        service: service.name_in("de"),
+        starts_at,
+        ends_at: starts_at + chrono::Duration::minutes(i64::from(service.duration_minutes)),
+        tz: settings.booking.tz(),
+        visitor: None,
+        practitioner: Some("Dr. Anna Weber"),
+    };
+    let to = Recipient { name: "Mira Stein", email: "mira@example.test", lang: "de" };
+    notifier.reminder_message(&to, "RM7D-4KQP", &appointment, link).expect("a reminder").formatted()
 }
