@@ -78,20 +78,20 @@ impl TestApp {
         version
     }
 
-    /// Moves every stored session's idle deadline into the past, leaving
+    /// Moves every stored session's idle deadline to `at` (unix ms), leaving
     /// anything else (Redis's own expiry of the key included) as it is: as
     /// sessions look once their deadline passed but before anything removed
     /// them.
-    pub async fn backdate_sessions(&self) {
+    pub async fn backdate_sessions_to(&self, at: i64) {
         match self.redis_only() {
             Some(redis) => {
                 for hash in redis.hashes().await {
-                    redis.set_field(&hash, "\0exp", "1").await;
+                    redis.set_field(&hash, "\0exp", &at.to_string()).await;
                 }
             }
             None => {
                 let db = self.db().await;
-                sqlx::query("UPDATE sessions SET expires_at = 1").execute(&db).await.unwrap();
+                sqlx::query("UPDATE sessions SET expires_at = $1").bind(at).execute(&db).await.unwrap();
                 db.close().await;
             }
         }
