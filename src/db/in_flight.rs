@@ -8,7 +8,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use rocket::fairing::{Fairing, Info, Kind};
 use tokio::sync::Notify;
+
+use super::Db;
 
 /// The longest a shutdown waits for requests in flight before closing the
 /// pool anyway (Rocket's default `shutdown.grace` plus `mercy`).
@@ -57,6 +60,35 @@ impl InFlight {
         };
         let _ = tokio::time::timeout(DRAIN_WITHIN, wait).await;
     }
+}
+
+/// Counts the requests in flight for [`DbPool`]'s shutdown.
+struct Requests;
+
+#[rocket::async_trait]
+impl Fairing for Requests {
+    fn info(&self) -> Info {
+        Info { name: "Requests in flight", kind: Kind::Request | Kind::Response }
+    }
+
+    async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
+        if let Some(db) = req.rocket().state::<Db>() {
+            db.in_flight.started();
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, _: &mut rocket::Response<'r>) {
+        if let Some(db) = req.rocket().state::<Db>() {
+            db.in_flight.answered();
+        }
+    }
+}
+
+/// Counts requests in flight, so that shutdown closes the pool only once
+/// they are answered. Attach it last: its `on_response` must run after every
+/// other fairing's (the session saves in one).
+pub fn in_flight() -> impl Fairing {
+    Requests
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub use queue::Queue;
 use crate::config::{self, redact_url, ConfigError};
 use acquire::Acquirer;
 use checkpoint::spawn_checkpointer;
+pub use in_flight::in_flight;
 use in_flight::InFlight;
 use lease::Lanes;
 pub use lease::{Lane, Lease, OnLease};
@@ -280,35 +281,6 @@ async fn open(url: &str, max_connections: u32, timeout_secs: u64, app: bool) -> 
 /// Applies the embedded migrations of the pool's backend.
 pub async fn migrate(db: &DbPool) -> Result<(), sqlx::migrate::MigrateError> {
     migrations::run(&db.pool.pool, db.backend).await
-}
-
-/// Counts the requests in flight for [`DbPool`]'s shutdown.
-struct Requests;
-
-#[rocket::async_trait]
-impl Fairing for Requests {
-    fn info(&self) -> Info {
-        Info { name: "Requests in flight", kind: Kind::Request | Kind::Response }
-    }
-
-    async fn on_request(&self, req: &mut rocket::Request<'_>, _: &mut rocket::Data<'_>) {
-        if let Some(db) = req.rocket().state::<Db>() {
-            db.in_flight.started();
-        }
-    }
-
-    async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, _: &mut rocket::Response<'r>) {
-        if let Some(db) = req.rocket().state::<Db>() {
-            db.in_flight.answered();
-        }
-    }
-}
-
-/// Counts requests in flight, so that shutdown closes the pool only once
-/// they are answered. Attach it last: its `on_response` must run after every
-/// other fairing's (the session saves in one).
-pub fn in_flight() -> impl Fairing {
-    Requests
 }
 
 /// The database URL when `databases.slotwise.url` is not set.

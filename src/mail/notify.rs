@@ -12,15 +12,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use fluent_templates::fluent_bundle::FluentValue;
-use icalendar::{Calendar, Component, Event, EventLike};
 use lettre::Message;
 use rocket_dyn_templates::tera::Context;
+
+mod calendar;
+
+use calendar::{calendar, Organizer, Revision};
 
 use super::templates::{Rendered, Templates};
 use super::{compose, mailbox, Attachment, MailError, Mailer};
 use crate::config::PracticeConfig;
-use crate::i18n::{self, format_when, format_when_short, t, t_args, Zones};
+use crate::i18n::{self, format_when, format_when_short, Zones};
 
 /// Who an email goes to.
 #[derive(Debug, Clone, Copy)]
@@ -56,14 +58,6 @@ impl Appointment<'_> {
     fn zones(&self) -> Zones {
         Zones::new(self.tz, self.visitor)
     }
-}
-
-/// Who organizes the appointment, as its `.ics` says: the practice's name,
-/// its address (or the sender's) and where the appointment takes place.
-pub(super) struct Organizer<'a> {
-    name: &'a str,
-    email: &'a str,
-    location: Option<&'a str>,
 }
 
 /// One email before rendering: which templates, the context they get, and
@@ -199,61 +193,6 @@ fn samples() -> Vec<Email> {
         moved_email(&to, "SAMP-LE00", (&appointment, &appointment), "http://example.test/booking", (1, &organizer)),
         reminder_email(&to, "SAMP-LE00", &appointment, "http://example.test/booking"),
     ]
-}
-
-/// Which revision of the event a calendar file carries.
-#[derive(Debug, Clone, Copy)]
-enum Revision {
-    /// The event as booked or moved, with its `SEQUENCE`.
-    Published(u32),
-    /// The event cancelled (`METHOD:CANCEL`), with its `SEQUENCE`.
-    Cancelled(u32),
-}
-
-/// The appointment as an iCalendar file: UID `<reference>@slotwise` (the same
-/// in every file about the booking), times in UTC, the end without buffer,
-/// and no link (the email carries it).
-fn calendar(
-    lang: &str,
-    reference: &str,
-    appointment: &Appointment<'_>,
-    revision: Revision,
-    organizer: &Organizer<'_>,
-) -> Attachment {
-    let mut description =
-        t_args(lang, "mail-confirm-reference", &[("reference", FluentValue::from(reference.to_string()))]);
-    if let Some(name) = appointment.practitioner {
-        description += "\n";
-        description += &t_args(lang, "mail-practitioner", &[("practitioner", FluentValue::from(name.to_string()))]);
-    }
-    let (sequence, method) = match revision {
-        Revision::Published(n) => (n, "PUBLISH"),
-        Revision::Cancelled(n) => (n, "CANCEL"),
-    };
-    let mut event = Event::new();
-    event
-        .uid(&format!("{reference}@slotwise"))
-        .sequence(sequence)
-        .summary(appointment.service)
-        .description(&description)
-        .starts(appointment.starts_at)
-        .ends(appointment.ends_at);
-    let mut organized = icalendar::Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
-    organized.add_parameter("CN", organizer.name);
-    event.append_property(organized);
-    if let Some(location) = organizer.location {
-        event.location(location);
-    }
-    if matches!(revision, Revision::Cancelled(_)) {
-        event.status(icalendar::EventStatus::Cancelled);
-    }
-    let mut calendar = Calendar::new();
-    calendar.append_property(("METHOD", method)).push(event.done());
-    Attachment {
-        filename: t(lang, "mail-ics-filename"),
-        content_type: format!("text/calendar; method={method}; charset=utf-8"),
-        body: calendar.done().to_string(),
-    }
 }
 
 /// Sends Slotwise's emails. Lives in managed state next to the [`Mailer`]

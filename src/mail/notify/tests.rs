@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+use fluent_templates::fluent_bundle::FluentValue;
 use mail_parser::{MessageParser, MimeHeaders};
 use rocket_dyn_templates::tera;
 
 use super::*;
 use crate::config::{MailConfig, MailTransportKind};
-use crate::i18n::{format_datetime, format_datetime_short};
+use crate::i18n::{format_datetime, format_datetime_short, t, t_args};
 use crate::mail::tests::{children, mime, text};
 
 const LANGS: [&str; 2] = ["en", "de"];
