@@ -145,16 +145,17 @@ pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<Stri
     let hooked = !settings.webhooks.0.is_empty();
     if retry {
         let now = Clock::system().now_ms();
-        let n = crate::outbox::retry_failed(&db, now).await.map_err(|e| e.to_string())?;
+        let n = crate::outbox::QUEUE.retry_failed(&db, now).await.map_err(|e| e.to_string())?;
         let mut out = format!("requeued {n} failed email{}", if n == 1 { "" } else { "s" });
-        let hooks = crate::webhooks::retry_failed(&db, now).await.map_err(|e| e.to_string())?;
+        let hooks = crate::webhooks::QUEUE.retry_failed(&db, now).await.map_err(|e| e.to_string())?;
         if hooked || hooks > 0 {
             out.push_str(&format!(" and {hooks} failed webhook deliver{}", if hooks == 1 { "y" } else { "ies" }));
         }
         return Ok(out);
     }
     let status = if failed { "failed" } else { "pending" };
-    let rows = crate::outbox::listed(&db, status).await.map_err(|e| e.to_string())?;
+    let rows: Vec<crate::outbox::store::Stored> =
+        crate::outbox::QUEUE.list(&db, status).await.map_err(|e| e.to_string())?;
     let mut out = format!(
         "{:<6} {:<13} {:<10} {:<30} {:<16} {:>8}  {}\n",
         "ID", "KIND", "REFERENCE", "TO", "DUE", "ATTEMPTS", "LAST ERROR"
@@ -173,7 +174,7 @@ pub async fn outbox(figment: &Figment, failed: bool, retry: bool) -> Result<Stri
         ));
     }
     out.push_str(&format!("{} {status} email{}", rows.len(), if rows.len() == 1 { "" } else { "s" }));
-    let hooks = crate::webhooks::listed(&db, status).await.map_err(|e| e.to_string())?;
+    let hooks = crate::webhooks::QUEUE.list(&db, status).await.map_err(|e| e.to_string())?;
     if hooked || !hooks.is_empty() {
         out.push_str("\n\n");
         out.push_str(&deliveries(&hooks, status, tz));

@@ -12,7 +12,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
-use super::Backend;
+use super::{Backend, DbPool, Lane};
 
 /// One queue table.
 pub struct Queue {
@@ -83,33 +83,33 @@ impl Queue {
         Ok(())
     }
 
-    /// The rows with `status`, oldest first.
-    pub async fn list<'e, E, T>(&self, exec: E, status: &str) -> sqlx::Result<Vec<T>>
+    /// The rows with `status`, oldest first (for staff).
+    pub async fn list<T>(&self, db: &DbPool, status: &str) -> sqlx::Result<Vec<T>>
     where
-        E: Executor<'e, Database = Any>,
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         let sql = format!("SELECT {} FROM {} WHERE status = $1 ORDER BY due_at, id", self.columns, self.table);
-        sqlx::query_as(&sql).bind(status).fetch_all(exec).await
+        db.leased(Lane::Read, async |conn| sqlx::query_as(&sql).bind(status).fetch_all(conn).await).await
     }
 
-    /// Puts the failed rows back in the queue, due at once; returns how many.
-    pub async fn retry_failed<'e, E: Executor<'e, Database = Any>>(&self, exec: E, now: i64) -> sqlx::Result<u64> {
+    /// Puts the failed rows back in the queue, due at `now`; returns how many.
+    pub async fn retry_failed(&self, db: &DbPool, now: i64) -> sqlx::Result<u64> {
         let sql = format!(
             "UPDATE {} SET status = 'pending', next_attempt_at = $1, due_at = $1, claimed_until = 0 \
              WHERE status = 'failed'",
             self.table
         );
-        Ok(sqlx::query(&sql).bind(now).execute(exec).await?.rows_affected())
+        db.durably(async |conn| Ok(sqlx::query(&sql).bind(now).execute(conn).await?.rows_affected())).await
     }
 
-    /// How many rows are pending and how many failed, in one statement.
-    pub async fn backlog<'e, E: Executor<'e, Database = Any>>(&self, exec: E) -> sqlx::Result<(i64, i64)> {
+    /// How many rows are pending and how many failed, in one statement (the
+    /// metrics' gauges).
+    pub async fn backlog(&self, db: &DbPool) -> sqlx::Result<(i64, i64)> {
         let sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM {} WHERE status <> 'sent'",
             self.table
         );
-        sqlx::query_as(&sql).fetch_one(exec).await
+        db.leased(Lane::Read, async |conn| sqlx::query_as(&sql).fetch_one(conn).await).await
     }
 }

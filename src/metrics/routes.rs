@@ -44,10 +44,10 @@ fn bearer(header: &str) -> Option<&str> {
 /// tables at each scrape.
 #[rocket::get("/metrics")]
 async fn metrics(_scraper: Scraper, metrics: &State<Metrics>, db: &Db) -> Result<(ContentType, String), Status> {
-    let (pending, failed) = outbox::backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
+    let (pending, failed) = outbox::QUEUE.backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
     metrics.mail_pending.set(pending);
     metrics.mail_failed.set(failed);
-    let (pending, failed) = webhooks::backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
+    let (pending, failed) = webhooks::QUEUE.backlog(db).await.map_err(|_| Status::ServiceUnavailable)?;
     metrics.webhooks_pending.set(pending);
     metrics.webhooks_failed.set(failed);
     let text = metrics.encode().map_err(|_| Status::InternalServerError)?;

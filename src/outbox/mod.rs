@@ -27,7 +27,9 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::{MailConfig, Service, Settings};
-use crate::db::{Db, DbPool, Lane};
+pub use store::QUEUE;
+
+use crate::db::{Db, DbPool};
 use crate::mail::{Appointment, MailError, Mailer, Notifier, Recipient};
 use crate::periodic::{self, Next};
 use crate::secrets::Secrets;
@@ -186,22 +188,6 @@ pub async fn keep(
         store::insert(tx, &email.row(reference), now).await?;
     }
     Ok(())
-}
-
-/// How many emails wait for delivery and how many were given up on (the
-/// metrics' gauges).
-pub async fn backlog(db: &DbPool) -> sqlx::Result<(i64, i64)> {
-    db.leased(Lane::Read, async |conn| store::QUEUE.backlog(conn).await).await
-}
-
-/// The stored emails in `status` (`pending` or `failed`), for staff.
-pub async fn listed(db: &DbPool, status: &str) -> sqlx::Result<Vec<store::Stored>> {
-    db.leased(Lane::Read, async |conn| store::QUEUE.list(conn, status).await).await
-}
-
-/// Puts the failed emails back in the queue, due at `now`; how many.
-pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
-    db.durably(async |conn| store::QUEUE.retry_failed(conn, now).await).await
 }
 
 /// A formatted message sealed for storing in the outbox.

@@ -29,10 +29,11 @@ use rocket::fairing::AdHoc;
 
 pub use client::{Client, AGENT, TIMEOUT};
 pub use payload::{body, signature, Contact, Event, Facts};
+pub use store::QUEUE;
 
 use crate::clock::Clock;
 use crate::config::{self, MailConfig, Settings, Webhooks};
-use crate::db::{Db, DbPool, Lane};
+use crate::db::{Db, DbPool};
 use crate::outbox::{self, Wake};
 use crate::periodic::{self, Next};
 use crate::secrets::{random_token, Secrets};
@@ -174,21 +175,6 @@ pub async fn keep(tx: &mut sqlx::Transaction<'_, sqlx::Any>, deliveries: &[Prepa
         store::insert(tx, &row, now).await?;
     }
     Ok(())
-}
-
-/// How many deliveries wait and how many were given up on (the gauges).
-pub async fn backlog(db: &DbPool) -> sqlx::Result<(i64, i64)> {
-    db.leased(Lane::Read, async |conn| store::QUEUE.backlog(conn).await).await
-}
-
-/// The deliveries in `status` (`pending` or `failed`), for staff.
-pub async fn listed(db: &DbPool, status: &str) -> sqlx::Result<Vec<store::Stored>> {
-    db.leased(Lane::Read, async |conn| store::QUEUE.list(conn, status).await).await
-}
-
-/// Puts the failed deliveries back in the queue, due at `now`; how many.
-pub async fn retry_failed(db: &DbPool, now: i64) -> sqlx::Result<u64> {
-    db.durably(async |conn| store::QUEUE.retry_failed(conn, now).await).await
 }
 
 /// The signed headers of one attempt: event id, timestamp, signature.
