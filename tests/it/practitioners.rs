@@ -251,10 +251,10 @@ async fn thirty_visitors_racing_to_hold_a_time_two_practitioners_offer_hold_it_t
     assert_eq!(held, [Some("anna".to_string()), Some("ben".to_string())]);
 }
 
-/// A booking made before practitioners were configured belongs to no one
-/// and blocks its time for everyone.
-async fn a_booking_made_before_practitioners_blocks_its_time_for_every_practitioner(db: Backend) {
-    let before = app(&db, "").await;
+/// An app without practitioners in which `early@example.test` booked; the
+/// booked slot.
+async fn booked_before_practitioners(db: &Backend) -> (TestApp, String) {
+    let before = app(db, "").await;
     let v = before.visitor();
     let page = v.get("/book/service").await;
     v.submit("/book/service", &page, &[("service", "consultation")]).await;
@@ -264,6 +264,13 @@ async fn a_booking_made_before_practitioners_blocks_its_time_for_every_practitio
     verify(&before, &v, "early@example.test").await;
     let page = v.get("/book/confirm").await;
     assert_eq!(v.submit("/book/confirm", &page, &[]).await.location(), "/book/done");
+    (before, slot)
+}
+
+/// A booking made before practitioners were configured belongs to no one
+/// and blocks its time for everyone.
+async fn a_booking_made_before_practitioners_blocks_its_time_for_every_practitioner(db: Backend) {
+    let (before, slot) = booked_before_practitioners(&db).await;
     let after = TestApp::on_database(&before.db_url, &format!("{ALWAYS_OPEN}\n---\n{TWO}")).await;
     for whom in ["anna", "ben", "any"] {
         let w = after.visitor();

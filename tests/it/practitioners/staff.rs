@@ -65,16 +65,7 @@ async fn staff_list_and_feed_bookings_by_practitioner(db: Backend) {
 /// The move from one shared calendar: a booking of no practitioner, given
 /// to Anna, blocks her time and no longer Ben's.
 async fn a_booking_made_before_practitioners_is_given_to_one_and_frees_the_others(db: Backend) {
-    let before = app(&db, "").await;
-    let v = before.visitor();
-    let page = v.get("/book/service").await;
-    v.submit("/book/service", &page, &[("service", "consultation")]).await;
-    let page = v.get("/book/slot").await;
-    let slot = nth_slot(&page.body, 2);
-    assert_eq!(v.submit("/book/slot", &page, &[("slot", &slot)]).await.location(), "/book/details");
-    verify(&before, &v, "early@example.test").await;
-    let page = v.get("/book/confirm").await;
-    v.submit("/book/confirm", &page, &[]).await;
+    let (before, slot) = booked_before_practitioners(&db).await;
     let db_reference: String = {
         let db = before.db().await;
         let r = sqlx::query_scalar("SELECT reference FROM bookings").fetch_one(&db).await.expect("a booking");
