@@ -235,12 +235,12 @@ async fn cached_database_serves_while_redis_is_down_and_never_an_old_copy_after(
 async fn clear_sessions_leaves_what_is_not_a_session_alone() {
     let test = "redis::clear_sessions_leaves_what_is_not_a_session_alone";
     let Some(db) = Backend::redis(test, false).await else { return };
-    let app = TestApp::with_routes(&db, "", probes()).await;
-    let redis = app.redis.clone().unwrap();
     // NOTE: as in session.rs: the app's clock stands behind the system's (the
-    // command's), so the app's own purge cannot take the session first.
+    // command's) from before launch, so the app's own purge cannot take the
+    // session first.
     let now = chrono::Utc::now();
-    app.clock.set(now - chrono::Duration::minutes(10));
+    let app = TestApp::with_clock_at(&db, "", probes(), now - chrono::Duration::minutes(10)).await;
+    let redis = app.redis.clone().unwrap();
     app.visitor().get("/probe/set/k/v").await;
     app.backdate_sessions_to((now - chrono::Duration::minutes(5)).timestamp_millis()).await;
     let mut conn = support::redis::connect(&redis.admin_url).await;

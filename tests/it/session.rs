@@ -233,13 +233,12 @@ async fn oversized_cookie_and_body_get_a_fast_4xx(db: Backend) {
 }
 
 async fn clear_sessions_command_reports_how_many_it_removed(db: Backend) {
-    let app = app(&db, "").await;
     // NOTE: the command reads the system clock. The app's own purge, whose
     // first turn runs whenever the runtime gets to it, must not take the
-    // sessions first: the app's clock stands ten minutes behind the system's,
-    // and the sessions' deadlines fall between the two.
+    // sessions first: the app's clock stands ten minutes behind the system's
+    // from before launch, and the sessions' deadlines fall between the two.
     let now = chrono::Utc::now();
-    app.clock.set(now - chrono::Duration::minutes(10));
+    let app = TestApp::with_clock_at(&db, "", probes(), now - chrono::Duration::minutes(10)).await;
     for _ in 0..3 {
         app.visitor().get("/probe/set/k/v").await;
     }

@@ -164,9 +164,10 @@ async fn the_readme_receiver_verifies_a_real_delivery(db: Backend) {
         // NOTE: waits for a real process's socket.
         rocket::tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let app = TestApp::with_config(&db, &config(&hook(&format!("{base}/slotwise"), secret, None), "")).await;
-    // The receiver rejects stale timestamps: the app's clock reads the real time here.
-    app.clock.set(chrono::Utc::now());
+    // The receiver rejects stale timestamps: the app's clock reads the real
+    // time here, from before launch (the sender's first turn never sees START).
+    let hooks = config(&hook(&format!("{base}/slotwise"), secret, None), "");
+    let app = TestApp::with_clock_at(&db, &hooks, vec![], chrono::Utc::now()).await;
     book(&app, &app.visitor(), "ann@example.test").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while app.count("webhook_deliveries WHERE status = 'sent'").await == 0 {

@@ -149,11 +149,23 @@ impl TestApp {
     /// An app on the existing database `db_url` (the test drops it).
     pub async fn on_database(db_url: &str, overrides: &str) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        TestApp::launch(dir, (db_url.to_string(), None), None, overrides, vec![]).await
+        TestApp::launch(dir, (db_url.to_string(), None), None, overrides, vec![], start()).await
     }
 
     /// Like `with_config` but mounts extra routes under `/probe`.
     pub async fn with_routes(db: &Backend, overrides: &str, routes: Vec<rocket::Route>) -> TestApp {
+        TestApp::with_clock_at(db, overrides, routes, start()).await
+    }
+
+    /// Like `with_routes`, with the app's clock standing at `at` from
+    /// before launch: nothing the app does at liftoff (the first purge, the
+    /// first sender turn) ever sees [`START`].
+    pub async fn with_clock_at(
+        db: &Backend,
+        overrides: &str,
+        routes: Vec<rocket::Route>,
+        at: DateTime<Utc>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = fresh_database(db, dir.path()).await;
         let redis = match db {
@@ -166,7 +178,7 @@ impl TestApp {
             Some(redis) => format!("{}\n---\n{overrides}", redis.config()),
             None => overrides.to_string(),
         };
-        TestApp::launch(dir, database, redis, &overrides, routes).await
+        TestApp::launch(dir, database, redis, &overrides, routes, at).await
     }
 
     /// The app on `database` (its URL, and what to drop at the end).
@@ -176,9 +188,10 @@ impl TestApp {
         redis: Option<super::redis::RedisSessions>,
         overrides: &str,
         routes: Vec<rocket::Route>,
+        at: DateTime<Utc>,
     ) -> TestApp {
         let (figment, outbox) = figment(dir.path(), &db_url, overrides);
-        let clock = Clock::starting_at(start());
+        let clock = Clock::starting_at(at);
         let rocket = slotwise::build_with(figment.clone(), clock.clone()).mount("/probe", routes);
         let client = Client::untracked(rocket).await.expect("app launches");
         TestApp { client, db_url, outbox, figment, clock, redis, drop_database, _dir: dir }
