@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use rocket_dyn_templates::tera;
-
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 
@@ -139,19 +137,6 @@ static MESSAGES: OnceLock<RwLock<HashMap<String, HashMap<String, String>>>> = On
 pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
     let args: HashMap<String, FluentValue<'static>> = args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     LOCALES.lookup_with_args(&lang_id(lang), key, &args)
-}
-
-/// The Tera function `fluent(key=…, lang=…, …args)`: fluent-templates' own,
-/// with messages without arguments taken from the cache of [`t`].
-pub fn tera_function() -> impl tera::Function {
-    let loader = fluent_templates::FluentLoader::new(&*LOCALES).with_default_lang(fluent_templates::langid!("en"));
-    move |args: &HashMap<String, tera::Value>| {
-        let plain = args.keys().all(|k| k == "key" || k == "lang");
-        match (plain, args.get("key").and_then(|v| v.as_str()), args.get("lang").and_then(|v| v.as_str())) {
-            (true, Some(key), Some(lang)) => Ok(tera::Value::String(t(lang, key))),
-            _ => tera::Function::call(&loader, args),
-        }
-    }
 }
 
 /// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".

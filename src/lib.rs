@@ -44,6 +44,8 @@ pub mod privacy;
 pub mod secrets;
 /// The server-side session (in the database, Redis, or both), its guard and CSRF.
 pub mod session;
+/// The template engine pages and emails share (MiniJinja, `fluent`, escaping).
+pub mod templating;
 /// The shell of every page: headers, error pages, landing, health.
 pub mod web;
 /// Signed webhooks of booking events, stored and delivered like the emails.

@@ -13,13 +13,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::Message;
-use rocket_dyn_templates::tera::Context;
 
 mod calendar;
 
 use calendar::{calendar, Organizer, Revision};
 
-use super::templates::{Rendered, Templates};
+use super::templates::{Context, Rendered, Templates};
 use super::{compose, mailbox, Attachment, MailError, Mailer};
 use crate::config::PracticeConfig;
 use crate::i18n::{self, format_when, format_when_short, Zones};
@@ -75,20 +74,20 @@ struct Email {
 
 impl Email {
     fn new(kind: &'static str, to: &Recipient<'_>, reference: Option<&str>) -> Email {
-        // NOTE: the Tera `fluent` function rejects a tag that does not parse,
-        // where `t()` falls back to English; so fall back before rendering.
+        // NOTE: the language written in is one with a catalog (`t()` would
+        // fall back to English anyway; the log and the .ics say which).
         let lang = if i18n::has_catalog(to.lang) { to.lang } else { "en" };
         let mut context = Context::new();
-        context.insert("lang", lang);
-        context.insert("name", to.name);
+        context.insert("lang".into(), lang.into());
+        context.insert("name".into(), to.name.into());
         if let Some(reference) = reference {
-            context.insert("reference", reference);
+            context.insert("reference".into(), reference.into());
         }
         Email { kind, lang: lang.to_string(), reference: reference.map(str::to_string), context, attachment: None }
     }
 
     fn with(mut self, key: &str, value: &str) -> Email {
-        self.context.insert(key, value);
+        self.context.insert(key.into(), value.into());
         self
     }
 
@@ -227,9 +226,9 @@ impl Notifier {
     /// only its name (its code stays the email's only run of digits).
     fn sign(&self, kind: &str, context: &mut Context) {
         if kind == "code" {
-            context.insert("practice", &serde_json::json!({ "name": self.practice.name }));
+            context.insert("practice".into(), serde_json::json!({ "name": self.practice.name }));
         } else {
-            context.insert("practice", &*self.practice);
+            context.insert("practice".into(), serde_json::to_value(&*self.practice).unwrap_or_default());
         }
     }
 

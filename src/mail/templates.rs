@@ -1,21 +1,24 @@
-//! The mail templates: Tera files under `<template_dir>/mail/`, one folder per
-//! kind of email holding `subject.txt.tera`, `text.txt.tera` and
-//! `html.html.tera`, and `layout.html.tera`, the HTML shell they extend.
+//! The mail templates: files under `<template_dir>/mail/`, one folder per
+//! kind of email holding `subject.txt.j2`, `text.txt.j2` and
+//! `html.html.j2`, and `layout.html.j2`, the HTML shell they extend.
 //!
 //! Text comes from the Fluent catalogs through the same `fluent(key=…,
-//! lang=…)` function the pages use; the HTML parts are autoescaped, the
-//! subject and text parts are not. The HTML parts also get `subject` (for
-//! their `<title>`) and the filter `href` (see [`href`]). Loaded once at launch (no reload while
-//! running, unlike the pages in debug builds).
+//! lang=…)` function the pages use (see `templating`); the HTML parts are
+//! autoescaped, the subject and text parts are not. The HTML parts also get
+//! `subject` (for their `<title>`) and the filter `href`. Loaded once at
+//! launch (no reload while running, unlike the pages in debug builds).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
-use rocket_dyn_templates::tera::{self, Tera};
+use minijinja::Environment;
 
 use super::MailError;
-use crate::i18n;
+use crate::templating;
+
+/// What an email's templates get: named values.
+pub(crate) type Context = serde_json::Map<String, serde_json::Value>;
 
 /// The parts every kind of email has: (file stem, data extension).
 const PARTS: [(&str, &str); 3] = [("subject", "txt"), ("text", "txt"), ("html", "html")];
@@ -33,111 +36,82 @@ pub(crate) struct Rendered {
 
 /// The loaded mail templates; cloning shares them.
 #[derive(Clone)]
-pub(crate) struct Templates(Arc<Tera>);
+pub(crate) struct Templates(Arc<Environment<'static>>);
 
 impl Templates {
-    /// Loads every `.tera` file under `<template_dir>/mail/` and checks that
-    /// each of `kinds` has its three parts. A parse error, a missing parent
-    /// or a missing part is one line naming the file.
+    /// Loads every template file under `<template_dir>/mail/` and checks
+    /// that each of `kinds` has its three parts. A parse error, a missing
+    /// parent or a missing part is one line naming the file.
+    ///
+    /// NOTE: each is named as rocket_dyn_templates names it (`mail/code/html`,
+    /// see `templating::files`), so `{% extends "mail/layout" %}` reads the
+    /// same to both; it is also why a kind's files have different stems
+    /// (`text.txt`, `html.html`): two files that differ only in their data
+    /// extension would share a name.
     pub(crate) fn load(template_dir: &Path, kinds: &[&str]) -> Result<Templates, MailError> {
         let dir = template_dir.join("mail");
-        let mut found = Vec::new();
-        tera_files(&dir, &mut found)
-            .map_err(|e| MailError::Template(format!("cannot read `{}`: {e}", dir.display())))?;
-        // NOTE: rocket_dyn_templates loads these files as well (it takes every
-        // file under `template_dir`) and names each by its path minus two
-        // extensions: `mail/code/html`. Naming them the same way here lets
-        // `{% extends "mail/layout" %}` resolve in both engines; it is also why
-        // a kind's files have different stems (`text.txt`, `html.html`): two
-        // files that differ only in their data extension would share a name.
-        let named = found.into_iter().map(|path| {
-            let name = template_name(template_dir, &path);
-            (path, Some(name))
-        });
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html.tera"]);
-        tera.register_function("fluent", i18n::tera_function());
-        tera.register_filter("href", href);
-        tera.add_template_files(named).map_err(template_error)?;
+        let cannot_read = |e: std::io::Error| MailError::Template(format!("cannot read `{}`: {e}", dir.display()));
+        std::fs::metadata(&dir).map_err(cannot_read)?;
+        let files: Vec<_> = templating::files(template_dir)
+            .map_err(cannot_read)?
+            .into_iter()
+            .filter(|f| f.name.starts_with("mail/"))
+            .collect();
+        let html: HashSet<String> = files.iter().filter(|f| f.html).map(|f| f.name.clone()).collect();
+        let mut env = templating::environment(html);
+        for file in &files {
+            let source = std::fs::read_to_string(&file.path)
+                .map_err(|e| MailError::Template(format!("cannot read `{}`: {e}", file.path.display())))?;
+            env.add_template_owned(file.name.clone(), source)
+                .map_err(|e| MailError::Template(format!("`{}`: {}", file.path.display(), one_line(&e))))?;
+        }
         for kind in kinds {
             for (stem, extension) in PARTS {
-                if tera.get_template(&format!("mail/{kind}/{stem}")).is_err() {
-                    let file = dir.join(kind).join(format!("{stem}.{extension}.tera"));
-                    return Err(MailError::Template(format!("`{}` is missing", file.display())));
+                let name = format!("mail/{kind}/{stem}");
+                let file = dir.join(kind).join(format!("{stem}.{extension}.{}", templating::EXTENSION));
+                match env.get_template(&name) {
+                    Err(_) => return Err(MailError::Template(format!("`{}` is missing", file.display()))),
+                    // NOTE: a missing parent shows only when rendered: render
+                    // each part once with nothing, and report what is not a
+                    // missing value.
+                    Ok(template) => match template.render(Context::new()) {
+                        Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => {
+                            return Err(MailError::Template(format!("`{}`: {}", file.display(), one_line(&e))))
+                        }
+                        _ => {}
+                    },
                 }
             }
         }
-        Ok(Templates(Arc::new(tera)))
+        Ok(Templates(Arc::new(env)))
     }
 
     /// Renders the three parts of `kind` with `context` (the HTML part with
     /// the rendered `subject` too).
-    pub(crate) fn render(&self, kind: &str, context: &tera::Context) -> Result<Rendered, MailError> {
-        let part = |stem: &str, context: &tera::Context| {
-            self.0.render(&format!("mail/{kind}/{stem}"), context).map_err(template_error)
+    pub(crate) fn render(&self, kind: &str, context: &Context) -> Result<Rendered, MailError> {
+        let part = |stem: &str, context: &Context| {
+            let name = format!("mail/{kind}/{stem}");
+            self.0
+                .get_template(&name)
+                .and_then(|t| t.render(context))
+                .map_err(|e| MailError::Template(format!("{name}: {}", one_line(&e))))
         };
         let subject = part("subject", context)?.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut with_subject = context.clone();
-        with_subject.insert("subject", &subject);
+        with_subject.insert("subject".into(), subject.clone().into());
         Ok(Rendered { text: part("text", context)?, html: part("html", &with_subject)?, subject })
     }
 }
 
-/// The Tera filter `href`: a URL escaped for an HTML attribute or text,
-/// only where HTML needs it (`&`, `<`, `>`, `"`, `'`); use it with `| safe`.
-///
-/// NOTE: Tera's own escaping also writes every `/` as `&#x2F;`. Browsers
-/// read that back, but the raw message then shows `https:&#x2F;&#x2F;…`,
-/// and spam filters count entity-encoded links as obfuscation.
-fn href(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let url = value.as_str().ok_or_else(|| tera::Error::msg("`href` takes a string"))?;
-    let mut out = String::with_capacity(url.len());
-    for c in url.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Ok(tera::Value::String(out))
-}
-
-/// Every `*.tera` file under `dir`, recursively.
-fn tera_files(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            tera_files(&path, found)?;
-        } else if path.extension().is_some_and(|e| e == "tera") {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// `path` relative to `root`, minus its last two extensions, `/`-separated:
-/// the name rocket_dyn_templates gives the file.
-fn template_name(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path).with_extension("").with_extension("");
-    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
-/// A Tera error with its causes on one line (Tera puts the details in the
-/// source chain and a parse error over several lines).
-fn template_error(error: tera::Error) -> MailError {
-    let mut parts = Vec::new();
-    let mut cause: Option<&dyn std::error::Error> = Some(&error);
+/// A template error with its causes on one line.
+fn one_line(error: &minijinja::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut cause = std::error::Error::source(error);
     while let Some(e) = cause {
-        let text = e.to_string();
-        let lines: Vec<&str> =
-            text.lines().map(|l| l.trim().trim_start_matches(['|', '=']).trim()).filter(|l| !l.is_empty()).collect();
-        parts.push(lines.join(" "));
+        parts.push(e.to_string());
         cause = e.source();
     }
-    MailError::Template(parts.join(": "))
+    parts.join(": ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -145,18 +119,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_the_ones_rocket_dyn_templates_gives() {
-        let root = Path::new("templates");
-        assert_eq!(template_name(root, &root.join("mail/code/html.html.tera")), "mail/code/html");
-        assert_eq!(template_name(root, &root.join("mail/code/subject.txt.tera")), "mail/code/subject");
-        assert_eq!(template_name(root, &root.join("mail/layout.html.tera")), "mail/layout");
-    }
-
-    #[test]
-    fn href_escapes_what_html_needs_and_keeps_slashes() {
-        let url = tera::Value::from("https://x.test/b/R?token=a&date=<1>\"'");
-        let escaped = href(&url, &HashMap::new()).expect("a string");
-        assert_eq!(escaped, "https://x.test/b/R?token=a&amp;date=&lt;1&gt;&quot;&#39;");
-        assert!(href(&tera::Value::from(1), &HashMap::new()).is_err());
+    fn a_part_that_names_a_missing_parent_is_one_line_naming_its_file() {
+        let dir = std::env::temp_dir().join(format!("slotwise-mail-templates-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(dir.join("mail/code")).unwrap();
+        for (stem, ext) in PARTS {
+            std::fs::write(dir.join(format!("mail/code/{stem}.{ext}.j2")), "x").unwrap();
+        }
+        assert!(Templates::load(&dir, &["code"]).is_ok());
+        std::fs::write(dir.join("mail/code/html.html.j2"), "{% extends \"mail/nowhere\" %}").unwrap();
+        let Err(MailError::Template(error)) = Templates::load(&dir, &["code"]) else { panic!("loaded") };
+        assert!(error.contains("html.html.j2") && error.contains("mail/nowhere") && !error.contains('\n'), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -4,7 +4,7 @@
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder, Response};
 use rocket::Request;
-use rocket_dyn_templates::{context, tera};
+use rocket_dyn_templates::context;
 
 use super::page::{language, Page, Theme, THEME_KEY};
 use super::view::{View, Views};
@@ -113,7 +113,7 @@ fn bare_preferences(req: &Request<'_>, session: Option<&Session<'_>>) -> (String
 /// to `session::stage`.
 pub fn failure_body(req: &Request<'_>, status: Status) -> Option<(ContentType, String)> {
     let (lang, theme) = bare_preferences(req, Session::cached(req).as_ref());
-    let context = tera::Context::from_serialize(bare_context(status, &lang, theme, practice_name(req)));
-    let html = req.rocket().state::<Views>()?.render("error", &context.ok()?);
+    let context = minijinja::Value::from_serialize(bare_context(status, &lang, theme, practice_name(req)));
+    let html = req.rocket().state::<Views>()?.render("error", &context);
     html.map_err(|e| rocket::error!("rendering the error page: {e:?}")).ok().map(|html| (ContentType::HTML, html))
 }

@@ -1,6 +1,11 @@
 //! The template stage: checks `template_dir` and that every language of
 //! `i18n.languages` has a catalog, then has rocket_dyn_templates load the
 //! templates (and reload them in debug builds) into [`Views`].
+//!
+//! NOTE: rocket_dyn_templates finds the `*.j2` files and, in debug builds,
+//! notices changes; its callback then has [`Views`] load the folder into
+//! the app's own MiniJinja environment (per-language variants, the app's
+//! escaping), which is what pages render with.
 
 use std::path::PathBuf;
 
@@ -14,7 +19,7 @@ use crate::config::{self, ConfigError, Settings};
 use crate::i18n;
 
 /// The template every page extends: a folder without it is not Slotwise's.
-const BASE: &str = "base.html.tera";
+const BASE: &str = "base.html.j2";
 
 /// Checks `template_dir` and attaches the template fairing, which fills
 /// `views` (managed here); a bad folder stops the launch with one line.
@@ -34,10 +39,9 @@ pub fn stage(views: Views) -> AdHoc {
         if let Some(settings) = rocket.state::<Settings>() {
             views.offer(&settings.i18n.languages);
         }
-        let loaded = views.clone();
-        Ok(rocket.manage(views).attach(Template::try_custom(move |engines| {
-            engines.tera.register_function("fluent", i18n::tera_function());
-            loaded.load(&engines.tera)?;
+        let (loaded, dir) = (views.clone(), template_dir(rocket.figment()).unwrap_or_default());
+        Ok(rocket.manage(views).attach(Template::try_custom(move |_| {
+            loaded.load(&dir)?;
             Ok(())
         })))
     })

@@ -1,11 +1,11 @@
-//! Rendering pages. rocket_dyn_templates finds the Tera templates (and, in
-//! debug builds, reloads them when they change); [`View`] renders them.
+//! Rendering pages. rocket_dyn_templates finds the templates (and, in
+//! debug builds, reloads them when they change); [`Views`] loads them into
+//! MiniJinja (see `templating`) and [`View`] renders them.
 //!
 //! Two things make a page cheaper than `rocket_dyn_templates::Template`
-//! would (see the benchmark in the README; rendering was most of a page's
-//! cost):
-//! - the context is serialized once, straight into Tera's, instead of into
-//!   figment's value and from there into Tera's;
+//! would (see docs/benchmark.md; rendering was most of a page's cost):
+//! - the context is serialized once, straight into MiniJinja's value,
+//!   instead of into figment's value and from there into the engine's;
 //! - every template also exists once per language, `<name>.<lang>.html`, with
 //!   its fixed texts — `{{ fluent(key="<id>", lang=page.lang) }}` — already
 //!   translated and escaped, so a page formats only the messages that take
@@ -13,25 +13,53 @@
 //!   `page.lang` in the context.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+use minijinja::value::Value;
+use minijinja::Environment;
 use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder};
 use rocket::Request;
-use rocket_dyn_templates::tera::{self, Tera};
 use serde::Serialize;
 
 use fluent_templates::Loader;
 
 use crate::i18n;
+use crate::templating::{self, escape_html};
 
 /// The templates as last loaded: managed state, refreshed by the template
 /// fairing's callback ([`Views::load`]) on every (re)load.
 #[derive(Clone, Default)]
 pub struct Views {
-    loaded: Arc<RwLock<Arc<Tera>>>,
+    loaded: Arc<RwLock<Arc<Environment<'static>>>>,
     /// `i18n.languages`, for the language menu written into each variant.
     languages: Arc<RwLock<Vec<String>>>,
+}
+
+/// A template that cannot be loaded or rendered, with its causes.
+#[derive(Debug)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl From<minijinja::Error> for RenderError {
+    fn from(error: minijinja::Error) -> RenderError {
+        let mut text = format!("{error:#}");
+        let mut cause = std::error::Error::source(&error);
+        while let Some(e) = cause {
+            text.push_str(&format!(": {e}"));
+            cause = e.source();
+        }
+        RenderError(text)
+    }
 }
 
 impl Views {
@@ -41,42 +69,47 @@ impl Views {
         *self.languages.write().unwrap_or_else(|e| e.into_inner()) = languages.to_vec();
     }
 
-    /// Takes over `tera` as loaded by rocket_dyn_templates (functions
-    /// registered) and adds the per-language variants of its templates.
-    pub fn load(&self, tera: &Tera) -> tera::Result<()> {
-        let mut tera = tera.clone();
+    /// Loads the page templates of `dir` (not those under `mail/`, which
+    /// the mailer loads) and their per-language variants.
+    pub fn load(&self, dir: &Path) -> Result<(), RenderError> {
+        let files = templating::files(dir).map_err(|e| RenderError(format!("`{}`: {e}", dir.display())))?;
+        let files: Vec<_> = files.into_iter().filter(|f| !f.name.starts_with("mail/")).collect();
         let languages: Vec<String> = i18n::LOCALES.locales().map(|l| l.to_string()).collect();
-        let names: Vec<String> = tera.get_template_names().map(str::to_string).collect();
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
         let offered = self.languages.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut variants = Vec::new();
-        for name in &names {
-            let Some(path) = tera.get_template(name)?.path.clone() else { continue };
-            let source = std::fs::read_to_string(&path).map_err(|e| tera::Error::msg(format!("{path}: {e}")))?;
+        let html: HashSet<String> = files.iter().filter(|f| f.html).map(|f| f.name.clone()).collect();
+        let mut env = templating::environment(html);
+        for file in &files {
+            let source = std::fs::read_to_string(&file.path)
+                .map_err(|e| RenderError(format!("{}: {e}", file.path.display())))?;
             for lang in &languages {
-                let source = language_menu(&source, lang, &offered);
-                variants.push((variant(name, lang), translated(&source, lang, &names)));
+                let localized = language_menu(&source, lang, &offered);
+                let localized = translated(&localized, lang, &names);
+                env.add_template_owned(variant(&file.name, lang), localized).map_err(RenderError::from)?;
             }
+            env.add_template_owned(file.name.clone(), source).map_err(RenderError::from)?;
         }
-        tera.add_raw_templates(variants)?;
-        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tera);
+        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(env);
         Ok(())
     }
 
     /// Renders `name` (its variant for `page.lang` when there is one).
-    pub(crate) fn render(&self, name: &str, context: &tera::Context) -> tera::Result<String> {
-        let tera = self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let lang = context.get("page").and_then(|p| p.get("lang")).and_then(|l| l.as_str());
-        match lang.map(|lang| variant(name, lang)) {
-            Some(localized) if tera.get_template(&localized).is_ok() => tera.render(&localized, context),
-            _ => tera.render(name, context),
-        }
+    pub(crate) fn render(&self, name: &str, context: &Value) -> Result<String, RenderError> {
+        let env = self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let lang = context.get_attr("page").and_then(|p| p.get_attr("lang")).ok();
+        let localized = lang.as_ref().and_then(Value::as_str).map(|lang| variant(name, lang));
+        let template = match localized.as_deref().map(|name| env.get_template(name)) {
+            Some(Ok(template)) => template,
+            _ => env.get_template(name)?,
+        };
+        Ok(template.render(context)?)
     }
 }
 
 /// The name of `name`'s variant for `lang`.
 ///
-/// NOTE: it must end in `.html`: Tera escapes output only in templates whose
-/// name has one of the suffixes rocket_dyn_templates turns autoescaping on for.
+/// NOTE: it ends in `.html`: `templating` autoescapes templates whose name
+/// does.
 fn variant(name: &str, lang: &str) -> String {
     format!("{name}.{lang}.html")
 }
@@ -95,7 +128,7 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
         let (id, tail) = after.split_at(id_len);
         match tail.strip_prefix(FIXED_TEXT.1) {
             Some(tail) if !id.is_empty() => {
-                let text = tera::escape_html(&i18n::t(lang, id));
+                let text = escape_html(&i18n::t(lang, id));
                 // NOTE: a translation is text, never template syntax.
                 if text.contains('{') {
                     out.push_str(&format!("{{% raw %}}{text}{{% endraw %}}"));
@@ -113,9 +146,11 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
     out.push_str(rest);
     let mut out = bake(&out, lang);
     for parent in names {
-        let extends = format!("{{% extends \"{parent}\" %}}");
-        if out.contains(&extends) {
-            out = out.replace(&extends, &format!("{{% extends \"{}\" %}}", variant(parent, lang)));
+        for tag in ["extends", "include"] {
+            let tag_of = |name: &str| format!("{{% {tag} \"{name}\" %}}");
+            if out.contains(&tag_of(parent)) {
+                out = out.replace(&tag_of(parent), &tag_of(&variant(parent, lang)));
+            }
         }
     }
     out
@@ -123,7 +158,7 @@ fn translated(source: &str, lang: &str, names: &[String]) -> String {
 
 /// What a page reads that is the same for every request in `lang`, written
 /// into `lang`'s variant instead of looked up per request: `page.lang`
-/// itself (a literal, where Tera walked the context for it at every use),
+/// itself (a literal, where the engine walked the context for it at every use),
 /// and the zone switcher's groups of every zone (`page.zones.regions`, some
 /// 20 KB that were copied into every page's context and out again).
 fn bake(source: &str, lang: &str) -> String {
@@ -138,7 +173,7 @@ fn bake(source: &str, lang: &str) -> String {
         if tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
             out.push_str(PAGE_LANG);
         } else {
-            // The tag is letters, digits and `-`: a plain Tera string.
+            // The tag is letters, digits and `-`: a plain template string.
             out.push_str(&format!("\"{lang}\""));
         }
         rest = tail;
@@ -159,14 +194,12 @@ fn language_menu(source: &str, lang: &str, offered: &[String]) -> String {
     if offered.is_empty() {
         return source.to_string();
     }
-    let mut tera = Tera::default();
-    tera.register_function("fluent", i18n::tera_function());
-    let context = serde_json::json!({ "page": { "lang": lang, "languages": offered } });
+    let mut env = templating::environment(HashSet::new());
+    let context = minijinja::context! { page => minijinja::context! { lang => lang, languages => offered } };
     // NOTE: `.html`: escaped as the page itself is.
-    let rendered = tera
-        .add_raw_template("language-menu.html", &source[start..start + length])
-        .and_then(|()| tera::Context::from_serialize(context))
-        .and_then(|context| tera.render("language-menu.html", &context));
+    let rendered = env
+        .add_template_owned("language-menu.html", source[start..start + length].to_string())
+        .and_then(|()| env.get_template("language-menu.html")?.render(context));
     match rendered {
         // NOTE: language names are text, never template syntax.
         Ok(html) => format!("{}{{% raw %}}{html}{{% endraw %}}{}", &source[..start], &source[start + length..]),
@@ -188,21 +221,21 @@ const REGIONS: &str = "{{ page.zones.regions | safe }}";
 /// `rocket_dyn_templates::Template::render`, which it replaces.
 pub struct View {
     name: Cow<'static, str>,
-    context: tera::Result<tera::Context>,
+    context: Value,
 }
 
 impl View {
     /// The template `name` with `context` (a struct, a map or `context!`).
     pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> View {
-        View { name: name.into(), context: tera::Context::from_serialize(context) }
+        View { name: name.into(), context: Value::from_serialize(context) }
     }
 }
 
 impl<'r> Responder<'r, 'static> for View {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let views = req.rocket().state::<Views>().ok_or(Status::InternalServerError)?;
-        let html = self.context.and_then(|context| views.render(&self.name, &context)).map_err(|e| {
-            rocket::error!("rendering {}: {e:?}", self.name);
+        let html = views.render(&self.name, &self.context).map_err(|e| {
+            rocket::error!("rendering {}: {e}", self.name);
             Status::InternalServerError
         })?;
         (ContentType::HTML, html).respond_to(req)
@@ -221,7 +254,7 @@ mod tests {
     fn fixed_texts_are_translated_and_escaped() {
         let source = r#"<p>{{ fluent(key="details-title", lang=page.lang) }}</p>"#;
         let de = translated(source, "de", &names());
-        assert_eq!(de, format!("<p>{}</p>", tera::escape_html(&i18n::t("de", "details-title"))));
+        assert_eq!(de, format!("<p>{}</p>", escape_html(&i18n::t("de", "details-title"))));
         assert_ne!(de, translated(source, "en", &names()));
     }
 
@@ -262,11 +295,11 @@ mod tests {
     }
 
     #[test]
-    fn parents_are_the_same_languages_variants() {
-        let source = "{% extends \"wizard\" %}{% block step %}{% endblock step %}";
+    fn parents_and_includes_are_the_same_languages_variants() {
+        let source = "{% extends \"wizard\" %}{% block step %}{% include \"base\" %}{% endblock step %}";
         assert_eq!(
             translated(source, "de", &names()),
-            "{% extends \"wizard.de.html\" %}{% block step %}{% endblock step %}"
+            "{% extends \"wizard.de.html\" %}{% block step %}{% include \"base.de.html\" %}{% endblock step %}"
         );
         assert!(variant("details", "de").ends_with(".html"), "variants must be autoescaped");
     }
@@ -276,20 +309,13 @@ mod tests {
         let base = r#"<h1>{{ fluent(key="details-title", lang=page.lang) }}</h1>{% block main %}{% endblock main %}"#;
         let page = r#"{% extends "base" %}{% block main %}{{ fluent(key="wizard-continue", lang=page.lang) }} {{ name }}{% endblock main %}"#;
         let dir = tempfile_dir(&[("base", base), ("page", page)]);
-        // Loaded as rocket_dyn_templates loads them.
-        let mut loaded = Tera::default();
-        loaded.autoescape_on(vec![".html.tera", ".html"]);
-        loaded.register_function("fluent", i18n::tera_function());
-        let files = ["base", "page"].map(|name| (dir.join(format!("{name}.html.tera")), Some(name)));
-        loaded.add_template_files(files).unwrap();
         let views = Views::default();
-        views.load(&loaded).unwrap();
+        views.load(&dir).unwrap();
+        let env = views.loaded.read().unwrap().clone();
         for lang in ["en", "de"] {
-            let context =
-                tera::Context::from_serialize(serde_json::json!({ "page": { "lang": lang }, "name": "<script>" }))
-                    .unwrap();
+            let context = Value::from_serialize(serde_json::json!({ "page": { "lang": lang }, "name": "<script>" }));
             let fast = views.render("page", &context).unwrap();
-            assert_eq!(fast, loaded.render("page", &context).unwrap(), "{lang}");
+            assert_eq!(fast, env.get_template("page").unwrap().render(&context).unwrap(), "{lang}");
             assert!(fast.contains("&lt;script&gt;") && fast.contains(&i18n::t(lang, "wizard-continue")), "{fast}");
         }
         let _ = std::fs::remove_dir_all(dir);
@@ -299,7 +325,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("slotwise-view-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         for (name, source) in files {
-            std::fs::write(dir.join(format!("{name}.html.tera")), source).unwrap();
+            std::fs::write(dir.join(format!("{name}.html.j2")), source).unwrap();
         }
         dir
     }

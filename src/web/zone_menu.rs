@@ -9,7 +9,6 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono_tz::Tz;
 use fluent_templates::fluent_bundle::FluentValue;
-use rocket_dyn_templates::tera;
 use serde::Serialize;
 
 use crate::i18n::{self, t, t_args, zones};
@@ -82,7 +81,7 @@ pub(super) fn regions(lang: &str) -> Arc<str> {
     }
     let mut html = String::new();
     for (region, zones) in zones::by_region() {
-        let label = tera::escape_html(&t(lang, &format!("tz-region-{region}")));
+        let label = crate::templating::escape_html(&t(lang, &format!("tz-region-{region}")));
         html.push_str(&format!("<optgroup label=\"{label}\">"));
         // NOTE: IANA names hold only letters, digits and `_ / + -`, nothing
         // to escape.

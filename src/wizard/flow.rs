@@ -18,6 +18,10 @@ use crate::metrics::Telemetry;
 use crate::web::{page_keys, Error, Page, PageView, View};
 
 /// What a wizard handler answers.
+// NOTE: Rocket's `Redirect` is the large variant (272 bytes); a reply is
+// built once and moved into the response, so boxing it would only add an
+// allocation to every redirect.
+#[allow(clippy::large_enum_variant)]
 #[derive(Responder)]
 pub enum Reply {
     /// `303` somewhere (Post/Redirect/Get).

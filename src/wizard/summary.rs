@@ -1,5 +1,5 @@
 //! What the visitor is booking, as the details, verify and confirm steps
-//! show it ([`Choice`], in `templates/choice.html.tera`), and "you confirm
+//! show it ([`Choice`], in `templates/choice.html.j2`), and "you confirm
 //! what you saw" (SPEC §2): the confirm page's hidden field
 //! `summary` names the choices it showed, so a confirm POST from a tab whose
 //! page is older than the flow (another tab changed the service, slot or

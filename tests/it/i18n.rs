@@ -218,7 +218,7 @@ fn literal_use(literal: &str) -> Use {
 /// (file, use) for every template and Rust source file.
 fn all_uses() -> Vec<(String, Use)> {
     let mut uses = Vec::new();
-    for file in files(&root().join("templates"), ".tera") {
+    for file in files(&root().join("templates"), ".j2") {
         let name = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
         uses.extend(template_uses(&read(&file)).into_iter().map(|u| (name.clone(), u)));
     }
@@ -314,8 +314,8 @@ fn the_scanners_see_what_they_should() {
     assert_eq!(parsed["multi"], BTreeSet::from(["n".to_string(), "total".to_string()]));
     assert!(parsed["next"].is_empty());
 
-    let tera = r#"{{ fluent(key="a-b", lang=page.lang) }} {{ fluent(key="step-" ~ s, lang=l) }}"#;
-    assert_eq!(template_uses(tera), [Use::Exact("a-b".into()), Use::Prefix("step-".into())]);
+    let source = r#"{{ fluent(key="a-b", lang=page.lang) }} {{ fluent(key="step-" ~ s, lang=l) }}"#;
+    assert_eq!(template_uses(source), [Use::Exact("a-b".into()), Use::Prefix("step-".into())]);
 
     let rust = r#"t(&lang, "x-y"); ctx.t("err-z"); t_args(lang, "p-q", &[("a", v)]);
         t(lang, &format!("weekday-{}", n)); errors.insert("name", "err-required"); pub fn t(lang: &str) {}

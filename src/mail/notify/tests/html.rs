@@ -65,7 +65,10 @@ async fn every_kind_shares_one_layout_safe_for_mail_clients() {
         for (kind, sent) in every_kind(&outbox, lang).await {
             let html = &sent.html;
             assert!(html.starts_with("<!doctype html>\n<html lang="), "{kind}: {html}");
-            assert!(html.contains(&format!("<title>{}</title>", tera::escape_html(&sent.subject))), "{kind}: {html}");
+            assert!(
+                html.contains(&format!("<title>{}</title>", crate::templating::escape_html(&sent.subject))),
+                "{kind}: {html}"
+            );
             assert!(html.contains("max-width:560px"), "{kind}: one narrow card: {html}");
             assert!(html.contains("<table role=\"presentation\""), "{kind}: a table frame: {html}");
             for absent in ["<style", "<link", "<script", "class="] {
