@@ -135,8 +135,46 @@ static MESSAGES: OnceLock<RwLock<HashMap<String, HashMap<String, String>>>> = On
 
 /// The message `key` in `lang` with named arguments.
 pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
+    let Some(memo_key) = memo_key(lang, key, args) else { return format_args(lang, key, args) };
+    let memo = FORMATTED.get_or_init(Default::default);
+    if let Some(text) = memo.read().unwrap_or_else(|e| e.into_inner()).get(&memo_key) {
+        return text.clone();
+    }
+    let text = format_args(lang, key, args);
+    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= FORMATTED_MAX {
+        memo.clear();
+    }
+    memo.insert(memo_key, text.clone());
+    text
+}
+
+fn format_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
     let args: HashMap<String, FluentValue<'static>> = args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     LOCALES.lookup_with_args(&lang_id(lang), key, &args)
+}
+
+/// Messages with arguments already formatted, by language, id and
+/// arguments ([`memo_key`]); emptied whenever it holds [`FORMATTED_MAX`].
+///
+/// NOTE: a page formats the same few dates, times and durations over and
+/// over (each `t_args` cost some 8,000 instructions, a tenth of a wizard
+/// page); a message formats the same for the same arguments.
+static FORMATTED: OnceLock<RwLock<HashMap<String, String>>> = OnceLock::new();
+
+/// See [`FORMATTED`]: about a megabyte at most.
+const FORMATTED_MAX: usize = 4096;
+
+/// `lang`, `key` and `args` as one key of [`FORMATTED`], when every
+/// argument is text (numbers are formatted by Fluent's own rules).
+fn memo_key(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> Option<String> {
+    let mut memo_key = format!("{lang}\u{0}{key}");
+    for (name, value) in args {
+        let FluentValue::String(text) = value else { return None };
+        // NOTE: `\0` separates; no id, name or shown text holds one.
+        memo_key.extend(["\u{0}", name, "\u{0}", text]);
+    }
+    Some(memo_key)
 }
 
 /// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".
@@ -237,12 +275,27 @@ fn with_visitor(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>, pra
 
 /// "05:00 EDT": a local time with its zone's abbreviation.
 fn time_with_zone(lang: &str, local: chrono::DateTime<chrono_tz::Tz>) -> String {
-    let zone = zone_abbreviation(lang, &local.format("%Z").to_string());
-    t_args(
-        lang,
-        "time-with-zone",
-        &[("time", FluentValue::from(local.format("%H:%M").to_string())), ("zone", FluentValue::from(zone))],
-    )
+    let zone = zone_abbreviation(lang, &abbreviation(&local));
+    t_args(lang, "time-with-zone", &[("time", FluentValue::from(hh_mm(&local))), ("zone", FluentValue::from(zone))])
+}
+
+/// "09:30".
+///
+/// NOTE: not chrono's `format("%H:%M")`, which parses its pattern on every
+/// call.
+fn hh_mm(local: &chrono::DateTime<chrono_tz::Tz>) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
+/// The zone's abbreviation at `local` as chrono's `%Z` writes it ("CET",
+/// "+0530"), without parsing a pattern.
+fn abbreviation(local: &chrono::DateTime<chrono_tz::Tz>) -> String {
+    use chrono_tz::OffsetName;
+    match local.offset().abbreviation() {
+        Some(abbr) => abbr.to_string(),
+        None => local.format("%Z").to_string(),
+    }
 }
 
 /// The zone abbreviation `abbr` as chrono-tz writes it (`CET`, `CEST`) in
@@ -296,8 +349,8 @@ fn datetime_with(lang: &str, date: String, local: chrono::DateTime<chrono_tz::Tz
         "datetime-format",
         &[
             ("date", FluentValue::from(date)),
-            ("time", FluentValue::from(local.format("%H:%M").to_string())),
-            ("zone", FluentValue::from(zone_abbreviation(lang, &local.format("%Z").to_string()))),
+            ("time", FluentValue::from(hh_mm(&local))),
+            ("zone", FluentValue::from(zone_abbreviation(lang, &abbreviation(&local)))),
         ],
     )
 }

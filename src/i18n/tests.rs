@@ -145,3 +145,32 @@ fn the_visitors_date_is_given_when_it_is_another_day_and_nothing_when_the_zones_
     assert_eq!(format_slot_time("en", same, late), "22:00");
     assert_eq!(format_when("en", same, late), format_datetime("en", BERLIN, late));
 }
+
+#[test]
+fn the_abbreviation_is_the_one_chrono_writes_for_every_zone() {
+    for at in ["2031-01-15T12:00:00Z", "2031-07-15T12:00:00Z", "2031-10-26T00:30:00Z"] {
+        for tz in chrono_tz::TZ_VARIANTS {
+            let local = utc(at).with_timezone(&tz);
+            assert_eq!(abbreviation(&local), local.format("%Z").to_string(), "{tz} at {at}");
+            assert_eq!(hh_mm(&local), local.format("%H:%M").to_string(), "{tz} at {at}");
+        }
+    }
+}
+
+#[test]
+fn a_remembered_message_is_the_one_fluent_formats() {
+    let args = |n: &str| [("practice", FluentValue::from(n.to_string())), ("visitor", FluentValue::from("x"))];
+    for round in 0..2 {
+        for (lang, n) in [("en", "10:00 CET"), ("de", "10:00 MEZ"), ("en", "11:00 CET")] {
+            let remembered = t_args(lang, "time-with-visitor", &args(n));
+            assert_eq!(remembered, format_args(lang, "time-with-visitor", &args(n)), "round {round}");
+            assert!(remembered.contains(n), "{remembered}");
+        }
+    }
+    // Numbers are Fluent's to format (plural rules): never remembered.
+    assert_eq!(memo_key("en", "service-duration", &[("minutes", FluentValue::from(30))]), None);
+    assert_ne!(
+        memo_key("en", "k", &[("a", FluentValue::from("b"))]),
+        memo_key("de", "k", &[("a", FluentValue::from("b"))])
+    );
+}
