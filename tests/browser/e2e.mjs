@@ -25,16 +25,11 @@
 
 import fs from 'node:fs';
 
-import { auditedCount, report as axeReport } from './axe.mjs';
 import { keyboardOnly } from './keyboard.mjs';
 import { renderEmail } from './mail.mjs';
 import {
   BASE,
-  CHROMIUM,
-  Failure,
-  OUTBOX,
   REFERENCE,
-  SHOTS,
   check,
   codeIn,
   emails,
@@ -42,6 +37,7 @@ import {
   log,
   msg,
   newEmail,
+  runScript,
   Visitor,
 } from './support.mjs';
 
@@ -370,22 +366,9 @@ async function englishLightDesktop(firstReference) {
 
 // ----------------------------------------------------------------- main
 
-async function main() {
-  check(/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE), `usage: node e2e.mjs <http://127.0.0.1:PORT> <outbox-dir> <screenshot-dir> (got ${BASE})`);
-  check(OUTBOX && fs.existsSync(OUTBOX), `the outbox folder ${OUTBOX} does not exist`);
-  check(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
+runScript('e2e.mjs', async () => {
   const reference = await germanDarkMobile();
   const second = await englishLightDesktop(reference);
   const third = await keyboardOnly();
   check(third !== second && third !== reference, 'keyboard: two bookings got the same reference');
-  const found = axeReport();
-  check(found === null, `axe-core found violations:\n${found}`);
-  log(`axe-core: no violation on ${auditedCount()} page states`);
-  log(`all checks passed; screenshots in ${SHOTS}`);
-}
-
-main().catch((error) => {
-  console.error(`e2e: FAILED: ${error instanceof Failure ? error.message : error.stack ?? error}`);
-  process.exit(1);
 });

@@ -18,9 +18,8 @@
 
 import fs from 'node:fs';
 
-import { auditedCount, report as axeReport } from './axe.mjs';
 import { renderEmail } from './mail.mjs';
-import { BASE, CHROMIUM, Failure, OUTBOX, SHOTS, check, codeIn, emails, launch, log, msg, newEmail, parts, Visitor } from './support.mjs';
+import { check, codeIn, emails, launch, log, msg, newEmail, parts, runScript, Visitor } from './support.mjs';
 
 /** The README example's people, by id. */
 const PEOPLE = { weber: 'Dr. Anna Weber', roth: 'Ben Roth' };
@@ -164,20 +163,7 @@ async function benRothOnADesktop() {
   }
 }
 
-async function main() {
-  check(/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE), `usage: node practitioners.mjs <http://127.0.0.1:PORT> <outbox-dir> <screenshot-dir> (got ${BASE})`);
-  check(OUTBOX && fs.existsSync(OUTBOX), `the outbox folder ${OUTBOX} does not exist`);
-  check(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
+runScript('practitioners.mjs', async () => {
   await anyoneInGermanOnAPhone();
   await benRothOnADesktop();
-  const found = axeReport();
-  check(found === null, `axe-core found violations:\n${found}`);
-  log(`axe-core: no violation on ${auditedCount()} page states`);
-  log(`all checks passed; screenshots in ${SHOTS}`);
-}
-
-main().catch((error) => {
-  console.error(`e2e: FAILED: ${error instanceof Failure ? error.message : error.stack ?? error}`);
-  process.exit(1);
 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { audit } from './axe.mjs';
+import { audit, auditedCount, report as axeReport } from './axe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [argBase, argOutbox, argShots] = process.argv.slice(2);
@@ -294,3 +294,26 @@ export async function launch(name, viewport, options) {
   return { context, profile };
 }
 
+
+/**
+ * Runs the browser script `script`: checks its arguments and Chromium, runs
+ * `body`, then fails on any axe-core violation found meanwhile. A failure is
+ * one line on stderr and exit code 1; success ends with "all checks passed".
+ */
+export function runScript(script, body) {
+  const run = async () => {
+    check(/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE), `usage: node ${script} <http://127.0.0.1:PORT> <outbox-dir> <screenshot-dir> (got ${BASE})`);
+    check(OUTBOX && fs.existsSync(OUTBOX), `the outbox folder ${OUTBOX} does not exist`);
+    check(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await body();
+    const found = axeReport();
+    check(found === null, `axe-core found violations:\n${found}`);
+    log(`axe-core: no violation on ${auditedCount()} page states`);
+    log(`all checks passed; screenshots in ${SHOTS}`);
+  };
+  run().catch((error) => {
+    console.error(`${script}: FAILED: ${error instanceof Failure ? error.message : error.stack ?? error}`);
+    process.exit(1);
+  });
+}
