@@ -39,7 +39,15 @@ pub fn stage(views: Views) -> AdHoc {
         if let Some(settings) = rocket.state::<Settings>() {
             views.offer(&settings.i18n.languages);
         }
-        let (loaded, dir) = (views.clone(), template_dir(rocket.figment()).unwrap_or_default());
+        let dir = template_dir(rocket.figment()).unwrap_or_default();
+        // NOTE: loaded here once so that a template that does not parse
+        // stops the launch with one line naming it (rocket_dyn_templates
+        // would print several); its callback loads them again, as on every
+        // reload in debug builds.
+        if let Err(e) = views.load(&dir) {
+            return Err(config::stop(rocket, &ConfigError::new("template_dir", e.to_string())));
+        }
+        let loaded = views.clone();
         Ok(rocket.manage(views).attach(Template::try_custom(move |_| {
             loaded.load(&dir)?;
             Ok(())

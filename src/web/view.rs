@@ -52,7 +52,7 @@ impl std::error::Error for RenderError {}
 
 impl From<minijinja::Error> for RenderError {
     fn from(error: minijinja::Error) -> RenderError {
-        let mut text = format!("{error:#}");
+        let mut text = error.to_string();
         let mut cause = std::error::Error::source(&error);
         while let Some(e) = cause {
             text.push_str(&format!(": {e}"));
@@ -80,14 +80,16 @@ impl Views {
         let html: HashSet<String> = files.iter().filter(|f| f.html).map(|f| f.name.clone()).collect();
         let mut env = templating::environment(html);
         for file in &files {
-            let source = std::fs::read_to_string(&file.path)
-                .map_err(|e| RenderError(format!("{}: {e}", file.path.display())))?;
+            // NOTE: the file as written first, so that an error names it
+            // rather than one of its variants.
+            let in_file = |e: RenderError| RenderError(format!("`{}`: {e}", file.path.display()));
+            let source = std::fs::read_to_string(&file.path).map_err(|e| in_file(RenderError(e.to_string())))?;
+            env.add_template_owned(file.name.clone(), source.clone()).map_err(|e| in_file(e.into()))?;
             for lang in &languages {
                 let localized = language_menu(&source, lang, &offered);
                 let localized = translated(&localized, lang, &names);
-                env.add_template_owned(variant(&file.name, lang), localized).map_err(RenderError::from)?;
+                env.add_template_owned(variant(&file.name, lang), localized).map_err(|e| in_file(e.into()))?;
             }
-            env.add_template_owned(file.name.clone(), source).map_err(RenderError::from)?;
         }
         *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(env);
         Ok(())
@@ -318,6 +320,14 @@ mod tests {
             assert_eq!(fast, env.get_template("page").unwrap().render(&context).unwrap(), "{lang}");
             assert!(fast.contains("&lt;script&gt;") && fast.contains(&i18n::t(lang, "wizard-continue")), "{fast}");
         }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_template_that_does_not_parse_is_named_by_its_file() {
+        let dir = tempfile_dir(&[("base", "<p>{% if %}</p>")]);
+        let error = Views::default().load(&dir).unwrap_err().to_string();
+        assert!(error.contains("base.html.j2") && error.contains("syntax error") && !error.contains('\n'), "{error}");
         let _ = std::fs::remove_dir_all(dir);
     }
 
