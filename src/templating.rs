@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fluent_templates::fluent_bundle::FluentValue;
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
 
 use crate::i18n;
@@ -30,7 +30,7 @@ pub struct File {
 }
 
 /// Every `*.j2` file under `root` (recursively), named.
-pub fn files(root: &Path) -> std::io::Result<Vec<File>> {
+fn files(root: &Path) -> std::io::Result<Vec<File>> {
     let mut paths = Vec::new();
     walk(root, &mut paths)?;
     paths.sort();
@@ -44,6 +44,44 @@ pub fn files(root: &Path) -> std::io::Result<Vec<File>> {
             File { name, path, html }
         })
         .collect())
+}
+
+/// The template files under `root` whose name `keep` accepts, with their
+/// sources, in an [`environment`] that holds each under its name.
+pub struct Loaded {
+    pub env: Environment<'static>,
+    pub files: Vec<(File, String)>,
+}
+
+/// Loads the template files under `root` whose name `keep` accepts (pages
+/// and emails each load their own). An error is one line naming the file.
+pub fn load(root: &Path, keep: impl Fn(&str) -> bool) -> Result<Loaded, String> {
+    let found = files(root).map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+    let found: Vec<File> = found.into_iter().filter(|f| keep(&f.name)).collect();
+    let mut env = environment(found.iter().filter(|f| f.html).map(|f| f.name.clone()).collect());
+    let mut files = Vec::with_capacity(found.len());
+    for file in found {
+        let source = std::fs::read_to_string(&file.path).map_err(|e| format!("`{}`: {e}", file.path.display()))?;
+        env.add_template_owned(file.name.clone(), source.clone()).map_err(|e| in_file(&file, &e))?;
+        files.push((file, source));
+    }
+    Ok(Loaded { env, files })
+}
+
+/// `error` on one line, naming `file`.
+pub fn in_file(file: &File, error: &Error) -> String {
+    format!("`{}`: {}", file.path.display(), one_line(error))
+}
+
+/// A template error with its causes, on one line.
+pub fn one_line(error: &Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut cause = std::error::Error::source(error);
+    while let Some(e) = cause {
+        parts.push(e.to_string());
+        cause = e.source();
+    }
+    parts.join(": ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -109,9 +147,10 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// How `{{ value }}` is written: strings escaped with [`escape_html`] where
-/// the template is HTML, `none` as nothing, the rest as MiniJinja writes it.
+/// the template is HTML, `none` as nothing, the rest as MiniJinja writes it
+/// (printing an undefined name never gets here: see [`environment`]).
 fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
-    if value.is_none() || value.is_undefined() {
+    if value.is_none() {
         return Ok(());
     }
     match (state.auto_escape(), value.as_str()) {
@@ -130,10 +169,11 @@ fn fluent(kwargs: Kwargs) -> Result<String, Error> {
     let mut args = Vec::new();
     for name in kwargs.args().filter(|n| *n != "key" && *n != "lang") {
         let value: Value = kwargs.get(name)?;
-        let value = match (value.as_str(), i64::try_from(value.clone()), f64::try_from(value.clone())) {
-            (Some(text), _, _) => FluentValue::from(text.to_string()),
-            (None, Ok(n), _) => FluentValue::from(n),
-            (None, Err(_), Ok(x)) => FluentValue::from(x),
+        let value = match value.kind() {
+            ValueKind::Number => match i64::try_from(value.clone()) {
+                Ok(n) => FluentValue::from(n),
+                Err(_) => FluentValue::from(f64::try_from(value).unwrap_or(f64::NAN)),
+            },
             _ => FluentValue::from(value.to_string()),
         };
         args.push((name, value));
@@ -154,11 +194,10 @@ fn href(url: Value) -> Result<Value, Error> {
 /// The filter `escape` (and `e`): a value escaped with [`escape_html`],
 /// unless already safe.
 fn escape(value: Value) -> Value {
-    match value.as_str() {
-        _ if value.is_safe() => value,
-        Some(text) => Value::from_safe_string(escape_html(text)),
-        None => Value::from_safe_string(escape_html(&value.to_string())),
+    if value.is_safe() {
+        return value;
     }
+    Value::from_safe_string(escape_html(&value.to_string()))
 }
 
 /// The filter `linebreaksbr`: every line break as `<br>` (after `escape`).

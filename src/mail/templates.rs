@@ -8,7 +8,6 @@
 //! `subject` (for their `<title>`) and the filter `href`. Loaded once at
 //! launch (no reload while running, unlike the pages in debug builds).
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,42 +43,25 @@ impl Templates {
     /// parent or a missing part is one line naming the file.
     ///
     /// NOTE: each is named as rocket_dyn_templates names it (`mail/code/html`,
-    /// see `templating::files`), so `{% extends "mail/layout" %}` reads the
+    /// see `templating::load`), so `{% extends "mail/layout" %}` reads the
     /// same to both; it is also why a kind's files have different stems
     /// (`text.txt`, `html.html`): two files that differ only in their data
     /// extension would share a name.
     pub(crate) fn load(template_dir: &Path, kinds: &[&str]) -> Result<Templates, MailError> {
-        let dir = template_dir.join("mail");
-        let cannot_read = |e: std::io::Error| MailError::Template(format!("cannot read `{}`: {e}", dir.display()));
-        std::fs::metadata(&dir).map_err(cannot_read)?;
-        let files: Vec<_> = templating::files(template_dir)
-            .map_err(cannot_read)?
-            .into_iter()
-            .filter(|f| f.name.starts_with("mail/"))
-            .collect();
-        let html: HashSet<String> = files.iter().filter(|f| f.html).map(|f| f.name.clone()).collect();
-        let mut env = templating::environment(html);
-        for file in &files {
-            let source = std::fs::read_to_string(&file.path)
-                .map_err(|e| MailError::Template(format!("cannot read `{}`: {e}", file.path.display())))?;
-            env.add_template_owned(file.name.clone(), source)
-                .map_err(|e| MailError::Template(format!("`{}`: {}", file.path.display(), one_line(&e))))?;
-        }
+        let env = templating::load(template_dir, |name| name.starts_with("mail/")).map_err(MailError::Template)?.env;
         for kind in kinds {
             for (stem, extension) in PARTS {
-                let name = format!("mail/{kind}/{stem}");
-                let file = dir.join(kind).join(format!("{stem}.{extension}.{}", templating::EXTENSION));
-                match env.get_template(&name) {
-                    Err(_) => return Err(MailError::Template(format!("`{}` is missing", file.display()))),
-                    // NOTE: a missing parent shows only when rendered: render
-                    // each part once with nothing, and report what is not a
-                    // missing value.
-                    Ok(template) => match template.render(Context::new()) {
-                        Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => {
-                            return Err(MailError::Template(format!("`{}`: {}", file.display(), one_line(&e))))
-                        }
-                        _ => {}
-                    },
+                let file =
+                    template_dir.join("mail").join(kind).join(format!("{stem}.{extension}.{}", templating::EXTENSION));
+                let Ok(template) = env.get_template(&format!("mail/{kind}/{stem}")) else {
+                    return Err(MailError::Template(format!("`{}` is missing", file.display())));
+                };
+                // NOTE: a missing parent shows only when rendered: render
+                // each part once with nothing, and report only that.
+                if let Err(e) = template.render(Context::new()) {
+                    if e.kind() == minijinja::ErrorKind::TemplateNotFound {
+                        return Err(MailError::Template(format!("`{}`: {}", file.display(), templating::one_line(&e))));
+                    }
                 }
             }
         }
@@ -94,24 +76,13 @@ impl Templates {
             self.0
                 .get_template(&name)
                 .and_then(|t| t.render(context))
-                .map_err(|e| MailError::Template(format!("{name}: {}", one_line(&e))))
+                .map_err(|e| MailError::Template(format!("{name}: {}", templating::one_line(&e))))
         };
         let subject = part("subject", context)?.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut with_subject = context.clone();
         with_subject.insert("subject".into(), subject.clone().into());
         Ok(Rendered { text: part("text", context)?, html: part("html", &with_subject)?, subject })
     }
-}
-
-/// A template error with its causes on one line.
-fn one_line(error: &minijinja::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut cause = std::error::Error::source(error);
-    while let Some(e) = cause {
-        parts.push(e.to_string());
-        cause = e.source();
-    }
-    parts.join(": ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

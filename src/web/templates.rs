@@ -8,6 +8,7 @@
 //! escaping), which is what pages render with.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rocket::fairing::AdHoc;
 use rocket::figment::value::magic::RelativePathBuf;
@@ -40,16 +41,18 @@ pub fn stage(views: Views) -> AdHoc {
             views.offer(&settings.i18n.languages);
         }
         let dir = template_dir(rocket.figment()).unwrap_or_default();
-        // NOTE: loaded here once so that a template that does not parse
-        // stops the launch with one line naming it (rocket_dyn_templates
-        // would print several); its callback loads them again, as on every
-        // reload in debug builds.
+        // NOTE: loaded here so that a template that does not parse stops the
+        // launch with one line naming it (rocket_dyn_templates would print
+        // several). Its callback's first call, at its own ignite just after,
+        // finds them loaded; every later call is a reload in a debug build.
         if let Err(e) = views.load(&dir) {
-            return Err(config::stop(rocket, &ConfigError::new("template_dir", e.to_string())));
+            return Err(config::stop(rocket, &ConfigError::new("template_dir", e)));
         }
-        let loaded = views.clone();
+        let (loaded, first) = (views.clone(), AtomicBool::new(true));
         Ok(rocket.manage(views).attach(Template::try_custom(move |_| {
-            loaded.load(&dir)?;
+            if !first.swap(false, Ordering::Relaxed) {
+                loaded.load(&dir)?;
+            }
             Ok(())
         })))
     })

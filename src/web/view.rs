@@ -38,30 +38,6 @@ pub struct Views {
     languages: Arc<RwLock<Vec<String>>>,
 }
 
-/// A template that cannot be loaded or rendered, with its causes.
-#[derive(Debug)]
-pub struct RenderError(pub String);
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RenderError {}
-
-impl From<minijinja::Error> for RenderError {
-    fn from(error: minijinja::Error) -> RenderError {
-        let mut text = error.to_string();
-        let mut cause = std::error::Error::source(&error);
-        while let Some(e) = cause {
-            text.push_str(&format!(": {e}"));
-            cause = e.source();
-        }
-        RenderError(text)
-    }
-}
-
 impl Views {
     /// The languages the app offers (`i18n.languages`): the menu of every
     /// page, written into the variants at the next [`Views::load`].
@@ -70,25 +46,19 @@ impl Views {
     }
 
     /// Loads the page templates of `dir` (not those under `mail/`, which
-    /// the mailer loads) and their per-language variants.
-    pub fn load(&self, dir: &Path) -> Result<(), RenderError> {
-        let files = templating::files(dir).map_err(|e| RenderError(format!("`{}`: {e}", dir.display())))?;
-        let files: Vec<_> = files.into_iter().filter(|f| !f.name.starts_with("mail/")).collect();
+    /// the mailer loads) and their per-language variants. An error is one
+    /// line naming the file (as written, not one of its variants: each is
+    /// loaded before its variants).
+    pub fn load(&self, dir: &Path) -> Result<(), String> {
+        let templating::Loaded { mut env, files } = templating::load(dir, |name| !name.starts_with("mail/"))?;
         let languages: Vec<String> = i18n::LOCALES.locales().map(|l| l.to_string()).collect();
-        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        let names: Vec<String> = files.iter().map(|(f, _)| f.name.clone()).collect();
         let offered = self.languages.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let html: HashSet<String> = files.iter().filter(|f| f.html).map(|f| f.name.clone()).collect();
-        let mut env = templating::environment(html);
-        for file in &files {
-            // NOTE: the file as written first, so that an error names it
-            // rather than one of its variants.
-            let in_file = |e: RenderError| RenderError(format!("`{}`: {e}", file.path.display()));
-            let source = std::fs::read_to_string(&file.path).map_err(|e| in_file(RenderError(e.to_string())))?;
-            env.add_template_owned(file.name.clone(), source.clone()).map_err(|e| in_file(e.into()))?;
+        for (file, source) in &files {
             for lang in &languages {
-                let localized = language_menu(&source, lang, &offered);
-                let localized = translated(&localized, lang, &names);
-                env.add_template_owned(variant(&file.name, lang), localized).map_err(|e| in_file(e.into()))?;
+                let localized = translated(&language_menu(source, lang, &offered), lang, &names);
+                env.add_template_owned(variant(&file.name, lang), localized)
+                    .map_err(|e| templating::in_file(file, &e))?;
             }
         }
         *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(env);
@@ -96,7 +66,7 @@ impl Views {
     }
 
     /// Renders `name` (its variant for `page.lang` when there is one).
-    pub(crate) fn render(&self, name: &str, context: &Value) -> Result<String, RenderError> {
+    pub(crate) fn render(&self, name: &str, context: &Value) -> Result<String, minijinja::Error> {
         let env = self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone();
         let lang = context.get_attr("page").and_then(|p| p.get_attr("lang")).ok();
         let localized = lang.as_ref().and_then(Value::as_str).map(|lang| variant(name, lang));
@@ -104,7 +74,7 @@ impl Views {
             Some(Ok(template)) => template,
             _ => env.get_template(name)?,
         };
-        Ok(template.render(context)?)
+        template.render(context)
     }
 }
 
@@ -237,7 +207,7 @@ impl<'r> Responder<'r, 'static> for View {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let views = req.rocket().state::<Views>().ok_or(Status::InternalServerError)?;
         let html = views.render(&self.name, &self.context).map_err(|e| {
-            rocket::error!("rendering {}: {e}", self.name);
+            rocket::error!("rendering {}: {}", self.name, templating::one_line(&e));
             Status::InternalServerError
         })?;
         (ContentType::HTML, html).respond_to(req)
@@ -326,7 +296,7 @@ mod tests {
     #[test]
     fn a_template_that_does_not_parse_is_named_by_its_file() {
         let dir = tempfile_dir(&[("base", "<p>{% if %}</p>")]);
-        let error = Views::default().load(&dir).unwrap_err().to_string();
+        let error = Views::default().load(&dir).unwrap_err();
         assert!(error.contains("base.html.j2") && error.contains("syntax error") && !error.contains('\n'), "{error}");
         let _ = std::fs::remove_dir_all(dir);
     }
