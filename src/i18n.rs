@@ -166,13 +166,24 @@ static FORMATTED: OnceLock<RwLock<HashMap<String, String>>> = OnceLock::new();
 const FORMATTED_MAX: usize = 4096;
 
 /// `lang`, `key` and `args` as one key of [`FORMATTED`], when every
-/// argument is text (numbers are formatted by Fluent's own rules).
+/// argument is text or a number with Fluent's default options (a number is
+/// keyed by its value, and formats the same for the same value and
+/// language, plural rules and all).
 fn memo_key(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> Option<String> {
+    use std::fmt::Write;
     let mut memo_key = format!("{lang}\u{0}{key}");
     for (name, value) in args {
-        let FluentValue::String(text) = value else { return None };
-        // NOTE: `\0` separates; no id, name or shown text holds one.
-        memo_key.extend(["\u{0}", name, "\u{0}", text]);
+        // NOTE: `\0` separates; no id, name or shown text holds one. A
+        // number is marked `\u{1}` so that it never keys like the text of
+        // its digits, which Fluent formats otherwise (no plural rules).
+        memo_key.extend(["\u{0}", name, "\u{0}"]);
+        match value {
+            FluentValue::String(text) => memo_key.push_str(text),
+            FluentValue::Number(n) if n.options == Default::default() => {
+                let _ = write!(memo_key, "\u{1}{:?}", n.value);
+            }
+            _ => return None,
+        }
     }
     Some(memo_key)
 }
@@ -198,7 +209,7 @@ pub fn format_datetime_short(lang: &str, tz: chrono_tz::Tz, at: chrono::DateTime
 
 /// The zones a visitor sees times in: the practice's, and their own when
 /// they chose one that differs (SPEC §3, "The visitor's time zone").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Zones {
     /// The practice's zone (`booking.timezone`): every time is given in it.
     pub practice: chrono_tz::Tz,
@@ -224,12 +235,16 @@ impl Zones {
 /// 27 Oct 2031, 10:00 CET (05:00 EDT your time)"; their date too when it
 /// is another day).
 pub fn format_when(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
-    with_visitor(lang, zones, at, format_datetime(lang, zones.practice, at), "date-format")
+    remembered((Shown::When, lang, zones, at), || {
+        with_visitor(lang, zones, at, format_datetime(lang, zones.practice, at), "date-format")
+    })
 }
 
 /// Like [`format_when`] without years (the emailed code's text).
 pub fn format_when_short(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
-    with_visitor(lang, zones, at, format_datetime_short(lang, zones.practice, at), "date-format-short")
+    remembered((Shown::WhenShort, lang, zones, at), || {
+        with_visitor(lang, zones, at, format_datetime_short(lang, zones.practice, at), "date-format-short")
+    })
 }
 
 /// A start time among others of one practice day (a slot's label): `HH:MM`
@@ -241,15 +256,60 @@ pub fn format_slot_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::U
         // NOTE: not chrono's `format("%H:%M")`, which parses its pattern on
         // every call; the slot page writes one label per time it offers.
         None => format!("{:02}:{:02}", local.hour(), local.minute()),
-        Some(_) => with_visitor(lang, zones, at, time_with_zone(lang, local), "date-format-short"),
+        Some(_) => remembered((Shown::SlotTime, lang, zones, at), || {
+            with_visitor(lang, zones, at, time_with_zone(lang, local), "date-format-short")
+        }),
     }
 }
 
 /// A time of day with its zone, "10:42 CET"; with the visitor's zone, theirs
 /// too: "10:42 CET (04:42 EST your time)".
 pub fn format_time(lang: &str, zones: Zones, at: chrono::DateTime<chrono::Utc>) -> String {
-    let practice = time_with_zone(lang, at.with_timezone(&zones.practice));
-    with_visitor(lang, zones, at, practice, "date-format-short")
+    remembered((Shown::Time, lang, zones, at), || {
+        let practice = time_with_zone(lang, at.with_timezone(&zones.practice));
+        with_visitor(lang, zones, at, practice, "date-format-short")
+    })
+}
+
+/// Which of the functions above wrote a remembered text ([`SHOWN`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shown {
+    When,
+    WhenShort,
+    SlotTime,
+    Time,
+}
+
+/// Moments as shown, by function, language, zones and instant; emptied
+/// whenever it holds [`FORMATTED_MAX`].
+///
+/// NOTE: a moment shown with its date and zones is four to six messages
+/// ([`t_args`], each remembered on its own, but each looked up under a key
+/// built anew) and their names of weekday, month and zone: some 24,000
+/// instructions of the details page's 500,000. The same moment always reads
+/// the same in the same language and zones, so the whole text is kept.
+static SHOWN: OnceLock<RwLock<HashMap<Moment, String>>> = OnceLock::new();
+
+/// A key of [`SHOWN`]: the function, the language, the zones and the instant (ms).
+type Moment = (Shown, String, Zones, i64);
+
+/// The text of `moment` as [`SHOWN`] remembers it, else `show`n and kept.
+fn remembered(
+    (shown, lang, zones, at): (Shown, &str, Zones, chrono::DateTime<chrono::Utc>),
+    show: impl FnOnce() -> String,
+) -> String {
+    let key = (shown, lang.to_string(), zones, at.timestamp_millis());
+    let memo = SHOWN.get_or_init(Default::default);
+    if let Some(text) = memo.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return text.clone();
+    }
+    let text = show();
+    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= FORMATTED_MAX {
+        memo.clear();
+    }
+    memo.insert(key, text.clone());
+    text
 }
 
 /// `practice` (the practice's text of `at`), followed by the visitor's time

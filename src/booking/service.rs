@@ -58,8 +58,8 @@ pub enum ServiceError {
 /// What asking to hold a time came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Held {
-    /// Held (or free, when holds are off).
-    Placed,
+    /// Held: the hold as placed (none when holds are off and the time is free).
+    Placed(Option<LiveHold>),
     /// Not free.
     Taken,
     /// The client already holds `abuse.holds_per_client` other slots.

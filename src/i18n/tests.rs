@@ -167,10 +167,52 @@ fn a_remembered_message_is_the_one_fluent_formats() {
             assert!(remembered.contains(n), "{remembered}");
         }
     }
-    // Numbers are Fluent's to format (plural rules): never remembered.
-    assert_eq!(memo_key("en", "service-duration", &[("minutes", FluentValue::from(30))]), None);
+    // A number is remembered by its value, apart from the text of its digits.
+    for round in 0..2 {
+        for minutes in [1, 30] {
+            let args = [("minutes", FluentValue::from(minutes))];
+            assert_eq!(
+                t_args("en", "service-duration", &args),
+                format_args("en", "service-duration", &args),
+                "{round}"
+            );
+        }
+    }
+    let number = memo_key("en", "service-duration", &[("minutes", FluentValue::from(30))]);
+    assert!(number.is_some());
+    assert_ne!(number, memo_key("en", "service-duration", &[("minutes", FluentValue::from("30"))]));
+    assert_ne!(number, memo_key("en", "service-duration", &[("minutes", FluentValue::from(1))]));
     assert_ne!(
         memo_key("en", "k", &[("a", FluentValue::from("b"))]),
         memo_key("de", "k", &[("a", FluentValue::from("b"))])
     );
+}
+
+#[test]
+fn a_remembered_moment_is_the_one_its_function_writes_in_its_language_and_zones() {
+    let (berlin, new_york) = (chrono_tz::Europe::Berlin, chrono_tz::America::New_York);
+    let at = utc("2031-10-27T09:00:00Z");
+    let cases = [
+        ("en", Zones::practice(berlin)),
+        ("de", Zones::practice(berlin)),
+        ("en", Zones::new(berlin, Some(new_york))),
+        ("en", Zones::practice(new_york)),
+    ];
+    let written = |lang: &str, zones: Zones| {
+        let when = with_visitor(lang, zones, at, format_datetime(lang, zones.practice, at), "date-format");
+        let time =
+            with_visitor(lang, zones, at, time_with_zone(lang, at.with_timezone(&zones.practice)), "date-format-short");
+        (when, time)
+    };
+    // Twice: the second round reads what the first remembered.
+    for round in 0..2 {
+        for (lang, zones) in cases {
+            let (when, time) = written(lang, zones);
+            assert_eq!(format_when(lang, zones, at), when, "{lang} {zones:?} round {round}");
+            assert_eq!(format_time(lang, zones, at), time, "{lang} {zones:?} round {round}");
+            assert_ne!(format_when_short(lang, zones, at), when, "{lang} {zones:?} round {round}");
+        }
+    }
+    let shown: std::collections::HashSet<_> = cases.iter().map(|(lang, zones)| format_when(lang, *zones, at)).collect();
+    assert_eq!(shown.len(), cases.len(), "each language and zones reads its own: {shown:?}");
 }

@@ -95,7 +95,7 @@ async fn confirm_post(
 /// The time was taken meanwhile: `409` with the slot page and a message; the
 /// slot (and its hold) go, everything else stays.
 async fn slot_taken(flow: &mut Flow<'_>, bookings: &Bookings<'_>) -> Result<Reply, Error> {
-    flow.state.slot = None;
+    flow.state.drop_slot();
     bookings.release(flow.id()).await?;
     flow.save()?;
     let notice = flow.t("err-slot-taken");

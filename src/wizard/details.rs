@@ -11,7 +11,6 @@ use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
 use super::state::{Step, WizardState};
 use super::summary::{self, Choice};
-use crate::booking::service::Bookings;
 use crate::metrics::CodeOutcome;
 use crate::otp::CodeSender;
 use crate::session::CsrfForm;
@@ -42,14 +41,13 @@ struct DetailsPage<'a> {
 
 /// The form with `values`, field `errors` and an optional notice, under the
 /// running summary.
-async fn page(
+fn page(
     flow: &Admitted<'_, AtDetails>,
-    bookings: &Bookings<'_>,
     (status, values): (Status, Values<'_>),
     errors: &Errors,
     notice: Option<&str>,
 ) -> Result<Reply, Error> {
-    let summary = summary::running(flow, bookings, &flow.proof).await?;
+    let summary = summary::recorded(flow, &flow.proof);
     Ok(flow.render(Step::Details, status, errors, notice, DetailsPage { values, summary }))
 }
 
@@ -61,7 +59,7 @@ fn flow_key<'a>(flow: &'a Flow<'_>) -> &'a str {
 
 /// Shows the form, remembering when this flow first showed it.
 #[rocket::get("/book/details")]
-async fn details_get(flow: Admitted<'_, AtDetails>, bookings: Bookings<'_>) -> Result<Reply, Error> {
+fn details_get(flow: Admitted<'_, AtDetails>) -> Result<Reply, Error> {
     if flow.settings.abuse.min_fill_secs > 0 {
         bots::shown(&flow.page.session, flow_key(&flow), flow.clock.now_ms())?;
     }
@@ -71,7 +69,7 @@ async fn details_get(flow: Admitted<'_, AtDetails>, bookings: Bookings<'_>) -> R
         phone: &d.phone,
         notes: &d.notes,
     });
-    page(&flow, &bookings, (Status::Ok, values), &Errors::new(), None).await
+    page(&flow, (Status::Ok, values), &Errors::new(), None)
 }
 
 /// Stores the details and emails a code to the address, unless it is proven
@@ -80,22 +78,21 @@ async fn details_get(flow: Admitted<'_, AtDetails>, bookings: Bookings<'_>) -> R
 async fn details_post(
     mut flow: Admitted<'_, AtDetails>,
     sender: CodeSender<'_>,
-    bookings: Bookings<'_>,
     form: CsrfForm<'_, DetailsForm>,
 ) -> Result<Reply, Error> {
     if !screen(&flow, &sender, &form)? {
         let notice = flow.t("err-check-and-send-again");
         let typed = (Status::UnprocessableEntity, Values::typed(&form));
-        return page(&flow, &bookings, typed, &Errors::new(), Some(&notice)).await;
+        return page(&flow, typed, &Errors::new(), Some(&notice));
     }
     let Some(details) = form.value.as_ref().map(|f| f.details()) else {
         let errors = error_ids(form.context.errors()).into_iter().map(|(field, id)| (field, flow.t(&id))).collect();
-        return page(&flow, &bookings, (Status::UnprocessableEntity, Values::typed(&form)), &errors, None).await;
+        return page(&flow, (Status::UnprocessableEntity, Values::typed(&form)), &errors, None);
     };
     let mut next = flow.state.clone();
     next.set_details(details.clone());
     if let Some((status, message)) = send_code(&mut flow, &sender, &next, &details).await? {
-        return page(&flow, &bookings, (status, Values::typed(&form)), &error("email", message), None).await;
+        return page(&flow, (status, Values::typed(&form)), &error("email", message), None);
     }
     flow.state = next;
     flow.save()?;

@@ -65,13 +65,15 @@ impl<'r> FromRequest<'r> for Flow<'r> {
         // NOTE: a service that left the configuration since it was chosen
         // sends the visitor back to the service step (its slot goes too).
         if state.service.as_ref().is_some_and(|id| settings.booking.service(&id.0).is_none()) {
-            (state.service, state.slot) = (None, None);
+            state.service = None;
+            state.drop_slot();
         }
         // NOTE: likewise a practitioner who left the configuration (or all
         // of them): back to the practitioner step, or to none.
         state.staffed = settings.booking.staffed();
         if state.practitioner.as_ref().is_some_and(|id| !state.staffed || whom(settings, &id.0).is_none()) {
-            (state.practitioner, state.slot) = (None, None);
+            state.practitioner = None;
+            state.drop_slot();
         }
         Outcome::Success(Flow { page, settings, state, telemetry, clock })
     }
@@ -271,7 +273,7 @@ impl<'r> Flow<'r> {
             number: i + 1,
             path: step.path(),
             status: status(*step),
-            label: self.t(&format!("step-{}", step.name())),
+            label: self.t(step.label_id()),
         };
         Step::all(self.state.staffed).iter().enumerate().map(link).collect()
     }

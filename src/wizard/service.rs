@@ -85,10 +85,11 @@ async fn keep_slot(
     service: &Service,
 ) -> Result<Held, Error> {
     if flow.state.service.as_ref().is_some_and(|id| id.0 == service.id) {
-        return Ok(Held::Placed);
+        return Ok(Held::Placed(None));
     }
     if matches!(flow.whom(), Some(Whom::Named(p)) if !p.offers(service)) {
-        (flow.state.practitioner, flow.state.slot) = (None, None);
+        flow.state.practitioner = None;
+        flow.state.drop_slot();
         bookings.release(flow.id()).await?;
     }
     let whom = flow.whom();

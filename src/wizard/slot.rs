@@ -11,7 +11,7 @@ use super::state::Step;
 use crate::abuse::Client;
 use crate::booking::availability;
 use crate::booking::grid::{grid, Form, Grid};
-use crate::booking::service::{Bookings, Held, Whom};
+use crate::booking::service::{Bookings, Held, LiveHold, Whom};
 use crate::config::Service;
 use crate::session::CsrfForm;
 use crate::web::Error;
@@ -64,7 +64,7 @@ async fn slot_post(
     let (status, message) = match start {
         None => (Status::UnprocessableEntity, "err-slot-invalid"),
         Some(start) => match bookings.hold_for(flow.id(), &client.0, (asked.service, asked.whom), start).await? {
-            Held::Placed => return chosen(&mut flow, start),
+            Held::Placed(hold) => return chosen(&mut flow, start, hold),
             Held::Taken => (Status::UnprocessableEntity, "err-slot-unavailable"),
             Held::TooMany => (Status::TooManyRequests, "err-hold-limit"),
         },
@@ -73,9 +73,10 @@ async fn slot_post(
     page(&flow, &bookings, status, day, &error("slot", flow.t(message)), None).await
 }
 
-/// `start` is held for the flow: it is the flow's slot now.
-fn chosen(flow: &mut Flow<'_>, start: chrono::DateTime<chrono::Utc>) -> Result<Reply, Error> {
-    flow.state.slot = Some(start);
+/// `start` is held for the flow (by `hold`, when holds are on): it is the
+/// flow's slot now.
+fn chosen(flow: &mut Flow<'_>, start: chrono::DateTime<chrono::Utc>, hold: Option<LiveHold>) -> Result<Reply, Error> {
+    flow.state.choose_slot(start, hold);
     flow.save()?;
     Ok(flow.first())
 }
@@ -89,11 +90,15 @@ pub(super) async fn rehold(
     client: &Client,
     asked: (&Service, Option<Whom<'_>>),
 ) -> Result<Held, Error> {
-    let Some(start) = flow.state.slot else { return Ok(Held::Placed) };
+    let Some(start) = flow.state.slot else { return Ok(Held::Placed(None)) };
     let held = bookings.hold_for(flow.id(), &client.0, asked, start).await?;
-    if held == Held::Taken {
-        flow.state.slot = None;
-        bookings.release(flow.id()).await?;
+    match &held {
+        Held::Placed(hold) => flow.state.choose_slot(start, hold.clone()),
+        Held::Taken => {
+            flow.state.drop_slot();
+            bookings.release(flow.id()).await?;
+        }
+        Held::TooMany => {}
     }
     Ok(held)
 }

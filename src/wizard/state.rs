@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use super::contact::{Details, Email};
+use crate::booking::service::LiveHold;
 use crate::secrets::random_token;
 
 /// Session key of the wizard state.
@@ -119,9 +120,51 @@ impl Step {
         }
     }
 
+    /// The catalog id of the step's label.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Step::Service => "step-service",
+            Step::Practitioner => "step-practitioner",
+            Step::Slot => "step-slot",
+            Step::Details => "step-details",
+            Step::Verify => "step-verify",
+            Step::Confirm => "step-confirm",
+        }
+    }
+
     /// The step's URL.
     pub fn path(self) -> String {
         format!("/book/{}", self.name())
+    }
+}
+
+/// A hold as the booking service placed it for the flow, kept in the state
+/// so that the details and code pages name it ("kept for you until 10:42")
+/// without reading the database: it counts while its start is the flow's
+/// slot and it has not lapsed.
+///
+/// NOTE: the wizard records every hold it places and drops the slot with
+/// every hold it releases (a new slot, service or practitioner; start over;
+/// a taken time), so the record and the database agree — but for two tabs
+/// of one session choosing two times at once, where the database keeps the
+/// hold placed last and the session the state saved last. The confirm page,
+/// which the visitor books from, reads the hold from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// The start it holds (unix ms in the session).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// When it lapses (unix ms).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub until: DateTime<Utc>,
+    /// With practitioners, whose time it occupies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner: Option<String>,
+}
+
+impl From<LiveHold> for Hold {
+    fn from(LiveHold { start, until, practitioner }: LiveHold) -> Hold {
+        Hold { start, until, practitioner }
     }
 }
 
@@ -139,6 +182,10 @@ pub struct WizardState {
     /// Chosen start (unix ms in the session).
     #[serde(with = "chrono::serde::ts_milliseconds_option", default)]
     pub slot: Option<DateTime<Utc>>,
+    /// The hold this flow last placed, as placed: what the running summary
+    /// shows (see [`Hold`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
     /// Contact details.
     pub details: Option<Details>,
     /// The address a code proved; valid while it equals the details' email.
@@ -175,6 +222,18 @@ impl WizardState {
         self.details = Some(details);
     }
 
+    /// `start` is the flow's slot, with the hold `placed` on it (none when
+    /// holds are off).
+    pub fn choose_slot(&mut self, start: DateTime<Utc>, placed: Option<LiveHold>) {
+        self.slot = Some(start);
+        self.hold = placed.map(Hold::from);
+    }
+
+    /// The flow has no slot (nor a hold) any more.
+    pub fn drop_slot(&mut self) {
+        (self.slot, self.hold) = (None, None);
+    }
+
     /// Whether the address in the details is proven.
     pub fn is_verified(&self) -> bool {
         matches!((&self.details, &self.verified_email), (Some(d), Some(v)) if &d.email == v)
@@ -194,6 +253,16 @@ mod tests {
 
     fn at(ms: i64) -> Option<DateTime<Utc>> {
         DateTime::from_timestamp_millis(ms)
+    }
+
+    #[test]
+    fn every_step_s_label_is_its_name_s_message_in_the_catalogs() {
+        for step in Step::ALL {
+            assert_eq!(step.label_id(), format!("step-{}", step.name()));
+            for lang in ["en", "de"] {
+                assert_ne!(crate::i18n::t(lang, step.label_id()), step.label_id(), "{lang}");
+            }
+        }
     }
 
     #[test]

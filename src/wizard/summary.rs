@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::admit::Chosen;
 use super::flow::Flow;
-use super::state::WizardState;
-use crate::booking::service::{Bookings, LiveHold, Whom};
+use super::state::{Hold, WizardState};
+use crate::booking::service::{Bookings, Whom};
 use crate::i18n::{format_time, format_when, t_args};
 use crate::secrets::Secrets;
 
@@ -41,11 +41,12 @@ pub struct Choice<'a> {
     pub held_until: Option<String>,
 }
 
-/// The summary of `chosen` for `flow`, naming its live `hold` when the hold
-/// is on that start.
-pub fn choice<'a>(flow: &Flow<'a>, chosen: &Chosen<'a>, hold: Option<&LiveHold>) -> Choice<'a> {
+/// The summary of `chosen` for `flow`, naming the flow's `hold` while it
+/// holds that start and has not lapsed.
+fn choice<'a>(flow: &Flow<'a>, chosen: &Chosen<'a>, hold: Option<&Hold>) -> Choice<'a> {
     let (lang, zones) = (flow.page.lang.as_str(), flow.page.zones());
-    let hold = hold.filter(|h| h.start == chosen.start);
+    let now = flow.clock.now();
+    let hold = hold.filter(|h| h.start == chosen.start && h.until > now);
     let minutes = FluentValue::from(chosen.service.duration_minutes.to_string());
     let held = hold.and_then(|h| h.practitioner.as_deref()).and_then(|id| flow.settings.booking.practitioner(id));
     let practitioner = chosen.whom.map(|whom| match whom {
@@ -61,13 +62,22 @@ pub fn choice<'a>(flow: &Flow<'a>, chosen: &Chosen<'a>, hold: Option<&LiveHold>)
     }
 }
 
-/// The running summary of `chosen`, its hold read from `bookings`.
+/// The running summary of `chosen`, naming the hold the flow's state
+/// recorded when the flow placed it (see [`Hold`]): the details and code
+/// pages.
+pub fn recorded<'a>(flow: &Flow<'a>, chosen: &Chosen<'a>) -> Choice<'a> {
+    choice(flow, chosen, flow.state.hold.as_ref())
+}
+
+/// The running summary of `chosen`, its hold read from `bookings`: the
+/// confirm page, which the visitor books from, shows the hold the booking
+/// will find.
 pub async fn running<'a>(flow: &Flow<'a>, bookings: &Bookings<'_>, chosen: &Chosen<'a>) -> sqlx::Result<Choice<'a>> {
     let hold = match &flow.state.flow_id {
         Some(id) => bookings.live_hold(id.as_str()).await?,
         None => None,
     };
-    Ok(choice(flow, chosen, hold.as_ref()))
+    Ok(choice(flow, chosen, hold.map(Hold::from).as_ref()))
 }
 
 /// The HMAC purpose of summaries.

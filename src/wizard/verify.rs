@@ -12,7 +12,6 @@ use super::flow::{error, Errors, Flow, Reply};
 use super::refusal::refusal;
 use super::state::{Email, Step};
 use super::summary::{self, Choice};
-use crate::booking::service::Bookings;
 use crate::i18n::t_args;
 use crate::mail::Recipient;
 use crate::otp::{Check, CodeSender, Codes};
@@ -28,23 +27,18 @@ struct VerifyPage<'a> {
 }
 
 /// The code form with `status` and field `errors`, under the running summary.
-async fn page(
-    flow: &Admitted<'_, AtVerify>,
-    bookings: &Bookings<'_>,
-    status: Status,
-    errors: &Errors,
-) -> Result<Reply, Error> {
-    let summary = summary::running(flow, bookings, &flow.proof.0).await?;
+fn page(flow: &Admitted<'_, AtVerify>, status: Status, errors: &Errors) -> Reply {
+    let summary = summary::recorded(flow, &flow.proof.0);
     let content = VerifyPage { email: &flow.proof.1.email, length: flow.settings.otp.length, summary };
-    Ok(flow.render(Step::Verify, status, errors, None, content))
+    flow.render(Step::Verify, status, errors, None, content)
 }
 
 #[rocket::get("/book/verify")]
-async fn verify_get(flow: Admitted<'_, AtVerify>, bookings: Bookings<'_>) -> Result<Reply, Error> {
+fn verify_get(flow: Admitted<'_, AtVerify>) -> Reply {
     if flow.state.is_verified() {
-        return Ok(flow.first());
+        return flow.first();
     }
-    page(&flow, &bookings, Status::Ok, &Errors::new()).await
+    page(&flow, Status::Ok, &Errors::new())
 }
 
 /// Checks the code: a right one proves the address and renews the session
@@ -53,7 +47,6 @@ async fn verify_get(flow: Admitted<'_, AtVerify>, bookings: Bookings<'_>) -> Res
 async fn verify_post(
     mut flow: Admitted<'_, AtVerify>,
     codes: Codes<'_>,
-    bookings: Bookings<'_>,
     form: CsrfForm<'_, CodeForm>,
 ) -> Result<Reply, Error> {
     if flow.state.is_verified() {
@@ -64,7 +57,7 @@ async fn verify_post(
     let check = codes.check(flow.id(), &email, &code).await?;
     match check_message(&flow, check) {
         None => verified(&mut flow, email),
-        Some((status, message)) => page(&flow, &bookings, status, &error("code", message)).await,
+        Some((status, message)) => Ok(page(&flow, status, &error("code", message))),
     }
 }
 
@@ -96,7 +89,6 @@ fn check_message(flow: &Flow<'_>, check: Check) -> Option<(Status, String)> {
 async fn resend(
     mut flow: Admitted<'_, AtVerify>,
     sender: CodeSender<'_>,
-    bookings: Bookings<'_>,
     _form: CsrfForm<'_, Empty>,
 ) -> Result<Reply, Error> {
     if flow.state.is_verified() {
@@ -108,7 +100,7 @@ async fn resend(
     let sent = sender.send(&id, &to, &flow.appointment(chosen.service, chosen.start)).await?;
     match refusal(&flow, sent) {
         None => Ok(Reply::Redirect(Redirect::to(Step::Verify.path()))),
-        Some((status, message)) => page(&flow, &bookings, status, &error("code", message)).await,
+        Some((status, message)) => Ok(page(&flow, status, &error("code", message))),
     }
 }
 

@@ -70,6 +70,32 @@ async fn every_step_after_the_slot_shows_what_is_booked_and_until_when_it_is_hel
     assert_eq!(v.submit("/book/confirm", &lapsed, &[]).await.location(), "/book/done", "a lapsed hold still books");
 }
 
+/// The details and code pages name the hold the flow recorded when it
+/// placed it (no database read): each hold placed anew replaces the record.
+async fn the_hold_named_is_the_one_placed_last_until_it_lapses(db: Backend) {
+    let app = app(&db, "").await;
+    app.clock.advance(Duration::minutes(2));
+    let v = app.visitor();
+    choose(&v).await;
+    let details = v.get("/book/details").await;
+    assert!(summary(&details).contains("Held for you until 10:02 CET."), "{}", summary(&details));
+
+    // Five minutes on, another service: the time still fits and is held again.
+    app.clock.advance(Duration::minutes(5));
+    let page = v.get("/book/service").await;
+    assert_eq!(v.submit("/book/service", &page, &[("service", "follow-up")]).await.location(), "/book/details");
+    let details = v.get("/book/details").await;
+    let shown = summary(&details);
+    assert!(shown.contains("Held for you until 10:07 CET.") && !shown.contains("10:02"), "{shown}");
+
+    let fields = [("name", "Ann"), ("email", "ann@example.test")];
+    assert_eq!(v.submit("/book/details", &details, &fields).await.location(), "/book/verify");
+    app.clock.advance(Duration::minutes(11));
+    let verify = v.get("/book/verify").await;
+    let shown = summary(&verify);
+    assert!(shown.contains("10:00 CET") && !shown.contains("Held for you"), "lapsed: {shown}");
+}
+
 async fn the_hold_is_told_in_the_visitors_language_and_zone(db: Backend) {
     let app = app(&db, "").await;
     app.clock.advance(Duration::minutes(2));
@@ -116,6 +142,7 @@ async fn with_practitioners_the_summary_names_whom(db: Backend) {
 
 on_both_backends!(
     every_step_after_the_slot_shows_what_is_booked_and_until_when_it_is_held,
+    the_hold_named_is_the_one_placed_last_until_it_lapses,
     the_hold_is_told_in_the_visitors_language_and_zone,
     without_holds_nothing_is_said_to_be_held,
     with_practitioners_the_summary_names_whom,

@@ -42,9 +42,11 @@ impl Bookings<'_> {
         if self.config.hold_minutes == 0 {
             let seat =
                 self.db.leased(Lane::Read, async |conn| self.seat(conn, (service, start), flow, (whom, None)).await);
-            return Ok(if seat.await?.is_some() { Held::Placed } else { Held::Taken });
+            return Ok(if seat.await?.is_some() { Held::Placed(None) } else { Held::Taken });
         }
-        let expires = self.clock.now() + Duration::minutes(self.config.hold_minutes.into());
+        // Whole milliseconds, as stored: the hold returned is the one kept.
+        let expires = self.clock.now_ms() + Duration::minutes(self.config.hold_minutes.into()).num_milliseconds();
+        let expires = DateTime::from_timestamp_millis(expires).unwrap_or_default();
         self.db.durably(async |conn| self.hold_on(conn, (flow, client), (service, whom), start, expires).await).await
     }
 
@@ -76,7 +78,7 @@ impl Bookings<'_> {
         let span = availability::busy_span(service, start);
         store::put_hold(&mut tx, (flow, client, seat.as_deref()), &service.id, start, span, expires).await?;
         tx.commit().await?;
-        Ok(Held::Placed)
+        Ok(Held::Placed(Some(LiveHold { start, until: expires, practitioner: seat })))
     }
 
     /// `flow`'s hold while it lives (none once it lapsed, or with holds off).

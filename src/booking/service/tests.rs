@@ -52,11 +52,16 @@ async fn a_held_time_is_not_free_for_another_flow_until_released() {
     let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let start = tomorrow_ten();
-    assert_eq!(bookings.hold("a", "c1", service, start).await.expect("hold"), Held::Placed);
-    assert_eq!(bookings.hold("a", "c1", service, start).await.expect("its own hold"), Held::Placed);
+    let Held::Placed(Some(placed)) = bookings.hold("a", "c1", service, start).await.expect("hold") else {
+        panic!("a free time is held")
+    };
+    let until = now() + Duration::minutes(config.hold_minutes.into());
+    assert_eq!(placed, LiveHold { start, until, practitioner: None }, "the hold as placed");
+    assert_eq!(bookings.live_hold("a").await.expect("read"), Some(placed), "the hold as kept");
+    assert!(matches!(bookings.hold("a", "c1", service, start).await.expect("its own hold"), Held::Placed(_)));
     assert_eq!(bookings.hold("b", "c2", service, start).await.expect("second hold"), Held::Taken);
     bookings.release("a").await.expect("release");
-    assert_eq!(bookings.hold("b", "c2", service, start).await.expect("hold after release"), Held::Placed);
+    assert!(matches!(bookings.hold("b", "c2", service, start).await.expect("hold after release"), Held::Placed(_)));
 }
 
 #[rocket::async_test]
@@ -128,14 +133,14 @@ async fn one_client_holds_at_most_its_limit_and_its_own_hold_moves_freely() {
     let service = &config.services[0];
     let start = tomorrow_ten();
     let at = |hours: i64| start + Duration::hours(hours);
-    assert_eq!(bookings.hold("f1", "client", service, at(0)).await.unwrap(), Held::Placed);
-    assert_eq!(bookings.hold("f2", "client", service, at(1)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("f1", "client", service, at(0)).await.unwrap(), Held::Placed(_)));
+    assert!(matches!(bookings.hold("f2", "client", service, at(1)).await.unwrap(), Held::Placed(_)));
     assert_eq!(bookings.hold("f3", "client", service, at(2)).await.unwrap(), Held::TooMany);
     // A flow that already holds may move its hold; another client is not limited.
-    assert_eq!(bookings.hold("f2", "client", service, at(3)).await.unwrap(), Held::Placed);
-    assert_eq!(bookings.hold("g1", "other", service, at(2)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("f2", "client", service, at(3)).await.unwrap(), Held::Placed(_)));
+    assert!(matches!(bookings.hold("g1", "other", service, at(2)).await.unwrap(), Held::Placed(_)));
     bookings.release("f1").await.unwrap();
-    assert_eq!(bookings.hold("f3", "client", service, at(4)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("f3", "client", service, at(4)).await.unwrap(), Held::Placed(_)));
 }
 
 #[rocket::async_test]
@@ -146,24 +151,22 @@ async fn a_daily_cap_counts_holds_and_bookings_starting_that_date() {
     let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let service = &config.services[0];
     let ten = tomorrow_ten();
-    assert_eq!(bookings.hold("a", "c-a", service, ten).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("a", "c-a", service, ten).await.unwrap(), Held::Placed(_)));
     let booked = bookings.confirm(&request("b", service, ten + Duration::hours(1))).await.unwrap();
     assert!(matches!(booked, Confirmation::Booked { .. }));
     // Two started tomorrow (a hold and a booking): a third neither holds nor books.
     let noon = ten + Duration::hours(2);
     assert_eq!(bookings.hold("c", "c-c", service, noon).await.unwrap(), Held::Taken);
     assert_eq!(bookings.confirm(&request("c", service, noon)).await.unwrap(), Confirmation::Taken);
-    assert_eq!(
-        bookings.hold("c", "c-c", service, noon + Duration::days(1)).await.unwrap(),
-        Held::Placed,
+    assert!(
+        matches!(bookings.hold("c", "c-c", service, noon + Duration::days(1)).await.unwrap(), Held::Placed(_)),
         "the next date counts anew"
     );
     // A flow's own hold does not count against moving it on the same date.
-    assert_eq!(bookings.hold("a", "c-a", service, noon).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("a", "c-a", service, noon).await.unwrap(), Held::Placed(_)));
     bookings.release("a").await.unwrap();
-    assert_eq!(
-        bookings.hold("c", "c-c", service, noon).await.unwrap(),
-        Held::Placed,
+    assert!(
+        matches!(bookings.hold("c", "c-c", service, noon).await.unwrap(), Held::Placed(_)),
         "a released hold no longer counts"
     );
 }
@@ -179,10 +182,10 @@ async fn a_service_cap_counts_that_service_only() {
     let bookings = Bookings::new(&config, &pool, &clock, secrets());
     let (plain, capped) = (&config.services[0], &config.services[1]);
     let ten = tomorrow_ten();
-    assert_eq!(bookings.hold("a", "c-a", plain, ten).await.unwrap(), Held::Placed);
-    assert_eq!(bookings.hold("b", "c-b", capped, ten + Duration::hours(1)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("a", "c-a", plain, ten).await.unwrap(), Held::Placed(_)));
+    assert!(matches!(bookings.hold("b", "c-b", capped, ten + Duration::hours(1)).await.unwrap(), Held::Placed(_)));
     assert_eq!(bookings.hold("c", "c-c", capped, ten + Duration::hours(2)).await.unwrap(), Held::Taken);
-    assert_eq!(bookings.hold("c", "c-c", plain, ten + Duration::hours(2)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("c", "c-c", plain, ten + Duration::hours(2)).await.unwrap(), Held::Placed(_)));
     let taken = bookings.taken(ten.date_naive(), ten.date_naive(), "c").await.unwrap();
     assert_eq!((taken.starts.all(ten.date_naive()), taken.starts.of(ten.date_naive(), "capped")), (2, 1));
 }
@@ -207,9 +210,9 @@ async fn a_buffer_before_is_stored_and_keeps_its_time_free() {
     assert_eq!((busy_from, starts_at), ((ten - Duration::minutes(30)).timestamp_millis(), ten.timestamp_millis()));
     // 09:30-10:00 is the buffer: a plain appointment there is refused, one at 09:00 is not.
     assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(30)).await.unwrap(), Held::Taken);
-    assert_eq!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(60)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("b", "c-b", plain, ten - Duration::minutes(60)).await.unwrap(), Held::Placed(_)));
     // A hold keeps its buffer free too: prepared at 12:00 occupies 11:30-12:30.
-    assert_eq!(bookings.hold("c", "c-c", prepared, ten + Duration::hours(2)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("c", "c-c", prepared, ten + Duration::hours(2)).await.unwrap(), Held::Placed(_)));
     assert_eq!(bookings.hold("d", "c-d", plain, ten + Duration::minutes(90)).await.unwrap(), Held::Taken);
-    assert_eq!(bookings.hold("d", "c-d", plain, ten + Duration::minutes(60)).await.unwrap(), Held::Placed);
+    assert!(matches!(bookings.hold("d", "c-d", plain, ten + Duration::minutes(60)).await.unwrap(), Held::Placed(_)));
 }
