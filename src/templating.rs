@@ -130,20 +130,33 @@ pub fn environment(html: HashSet<String>) -> Environment<'static> {
 /// shows `https:&#x2f;&#x2f;…`, which spam filters count as obfuscation.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // NOTE: writing to a String cannot fail.
+    let _ = write_escaped(&mut out, text);
+    out
+}
+
+/// Writes `text` to `out` escaped as [`escape_html`] escapes it, the runs
+/// between special characters as they are.
+///
+/// NOTE: straight into the page rather than through a new string per value,
+/// and looking for the five bytes rather than the five characters (which
+/// decoded every character first): printing values was a tenth of the
+/// details page's rendering.
+fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    while let Some(at) = rest.bytes().position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')) {
+        out.write_str(&rest[..at])?;
+        out.write_str(match rest.as_bytes()[at] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
             _ => "&#x27;",
-        });
+        })?;
+        // The byte is ASCII: `at + 1` is a character boundary.
         rest = &rest[at + 1..];
     }
-    out.push_str(rest);
-    out
+    out.write_str(rest)
 }
 
 /// How `{{ value }}` is written: strings escaped with [`escape_html`] where
@@ -155,7 +168,7 @@ fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
     }
     match (state.auto_escape(), value.as_str()) {
         (AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            out.write_str(&escape_html(text)).map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+            write_escaped(out, text).map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
@@ -227,6 +240,10 @@ mod tests {
         );
         assert_eq!(html, "&lt;a href=&#x27;/x&#x27;&gt;&amp;&quot;&lt;/a&gt;||3|d");
         assert_eq!(render("{{ v }}", false, ctx), "<a href='/x'>&\"</a>");
+        let text = "Zoë <Müller> & 'Ω' — \"日本\"";
+        let escaped = "Zoë &lt;Müller&gt; &amp; &#x27;Ω&#x27; — &quot;日本&quot;";
+        assert_eq!(escape_html(text), escaped);
+        assert_eq!(render("{{ t }}", true, minijinja::context! { t => text }), escaped);
     }
 
     #[test]

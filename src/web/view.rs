@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use fluent_templates::Loader;
 
+use super::Theme;
 use crate::i18n;
 use crate::templating::{self, escape_html};
 
@@ -60,7 +61,8 @@ impl Views {
         let offered = self.languages.read().unwrap_or_else(|e| e.into_inner()).clone();
         for (file, source) in &files {
             for lang in &languages {
-                let localized = translated(&language_menu(source, lang, &offered), lang, &names);
+                let menus = theme_menu(&language_menu(source, lang, &offered), lang);
+                let localized = translated(&menus, lang, &names);
                 env.add_template_owned(variant(&file.name, lang), localized)
                     .map_err(|e| templating::in_file(file, &e))?;
             }
@@ -178,28 +180,56 @@ fn bake(source: &str, lang: &str) -> String {
 /// of `lang`, it made every page call `fluent` once per language.
 /// Unchanged when there is no such loop or `offered` is not known.
 fn language_menu(source: &str, lang: &str, offered: &[String]) -> String {
-    let Some(start) = source.find(LANGUAGE_LOOP) else { return source.to_string() };
-    let Some(length) = source[start..].find(END_FOR).map(|at| at + END_FOR.len()) else {
+    let Some((before, fragment, after)) = the_loop(source, LANGUAGE_LOOP).filter(|_| !offered.is_empty()) else {
         return source.to_string();
     };
-    if offered.is_empty() {
-        return source.to_string();
-    }
-    let mut env = templating::environment(HashSet::new());
     let context = minijinja::context! { page => minijinja::context! { lang => lang, languages => offered } };
-    // NOTE: `.html`: escaped as the page itself is.
-    let rendered = env
-        .add_template_owned("language-menu.html", source[start..start + length].to_string())
-        .and_then(|()| env.get_template("language-menu.html")?.render(context));
-    match rendered {
-        // NOTE: language names are text, never template syntax.
-        Ok(html) => format!("{}{{% raw %}}{html}{{% endraw %}}{}", &source[..start], &source[start + length..]),
-        Err(_) => source.to_string(),
+    match render_once(fragment, context) {
+        Some(html) => format!("{before}{html}{after}"),
+        None => source.to_string(),
     }
+}
+
+/// `source` with its theme menu's loop (a button per theme, the visitor's
+/// pressed) rendered once per theme for `lang`, the page choosing among
+/// the three by `page.theme`: it made every page call `fluent` once per
+/// theme. Unchanged when there is no such loop.
+fn theme_menu(source: &str, lang: &str) -> String {
+    let Some((before, fragment, after)) = the_loop(source, THEME_LOOP) else { return source.to_string() };
+    let themes = Theme::ALL.map(Theme::as_str);
+    let mut chosen = String::new();
+    for (i, theme) in themes.iter().enumerate() {
+        let context =
+            minijinja::context! { page => minijinja::context! { lang => lang, themes => themes, theme => theme } };
+        let Some(html) = render_once(fragment, context) else { return source.to_string() };
+        let branch = if i == 0 { "if" } else { "elif" };
+        chosen.push_str(&format!("{{% {branch} page.theme == \"{theme}\" %}}{html}"));
+    }
+    format!("{before}{chosen}{{% endif %}}{after}")
+}
+
+/// `source` split around the loop that starts with `head` (up to its
+/// `{% endfor %}`, which must not nest another loop).
+fn the_loop<'s>(source: &'s str, head: &str) -> Option<(&'s str, &'s str, &'s str)> {
+    let start = source.find(head)?;
+    let length = source[start..].find(END_FOR)? + END_FOR.len();
+    Some((&source[..start], &source[start..start + length], &source[start + length..]))
+}
+
+/// `fragment` rendered with `context`, escaped as a page is, as a raw block
+/// (its texts are never template syntax); `None` when it does not render.
+fn render_once(fragment: &str, context: Value) -> Option<String> {
+    let mut env = templating::environment(HashSet::new());
+    // NOTE: `.html`: escaped as the page itself is.
+    env.add_template_owned("fragment.html", fragment.to_string()).ok()?;
+    let html = env.get_template("fragment.html").ok()?.render(context).ok()?;
+    Some(format!("{{% raw %}}{html}{{% endraw %}}"))
 }
 
 /// Where `base` loops over the languages, and where that loop ends.
 const LANGUAGE_LOOP: &str = "{% for l in page.languages %}";
+/// Where `base` loops over the themes.
+const THEME_LOOP: &str = "{% for t in page.themes %}";
 /// See [`LANGUAGE_LOOP`].
 const END_FOR: &str = "{% endfor %}";
 
@@ -283,6 +313,27 @@ mod tests {
             )
         );
         assert_eq!(language_menu(source, "de", &[]), source, "languages not known: left to the page");
+    }
+
+    #[test]
+    fn the_theme_menu_is_rendered_once_per_language_and_theme() {
+        let base = r#"<form>{% for t in page.themes %}<button value="{{ t }}"{% if t == page.theme %} aria-pressed="true"{% endif %}>{{ fluent(key="theme-" ~ t, lang=page.lang) }}</button>{% endfor %}</form>"#;
+        assert!(!theme_menu(base, "de").contains("for t in"), "{}", theme_menu(base, "de"));
+        let dir = tempfile_dir(&[("base", base)]);
+        let views = Views::default();
+        views.load(&dir).unwrap();
+        let env = views.loaded.read().unwrap().clone();
+        for lang in ["en", "de"] {
+            for theme in Theme::ALL.map(Theme::as_str) {
+                let page = serde_json::json!({ "lang": lang, "theme": theme, "themes": Theme::ALL.map(Theme::as_str) });
+                let context = Value::from_serialize(serde_json::json!({ "page": page }));
+                let baked = views.render("base", &context).unwrap();
+                assert_eq!(baked, env.get_template("base").unwrap().render(&context).unwrap(), "{lang} {theme}");
+                let pressed = format!(r#"value="{theme}" aria-pressed="true">"#);
+                assert!(baked.contains(&pressed) && baked.contains(&i18n::t(lang, "theme-dark")), "{baked}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

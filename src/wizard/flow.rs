@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use fluent_templates::fluent_bundle::FluentValue;
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Redirect, Responder};
@@ -12,7 +13,7 @@ use super::state::{Done, FlowId, Step, WizardState, DONE_KEY, STATE_KEY};
 use crate::booking::service::Whom;
 use crate::clock::Clock;
 use crate::config::{Service, Settings, ANY};
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::mail::{Appointment, Recipient};
 use crate::metrics::Telemetry;
 use crate::web::{page_keys, Error, Page, PageView, View};
@@ -105,6 +106,10 @@ struct StepView<'a, C: Serialize> {
     step_number: usize,
     step_count: usize,
     step_name: &'static str,
+    /// The step's label ("Your details"): the page's title.
+    step_title: String,
+    /// "Step 3 of 5".
+    step_of: String,
     /// Message by field name, for the message next to each field.
     errors: BTreeMap<&'a str, &'a str>,
     /// The same, in form order with each field's label, for the summary.
@@ -293,12 +298,17 @@ impl<'r> Flow<'r> {
         let label = |field: &str| {
             FIELDS.iter().find(|(f, _)| *f == field).map_or_else(|| field.to_string(), |(_, id)| self.t(id))
         };
+        let steps = Step::all(self.state.staffed);
+        let (number, count) = (steps.iter().position(|s| *s == step).unwrap_or(0) + 1, steps.len());
+        let of = [("number", FluentValue::from(number)), ("count", FluentValue::from(count))];
         let view = StepView {
             page: self.page.view(),
             steps: self.steps(step),
-            step_number: Step::all(self.state.staffed).iter().position(|s| *s == step).unwrap_or(0) + 1,
-            step_count: Step::all(self.state.staffed).len(),
+            step_number: number,
+            step_count: count,
             step_name: step.name(),
+            step_title: self.t(step.label_id()),
+            step_of: t_args(&self.page.lang, "step-of", &of),
             errors: entries.iter().copied().collect(),
             error_summary: entries
                 .iter()
