@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use minijinja::value::Value;
+use minijinja::value::{merge_maps, Value};
 use minijinja::Environment;
 use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder};
@@ -250,6 +250,19 @@ impl View {
     pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> View {
         View { name: name.into(), context: Value::from_serialize(context) }
     }
+
+    /// The template `name` with the fields of `own` and of `shell` side by
+    /// side at the top level of its context (`own`'s where both have one).
+    ///
+    /// NOTE: two structs looked up in turn rather than one with the other
+    /// `#[serde(flatten)]`ed into it: flattening makes serde write the whole
+    /// context as a map, which MiniJinja keeps sorted by comparing values,
+    /// at every field (a tenth of the details page's instructions).
+    pub fn render_merged(name: impl Into<Cow<'static, str>>, own: impl Serialize, shell: impl Serialize) -> View {
+        // The last of `merge_maps` wins.
+        let context = merge_maps([Value::from_serialize(shell), Value::from_serialize(own)]);
+        View { name: name.into(), context }
+    }
 }
 
 impl<'r> Responder<'r, 'static> for View {
@@ -360,6 +373,19 @@ mod tests {
             assert_eq!(fast, env.get_template("page").unwrap().render(&context).unwrap(), "{lang}");
             assert!(fast.contains("&lt;script&gt;") && fast.contains(&i18n::t(lang, "wizard-continue")), "{fast}");
         }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_merged_context_shows_both_parts_the_own_first() {
+        let page = "{{ page.lang }} {{ title }} {{ shared }}";
+        let dir = tempfile_dir(&[("page", page)]);
+        let views = Views::default();
+        views.load(&dir).unwrap();
+        let own = serde_json::json!({ "title": "Own", "shared": "own" });
+        let shell = serde_json::json!({ "page": { "lang": "de" }, "shared": "shell" });
+        let view = View::render_merged("page", own, shell);
+        assert_eq!(views.render(&view.name, &view.context).unwrap(), "de Own own");
         let _ = std::fs::remove_dir_all(dir);
     }
 

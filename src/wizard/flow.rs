@@ -98,9 +98,10 @@ struct StepLink {
     label: String,
 }
 
-/// The context of every step page: the shell's fields and the step's own.
+/// The shell's part of every step page's context; the step's own fields
+/// join it at the top level ([`Flow::render`]).
 #[derive(Serialize)]
-struct StepView<'a, C: Serialize> {
+struct StepView<'a> {
     page: PageView<'a>,
     steps: Vec<StepLink>,
     step_number: usize,
@@ -117,8 +118,6 @@ struct StepView<'a, C: Serialize> {
     notice: Option<&'a str>,
     /// Whether a flow exists (and so something to cancel).
     flow_started: bool,
-    #[serde(flatten)]
-    content: C,
 }
 
 /// One line of the error summary: a link to `#field` that names it.
@@ -316,9 +315,8 @@ impl<'r> Flow<'r> {
                 .collect(),
             notice,
             flow_started: self.state.flow_id.is_some(),
-            content,
         };
-        Reply::Page((status, View::render(step.name(), view)))
+        Reply::Page((status, View::render_merged(step.name(), content, view)))
     }
 }
 
