@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use super::moments::*;
 use super::*;
 
 fn utc(s: &str) -> DateTime<Utc> {
