@@ -100,6 +100,7 @@ async fn keep_slot(
     id: &str,
 ) -> Result<Held, Error> {
     if flow.state.practitioner.as_ref().is_some_and(|old| old.0 == id) {
+        // Nothing changes: the slot keeps the hold it has.
         return Ok(Held::Placed(None));
     }
     super::slot::rehold(flow, bookings, client, (asked.0, Some(asked.1))).await

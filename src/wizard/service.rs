@@ -85,6 +85,7 @@ async fn keep_slot(
     service: &Service,
 ) -> Result<Held, Error> {
     if flow.state.service.as_ref().is_some_and(|id| id.0 == service.id) {
+        // Nothing changes: the slot keeps the hold it has.
         return Ok(Held::Placed(None));
     }
     if matches!(flow.whom(), Some(Whom::Named(p)) if !p.offers(service)) {

@@ -90,6 +90,7 @@ pub(super) async fn rehold(
     client: &Client,
     asked: (&Service, Option<Whom<'_>>),
 ) -> Result<Held, Error> {
+    // No slot: nothing to hold.
     let Some(start) = flow.state.slot else { return Ok(Held::Placed(None)) };
     let held = bookings.hold_for(flow.id(), &client.0, asked, start).await?;
     match &held {
