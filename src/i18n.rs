@@ -141,18 +141,10 @@ static MESSAGES: OnceLock<RwLock<HashMap<String, HashMap<String, String>>>> = On
 
 /// The message `key` in `lang` with named arguments.
 pub fn t_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
-    let Some(memo_key) = memo_key(lang, key, args) else { return format_args(lang, key, args) };
-    let memo = FORMATTED.get_or_init(Default::default);
-    if let Some(text) = memo.read().unwrap_or_else(|e| e.into_inner()).get(&memo_key) {
-        return text.clone();
+    match memo_key(lang, key, args) {
+        Some(memo_key) => FORMATTED.get_or(memo_key, || format_args(lang, key, args)),
+        None => format_args(lang, key, args),
     }
-    let text = format_args(lang, key, args);
-    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
-    if memo.len() >= FORMATTED_MAX {
-        memo.clear();
-    }
-    memo.insert(memo_key, text.clone());
-    text
 }
 
 fn format_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
@@ -161,15 +153,39 @@ fn format_args(lang: &str, key: &str, args: &[(&str, FluentValue<'static>)]) -> 
 }
 
 /// Messages with arguments already formatted, by language, id and
-/// arguments ([`memo_key`]); emptied whenever it holds [`FORMATTED_MAX`].
+/// arguments ([`memo_key`]).
 ///
 /// NOTE: a page formats the same few dates, times and durations over and
 /// over (each `t_args` cost some 8,000 instructions, a tenth of a wizard
 /// page); a message formats the same for the same arguments.
-static FORMATTED: OnceLock<RwLock<HashMap<String, String>>> = OnceLock::new();
+static FORMATTED: Memo<String> = Memo::new();
 
-/// See [`FORMATTED`]: about a megabyte at most.
-const FORMATTED_MAX: usize = 4096;
+/// Texts made once and kept by key, at most [`Memo::MAX`] of them (about a
+/// megabyte): emptied whenever it is full.
+struct Memo<K>(OnceLock<RwLock<HashMap<K, String>>>);
+
+impl<K: std::hash::Hash + Eq> Memo<K> {
+    const MAX: usize = 4096;
+
+    const fn new() -> Memo<K> {
+        Memo(OnceLock::new())
+    }
+
+    /// The text kept under `key`, else the one `make` makes, kept.
+    fn get_or(&self, key: K, make: impl FnOnce() -> String) -> String {
+        let memo = self.0.get_or_init(Default::default);
+        if let Some(text) = memo.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return text.clone();
+        }
+        let text = make();
+        let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
+        if memo.len() >= Self::MAX {
+            memo.clear();
+        }
+        memo.insert(key, text.clone());
+        text
+    }
+}
 
 /// `lang`, `key` and `args` as one key of [`FORMATTED`], when every
 /// argument is text or a number with Fluent's default options (a number is

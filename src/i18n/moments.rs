@@ -2,13 +2,10 @@
 //! practice's zone and, when they chose another, in theirs too ([`Zones`]);
 //! each whole text remembered ([`SHOWN`]).
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
-
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::Loader;
 
-use super::{lang_id, t, t_args, FORMATTED_MAX, LOCALES};
+use super::{lang_id, t, t_args, Memo, LOCALES};
 
 /// A local date like "Mon 23 Nov 2026" / "Mo., 23. Nov. 2026".
 pub fn format_date(lang: &str, date: chrono::NaiveDate) -> String {
@@ -102,15 +99,14 @@ enum Shown {
     Time,
 }
 
-/// Moments as shown, by function, language, zones and instant; emptied
-/// whenever it holds [`FORMATTED_MAX`].
+/// Moments as shown, by function, language, zones and instant.
 ///
 /// NOTE: a moment shown with its date and zones is four to six messages
 /// ([`t_args`], each remembered on its own, but each looked up under a key
 /// built anew) and their names of weekday, month and zone: some 24,000
 /// instructions of the details page's 500,000. The same moment always reads
 /// the same in the same language and zones, so the whole text is kept.
-static SHOWN: OnceLock<RwLock<HashMap<Moment, String>>> = OnceLock::new();
+static SHOWN: Memo<Moment> = Memo::new();
 
 /// A key of [`SHOWN`]: the function, the language, the zones and the instant (ms).
 type Moment = (Shown, String, Zones, i64);
@@ -120,18 +116,7 @@ fn remembered(
     (shown, lang, zones, at): (Shown, &str, Zones, chrono::DateTime<chrono::Utc>),
     show: impl FnOnce() -> String,
 ) -> String {
-    let key = (shown, lang.to_string(), zones, at.timestamp_millis());
-    let memo = SHOWN.get_or_init(Default::default);
-    if let Some(text) = memo.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return text.clone();
-    }
-    let text = show();
-    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
-    if memo.len() >= FORMATTED_MAX {
-        memo.clear();
-    }
-    memo.insert(key, text.clone());
-    text
+    SHOWN.get_or((shown, lang.to_string(), zones, at.timestamp_millis()), show)
 }
 
 /// `practice` (the practice's text of `at`), followed by the visitor's time
